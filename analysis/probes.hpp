@@ -1,0 +1,105 @@
+// What the model measures, as plain data: the model writes it, the analysis
+// reads it. Nothing here knows SimGrid or formats output.
+//
+// Everything counts only inside the measurement window [window_start,
+// window_end] (warm-up excluded), except the process high-water marks and
+// the end-of-run invariants, which cover the whole run.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "analysis/histogram.hpp"
+
+namespace forksim {
+
+struct LockStats {
+  uint64_t acquisitions = 0;
+  uint64_t contended = 0;      // acquisitions that found the lock held
+  double wait_sum_s = 0;       // over contended acquisitions
+  double wait_max_s = 0;
+  double hold_sum_s = 0;       // over all acquisitions; per-process locks summed
+  double spin_cpu_s = 0;       // CPU burnt by waiters spinning on a running owner
+  uint64_t instances = 1;      // per-process locks (p_lock): how many were made
+};
+
+struct PathStats {
+  uint64_t attempts = 0;
+  uint64_t successes = 0;
+  std::map<std::string, uint64_t> failures;  // errno name -> count
+  Histogram latency;           // call entry to return in the caller
+};
+
+struct BackoffStats {
+  uint64_t failures = 0;       // getproc failures (the ones that back off)
+  uint64_t delays = 0;
+  double delay_total_s = 0;
+  int fork_fail_pending_max = 0;
+  std::map<std::string, uint64_t> by_reason;  // "out of processes", ...
+};
+
+struct TimeSample {
+  double t_s = 0;
+  int nproc = 0;
+  double failures_per_s = 0;   // fork failures (all causes) in the last period
+  int fork_fail_pending = 0;
+  int runnable = 0;            // threads on CPU or waiting for one
+};
+
+struct Probes {
+  double window_start_s = 0;
+  double window_end_s = 0;
+
+  std::map<std::string, PathStats> paths;   // "fork1", "forkall", "vfork"
+  std::map<std::string, LockStats> locks;   // "pidlock", "p_lock", ...
+  BackoffStats backoff;
+
+  // Processes (whole run).
+  int nproc_start = 0;
+  int nproc_max = 0;
+  int nproc_end = 0;
+
+  // CPU, inside the window.
+  int ncpus = 0;
+  double cpu_busy_s = 0;       // sum over CPUs of time a thread held them
+  double runq_wait_sum_s = 0;  // time runnable threads waited for a CPU
+  uint64_t dispatches = 0;
+
+  // Memory.
+  double reserved_mb = 0;      // current swap reservation
+  double reserved_max_mb = 0;
+  uint64_t enomem_failures = 0;
+
+  // fork_bomb's privileged probe.
+  bool admin_probe_enabled = false;
+  PathStats admin_probe;
+
+  // Open workload: requests that found no idle process waited.
+  Histogram request_wait;
+  uint64_t requests_waiting_max = 0;
+
+  std::vector<TimeSample> timeseries;
+
+  // Engine work, for the benchmarks: simulated events (sleeps and blocks).
+  uint64_t engine_events = 0;
+
+  // Whether the run reached its end (false if stopped by a guard).
+  bool complete = true;
+  std::string incomplete_reason;
+
+  // End-of-run invariants (checked after the drain; see workloads).
+  struct Invariants {
+    bool drained = false;        // every workload process has exited and been reaped
+    int nproc_after_drain = 0;
+    std::map<int, int> upcount_after_drain;   // uid -> count
+    double reserved_mb_after_drain = 0;
+    int locks_held_after_drain = 0;
+    int threads_blocked_after_drain = 0;
+    int nproc_limit_violations = 0;   // times nproc was seen above v_proc
+  } invariants;
+
+  bool in_window(double t) const { return t >= window_start_s && t <= window_end_s; }
+};
+
+}  // namespace forksim

@@ -1,0 +1,204 @@
+// make_report and write_file_atomically. The summary is in summary.cpp.
+#include "analysis/report.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+// CMake defines FORKSIM_VERSION from the project version; the fallback
+// serves builds outside CMake (a quick g++ of the tests).
+#ifndef FORKSIM_VERSION
+#define FORKSIM_VERSION "0.1.0"
+#endif
+
+namespace forksim {
+
+const char* const kForksimVersion = FORKSIM_VERSION;
+
+using nlohmann::json;
+
+namespace {
+
+// x / d, or 0 when d is 0: an empty window or an unused lock gives rates
+// of 0 rather than NaN or inf, which JSON cannot carry.
+double ratio(double x, double d) { return d > 0 ? x / d : 0; }
+
+json latency_json(const Histogram& h) {
+  return {{"count", h.count()},   {"mean", h.mean()},         {"p50", h.quantile(0.5)},
+          {"p90", h.quantile(0.9)}, {"p99", h.quantile(0.99)}, {"max", h.max()}};
+}
+
+json counts_json(const std::map<std::string, uint64_t>& m) {
+  json j = json::object();  // {} rather than null when nothing failed
+  for (const auto& [name, n] : m) j[name] = n;
+  return j;
+}
+
+uint64_t total_failures(const PathStats& s) {
+  uint64_t n = 0;
+  for (const auto& [name, k] : s.failures) n += k;
+  return n;
+}
+
+// attempts, successes, failures, latency_s: shared by paths and admin_probe.
+json path_json(const PathStats& s) {
+  return {{"attempts", s.attempts},
+          {"successes", s.successes},
+          {"failures", counts_json(s.failures)},
+          {"latency_s", latency_json(s.latency)}};
+}
+
+json paths_json(const Probes& p, double window) {
+  json j = json::object();
+  for (const auto& [name, s] : p.paths) {
+    j[name] = path_json(s);
+    j[name]["forks_per_s"] = ratio(s.successes, window);
+  }
+  return j;
+}
+
+json throughput_json(const Probes& p, double window) {
+  uint64_t attempts = 0, successes = 0, failures = 0;
+  for (const auto& [name, s] : p.paths) {
+    attempts += s.attempts;
+    successes += s.successes;
+    failures += total_failures(s);
+  }
+  return {{"forks_per_s", ratio(successes, window)},
+          {"attempts_per_s", ratio(attempts, window)},
+          {"failures_per_s", ratio(failures, window)}};
+}
+
+json locks_json(const Probes& p, double window) {
+  json j = json::object();
+  for (const auto& [name, l] : p.locks) {
+    j[name] = {{"acquisitions", l.acquisitions},
+               {"contended", l.contended},
+               {"contended_fraction", ratio(l.contended, l.acquisitions)},
+               {"wait_mean_s", ratio(l.wait_sum_s, l.contended)},
+               {"wait_max_s", l.wait_max_s},
+               {"hold_mean_s", ratio(l.hold_sum_s, l.acquisitions)},
+               // Hold time per second of window. For a per-process lock
+               // (p_lock) hold_sum is summed over all its instances, so this
+               // can exceed 1: it is a load, not the busy fraction of one lock.
+               {"utilization", ratio(l.hold_sum_s, window)},
+               {"spin_cpu_s", l.spin_cpu_s},
+               {"instances", l.instances}};
+  }
+  return j;
+}
+
+json backoff_json(const BackoffStats& b, double window) {
+  return {{"failures", b.failures},
+          {"delays", b.delays},
+          {"delay_total_s", b.delay_total_s},
+          {"fork_fail_pending_max", b.fork_fail_pending_max},
+          {"by_reason", counts_json(b.by_reason)},
+          {"failures_per_s", ratio(b.failures, window)}};
+}
+
+json timeseries_json(const RunInfo& info, const std::vector<TimeSample>& ts) {
+  json period = nullptr;
+  if (info.scenario.is_object() && info.scenario.contains("timeseries_s"))
+    period = info.scenario["timeseries_s"];
+  json t = json::array(), nproc = json::array(), fails = json::array(),
+       pending = json::array(), runnable = json::array();
+  for (const auto& s : ts) {
+    t.push_back(s.t_s);
+    nproc.push_back(s.nproc);
+    fails.push_back(s.failures_per_s);
+    pending.push_back(s.fork_fail_pending);
+    runnable.push_back(s.runnable);
+  }
+  return {{"period_s", period}, {"t_s", t},         {"nproc", nproc},
+          {"failures_per_s", fails}, {"fork_fail_pending", pending}, {"runnable", runnable}};
+}
+
+json invariants_json(const Probes::Invariants& inv) {
+  json upcount = json::object();  // JSON keys are strings: uid "100"
+  for (const auto& [uid, n] : inv.upcount_after_drain) upcount[std::to_string(uid)] = n;
+  return {{"drained", inv.drained},
+          {"nproc_after_drain", inv.nproc_after_drain},
+          {"upcount_after_drain", upcount},
+          {"reserved_mb_after_drain", inv.reserved_mb_after_drain},
+          {"locks_held_after_drain", inv.locks_held_after_drain},
+          {"threads_blocked_after_drain", inv.threads_blocked_after_drain},
+          {"nproc_limit_violations", inv.nproc_limit_violations}};
+}
+
+}  // namespace
+
+json make_report(const RunInfo& info, const Probes& p) {
+  const double window = p.window_end_s > p.window_start_s ? p.window_end_s - p.window_start_s : 0;
+
+  json r;
+  r["schema_version"] = kSchemaVersion;
+  r["forksim_version"] = kForksimVersion;
+  r["scenario"] = info.scenario;
+  r["seed"] = info.seed;
+  r["sim_time_s"] = info.sim_time_s;
+  r["wall_time_s"] = info.wall_time_s;
+  r["complete"] = p.complete;
+  if (!p.complete) r["incomplete_reason"] = p.incomplete_reason;
+
+  r["window"] = {{"start_s", p.window_start_s}, {"end_s", p.window_end_s}, {"length_s", window}};
+  r["paths"] = paths_json(p, window);
+  r["throughput"] = throughput_json(p, window);
+  r["locks"] = locks_json(p, window);
+  r["processes"] = {
+      {"nproc_start", p.nproc_start}, {"nproc_max", p.nproc_max}, {"nproc_end", p.nproc_end}};
+  r["cpu"] = {{"ncpus", p.ncpus},
+              {"utilization", ratio(p.cpu_busy_s, p.ncpus * window)},
+              {"busy_s", p.cpu_busy_s},
+              {"runq_wait_s", p.runq_wait_sum_s},
+              {"dispatches", p.dispatches}};
+  r["backoff"] = backoff_json(p.backoff, window);
+  r["memory"] = {{"reserved_max_mb", p.reserved_max_mb}, {"enomem_failures", p.enomem_failures}};
+  if (p.admin_probe_enabled) r["admin_probe"] = path_json(p.admin_probe);
+  if (p.request_wait.count() > 0)
+    r["requests"] = {{"wait_s", latency_json(p.request_wait)},
+                     {"waiting_max", p.requests_waiting_max}};
+  r["timeseries"] = timeseries_json(info, p.timeseries);
+  r["invariants"] = invariants_json(p.invariants);
+  r["engine"] = {{"events", p.engine_events}};
+  return r;
+}
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what, const std::string& path, int err) {
+  // Streams do not promise to set errno; say so rather than print "Success".
+  const std::string reason = err ? std::strerror(err) : "I/O error";
+  throw std::runtime_error(what + " " + path + ": " + reason);
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  // The temporary sits next to PATH so that rename() stays within one file
+  // system and is atomic.
+  const std::string tmp = path + ".tmp";
+  errno = 0;
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) fail("cannot create", tmp, errno);  // not ours: leave whatever is there
+
+  errno = 0;
+  out << text;
+  out.flush();
+  out.close();
+  if (out.fail()) {
+    const int err = errno;
+    std::remove(tmp.c_str());
+    fail("cannot write", tmp, err);
+  }
+  errno = 0;
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    std::remove(tmp.c_str());
+    fail("cannot rename to", path, err);
+  }
+}
+
+}  // namespace forksim

@@ -1,0 +1,292 @@
+// cfork(), fork.c lines 151-673: fork1/forkx, forkall and vfork, with
+// their failure paths. Each block names the seed lines it stands for.
+#include <algorithm>
+#include <stdexcept>
+
+#include "models/kernel.hpp"
+#include "sim/engine.hpp"
+
+namespace forksim {
+
+namespace {
+constexpr double kPagesPerMb = 256.0;
+}
+
+ForkResult Kernel::forksys(Proc& p, int subcode, int flags) {
+  switch (subcode) {  // 134-148
+    case 0: return cfork(p, ForkPath::Fork1, flags);
+    case 1: return cfork(p, ForkPath::Forkall, flags);
+    case 2: return cfork(p, ForkPath::Vfork, flags);
+    default: break;
+  }
+  Kthread& t = *p.thread;
+  charge(t, Step::syscall_entry);
+  charge(t, Step::forksys_einval);
+  charge(t, Step::syscall_return);
+  t.flush();
+  return {Err::EINVAL_, FailReason::BadCall, nullptr};
+}
+
+// lwp.c holdlwps(): another LWP in forkall or exit makes this fork fail
+// with EINTR; another in fork1 or vfork makes it wait its turn.
+bool Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
+  p.p_lock.enter(t);
+  charge(t, Step::holdlwps);
+  while (p.flags & (SEXITLWPS | SHOLDFORK | SHOLDFORK1)) {
+    if (p.flags & (SEXITLWPS | SHOLDFORK)) {
+      p.p_lock.exit(t);
+      return false;
+    }
+    p.p_cv.wait(t, p.p_lock);  // stop(PR_SUSPENDED) until the other fork1 ends
+  }
+  p.flags |= holdflag;
+  // pokelwps and the wait for the others to stop, each a cross-call when
+  // it runs on another CPU: the process's other LWPs.
+  charge(t, Step::holdlwps_lwp, p.lwps - 1);
+  p.p_lock.exit(t);
+  return true;
+}
+
+void Kernel::continuelwps(Proc& p, Kthread& t) {
+  p.flags &= ~(SHOLDFORK | SHOLDFORK1);
+  p.p_cv.broadcast(disp_);
+  (void)t;
+}
+
+ForkResult Kernel::cfork(Proc& p, ForkPath path, int flags) {
+  Kthread& t = *p.thread;
+  ForkResult r;
+  bool isvfork = path == ForkPath::Vfork;
+  bool isfork1 = path != ForkPath::Forkall;
+
+  charge(t, Step::syscall_entry);
+  charge(t, Step::check_flags);  // 173-187
+  if ((flags & ~(FORK_NOSIGCHLD | FORK_WAITPID)) != 0) {
+    r.err = Err::EINVAL_;
+    r.reason = FailReason::BadCall;
+    charge(t, Step::forkerr);
+    charge(t, Step::syscall_return);
+    t.flush();
+    return r;
+  }
+
+  // 198-202
+  if (!holdlwps(p, t, isfork1 ? SHOLDFORK1 : SHOLDFORK)) {
+    r.err = Err::EINTR_;
+    r.reason = FailReason::Interrupted;
+    charge(t, Step::forkerr);
+    charge(t, Step::syscall_return);
+    t.flush();
+    return r;
+  }
+
+  // 212-225
+  p.p_lock.enter(t);
+  charge(t, Step::pool_barrier_enter);
+  p.p_lock.exit(t);
+
+  // 230-237
+  Proc* cp = getproc(p, t, &r.reason);
+  if (!cp) {
+    p.p_lock.enter(t);
+    charge(t, Step::cfork_getproc_fail);
+    continuelwps(p, t);
+    p.p_lock.exit(t);
+    r.err = Err::EAGAIN_;
+    charge(t, Step::forkerr);
+    charge(t, Step::syscall_return);
+    t.flush();
+    return r;
+  }
+
+  if (isvfork) {
+    // 244-260: the child borrows the address space; nothing reserved.
+    charge(t, Step::vfork_share_as);
+    cp->flags |= SVFORK;
+    cp->reserved_mb = 0;
+  } else {
+    // 269-272
+    p.p_lock.enter(t);
+    charge(t, Step::as_dup_prlock);
+    // SFORKING and P_PR_LOCK are set here; nothing in the model waits on
+    // them (no /proc or DTrace activity), so they are not kept.
+    p.p_lock.exit(t);
+    // 274: as_dup. segvn_dup reserves swap for the whole private writable
+    // size first (anon_resv), then duplicates the anon maps and
+    // write-protects every resident page.
+    p.as_lock.enter(t);
+    charge(t, Step::as_dup);
+    t.flush();
+    bool reserved = swap_.reserve(p.writable_mb, p.privileged);
+    if (reserved) {
+      cp->reserved_mb = p.writable_mb;
+      probes_.reserved_mb = swap_.reserved_mb();
+      probes_.reserved_max_mb = std::max(probes_.reserved_max_mb, probes_.reserved_mb);
+      charge(t, Step::as_dup_page, p.writable_mb * kPagesPerMb);
+    }
+    p.as_lock.exit(t);
+    if (!reserved) {
+      // 275-310: undo getproc, no backoff; ENOMEM is kept.
+      p.p_lock.enter(t);
+      charge(t, Step::as_dup_fail);
+      p.p_lock.exit(t);
+      fork_fail(*cp, t);
+      unlink_failed_child(*cp, t);
+      p.p_lock.enter(t);
+      continuelwps(p, t);
+      p.p_lock.exit(t);
+      r.err = Err::ENOMEM_;
+      r.reason = FailReason::SwapReservation;
+      note_failure(r);
+      charge(t, Step::forkerr);
+      charge(t, Step::syscall_return);
+      t.flush();
+      return r;
+    }
+    // 313-340
+    p.p_lock.enter(t);
+    charge(t, Step::as_dup_done);
+    p.p_lock.exit(t);
+  }
+
+  // 346-361
+  p.rcs_lock.enter(t);
+  charge(t, Step::rctl_dup);
+  p.rcs_lock.exit(t);
+
+  // 366-376
+  charge(t, Step::lwpdir_alloc);
+
+  // 384-436: clone the calling LWP, or every LWP for forkall. Each clone
+  // counts against the zone's LWP limit under zone_nlwps_lock (lwp.c).
+  int to_clone = isfork1 ? 1 : p.lwps;
+  long limit = sc_.tunables.zone_max_lwps;  // 0: none
+  for (int i = 0; i < to_clone; ++i) {
+    zone_nlwps_lock_.enter(t);
+    t.flush();
+    bool over = limit > 0 && zone_nlwps_ + 1 > limit;
+    if (!over) ++zone_nlwps_;
+    zone_nlwps_lock_.exit(t);
+    if (over) {
+      forklwperr(p, *cp, t, i, path);
+      r.err = Err::EAGAIN_;
+      r.reason = FailReason::LwpLimit;
+      charge(t, Step::forkerr);
+      charge(t, Step::syscall_return);
+      t.flush();
+      return r;
+    }
+    charge(t, Step::forklwp);
+  }
+  cp->lwps = to_clone;
+
+  // 444-445: fails only for a SIGKILLed parent, which no workload sends.
+  ct_lock_.enter(t);
+  charge(t, Step::contract_fork);
+  ct_lock_.exit(t);
+
+  // 451-515
+  p.p_lock.enter(t);
+  charge(t, Step::fork_finish);
+  p.p_lock.exit(t);
+  // 523-525
+  p.p_lock.enter(t);
+  charge(t, Step::pool_barrier_exit);
+  p.p_lock.exit(t);
+
+  // 527-564: the child joins the process group and is marked runnable.
+  pidlock_.enter(t);
+  cp->p_lock.enter(t);
+  charge(t, Step::fork_publish);
+  charge(t, Step::fork_publish_lwp, cp->lwps);
+  cp->stat = Proc::Stat::Run;
+  cp->p_lock.exit(t);
+  make_thread(*cp);
+
+  if (isvfork) {
+    // 566-582
+    p.p_lock.enter(t);
+    charge(t, Step::vfork_start);
+    p.flags |= SVFWAIT;
+    p.p_lock.exit(t);
+    cp->p_lock.enter(t);
+    pidlock_.exit(t);
+    if (on_child) on_child(*cp);  // continuelwps(cp): the child may run
+    disp_.make_runnable(*cp->thread, Prio::User);
+    cp->p_lock.exit(t);
+    charge(t, Step::syscall_return);
+    vfwait(p, *cp, t);  // post_syscall: t_post_sys was set by forksys
+  } else {
+    // 583-594: CL_FORKRET drops pidlock and schedules.
+    charge(t, Step::forkret);
+    pidlock_.exit(t);
+    if (on_child) on_child(*cp);
+    disp_.make_runnable(*cp->thread, Prio::User);
+    p.p_lock.enter(t);
+    continuelwps(p, t);
+    p.p_lock.exit(t);
+    // ts.c ts_forkret: the child goes to the back of the dispatch queue and
+    // the parent gives up its CPU so that the child runs first. RT: the
+    // parent keeps running.
+    if (!p.rt) disp_.yield(t);
+    charge(t, Step::syscall_return);
+    t.flush();
+  }
+  r.child = cp;
+  return r;
+}
+
+// fork_fail(), 678-706: the upcount taken in getproc goes back (nproc goes
+// back later, in pid_exit).
+void Kernel::fork_fail(Proc& cp, Kthread& t) {
+  pidlock_.enter(t);
+  t.flush();
+  table_.upcount_dec(cp.uid);
+  pidlock_.exit(t);
+}
+
+// The unlinking both error paths share (279-297, 639-662): detach from the
+// task, unlink from the parent, pid_exit.
+void Kernel::unlink_failed_child(Proc& cp, Kthread& t) {
+  pidlock_.enter(t);
+  cp.p_lock.enter(t);
+  cp.p_lock.exit(t);
+  unlink_child(cp);
+  pidlinklock_.enter(t);  // pid_exit -> proc_entry_free, pid_rele
+  t.flush();
+  table_.pid_free(cp.pid);
+  pidlinklock_.exit(t);
+  // pid_exit's nproc--: the upcount already went back in fork_fail.
+  table_.nproc_dec_only();
+  --live_procs_;
+  pidlock_.exit(t);
+  if (cp.reserved_mb > 0) {
+    swap_.unreserve(cp.reserved_mb);
+    cp.reserved_mb = 0;
+    probes_.reserved_mb = swap_.reserved_mb();
+  }
+  free_proc(&cp);
+}
+
+// forklwperr, 598-670: free the address space copy and the LWPs cloned so
+// far, give back what getproc took, no backoff.
+void Kernel::forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, ForkPath path) {
+  charge(t, Step::forklwperr);
+  if (path != ForkPath::Vfork)
+    charge(t, Step::forklwperr_page, cp.writable_mb * kPagesPerMb);  // as_free
+  for (int i = 0; i < lwps_cloned; ++i) {  // forklwp_fail, 721-776
+    zone_nlwps_lock_.enter(t);
+    t.flush();
+    --zone_nlwps_;
+    zone_nlwps_lock_.exit(t);
+    pidlock_.enter(t);
+    pidlock_.exit(t);
+  }
+  fork_fail(cp, t);
+  unlink_failed_child(cp, t);
+  p.p_lock.enter(t);
+  continuelwps(p, t);
+  p.p_lock.exit(t);
+}
+
+}  // namespace forksim

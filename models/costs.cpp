@@ -1,0 +1,18 @@
+#include "models/costs.hpp"
+
+namespace forksim {
+
+CostTable::CostTable(const std::map<std::string, Dist>& overrides) {
+  auto star = overrides.find("*");
+  for (const auto& info : step_catalogue()) {
+    auto it = overrides.find(info.name);
+    if (it != overrides.end())
+      d_.push_back(it->second);
+    else if (star != overrides.end())
+      d_.push_back(star->second);
+    else
+      d_.push_back(Dist::fixed(info.cost_ns));
+  }
+}
+
+}  // namespace forksim

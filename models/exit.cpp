@@ -1,0 +1,90 @@
+// exec, exit and wait, from outside the seed (exec.c, exit.c), as much as
+// the fork model needs: the address space released (relvm), proc_exit under
+// pidlock, the zombie reaped by the parent's wait, freeproc.
+#include <algorithm>
+
+#include "models/kernel.hpp"
+#include "sim/engine.hpp"
+
+namespace forksim {
+
+Err Kernel::exec(Proc& p, double image_writable_mb) {
+  Kthread& t = *p.thread;
+  relvm(p, t);
+  charge(t, Step::exec_load);
+  t.flush();
+  // The new image's private writable segments are reserved as it maps
+  // them; without the room exec fails and the process must exit.
+  if (!swap_.reserve(image_writable_mb, p.privileged)) return Err::ENOMEM_;
+  p.reserved_mb = image_writable_mb;
+  p.writable_mb = image_writable_mb;
+  p.has_as = true;
+  probes_.reserved_mb = swap_.reserved_mb();
+  probes_.reserved_max_mb = std::max(probes_.reserved_max_mb, probes_.reserved_mb);
+  return Err::Ok;
+}
+
+void Kernel::exit_proc(Proc& p) {
+  Kthread& t = *p.thread;
+  p.p_lock.enter(t);
+  p.flags |= SEXITLWPS;
+  p.p_lock.exit(t);
+  charge(t, Step::exit_prepare);
+  charge(t, Step::exit_file, p.open_files);
+  relvm(p, t);
+
+  pidlock_.enter(t);
+  charge(t, Step::exit_proc);
+  charge(t, Step::exit_reparent, p.nchildren);
+  t.flush();
+  zone_nlwps_ -= p.lwps;
+  // Children go to init, which reaps the zombies among them (init's CPU is
+  // not modelled); the living ones it reaps when they exit.
+  p.zombies.clear();
+  while (Proc* c = p.child) {
+    unlink_child(*c);
+    if (c->stat == Proc::Stat::Zomb) freeproc(*c);
+  }
+  p.stat = Proc::Stat::Zomb;
+  if (p.parent) {
+    p.parent->zombies.push_back(&p);  // stays linked until reaped
+    p.parent->p_cv.broadcast(disp_);  // sigcld wakes the parent's wait
+    pidlock_.exit(t);
+  } else {
+    freeproc(p);  // a parent outside the model (init) reaps it at once
+    pidlock_.exit(t);
+  }
+  disp_.exit_thread(t);  // swtch() for the last time: touch nothing after
+}
+
+void Kernel::wait_child(Proc& p) {
+  Kthread& t = *p.thread;
+  pidlock_.enter(t);
+  while (p.zombies.empty()) p.p_cv.wait(t, pidlock_);
+  charge(t, Step::wait_reap);
+  Proc* z = p.zombies.front();
+  p.zombies.pop_front();
+  unlink_child(*z);
+  // freeproc -> pid_exit takes pidlinklock inside pidlock.
+  pidlinklock_.enter(t);
+  charge(t, Step::freeproc);
+  pidlinklock_.exit(t);
+  freeproc(*z);
+  pidlock_.exit(t);
+}
+
+// Called under pidlock: the slot, the pid, nproc and the uid's count go
+// back. Any reservation left (a zombie has none) goes too.
+void Kernel::freeproc(Proc& p) {
+  table_.pid_free(p.pid);
+  table_.nproc_dec(p.uid);
+  --live_procs_;
+  if (p.reserved_mb > 0) {
+    swap_.unreserve(p.reserved_mb);
+    p.reserved_mb = 0;
+    probes_.reserved_mb = swap_.reserved_mb();
+  }
+  free_proc(&p);
+}
+
+}  // namespace forksim

@@ -1,0 +1,117 @@
+// getproc(), fork.c lines 921-1197: a child proc_t, its pid and slot, the
+// per-user limit, and the failure backoff.
+#include <algorithm>
+
+#include "models/kernel.hpp"
+#include "sim/engine.hpp"
+
+namespace forksim {
+
+Proc* Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
+  // g1, g2 (932-935): fail before taking anything, so no backoff.
+  charge(t, Step::page_mem_avail);
+  t.flush();
+  if (!swap_.page_mem_avail()) {
+    *why = FailReason::NoMemory;
+    return nullptr;
+  }
+  charge(t, Step::zone_status);  // the zone is never shutting down here
+
+  // g3 (938-961)
+  charge(t, Step::proc_alloc);
+  Proc* cp = alloc_proc();
+
+  // g4 (963-969): pidlinklock, not pidlock (pid.c).
+  pidlinklock_.enter(t);
+  int probes = 0;
+  int pid = table_.pid_allocate(&probes);
+  charge(t, Step::pid_allocate);
+  charge(t, Step::pid_probe, probes);
+  pidlinklock_.exit(t);
+
+  bool failed = pid < 0;
+  if (failed) {
+    *why = FailReason::OutOfProcs;
+    if (table_.nproc() >= table_.v_proc()) charge(t, Step::out_of_procs);  // 964-967
+  } else {
+    cp->pid = pid;
+    // g5 (976-989): the per-user check exactly as the seed writes it.
+    pidlock_.enter(t);
+    charge(t, Step::getproc_limit_check);
+    t.flush();
+    int nproc = table_.nproc();
+    if (nproc >= v_maxup_ &&
+        (nproc >= v_maxupttl_ || table_.upcount(pp.uid) >= v_maxup_) && !pp.privileged) {
+      pidlock_.exit(t);
+      charge(t, Step::getproc_limit_fail);  // zcmn_err, 986-988
+      *why = FailReason::PerUser;
+      failed = true;
+    }
+  }
+
+  if (failed) {
+    // bad: (1168-1181)
+    pidlinklock_.enter(t);
+    charge(t, Step::getproc_undo);
+    if (pid >= 0) table_.pid_free(pid);
+    pidlinklock_.exit(t);
+    free_proc(cp);
+    getproc_backoff(t);
+    return nullptr;
+  }
+
+  // 996-1091, still under pidlock: nproc, upcount, practive, links.
+  table_.nproc_inc(pp.uid);
+  charge(t, Step::getproc_link);
+  cp->uid = pp.uid;
+  cp->privileged = pp.privileged;
+  cp->rt = pp.rt;
+  cp->open_files = pp.open_files;
+  cp->writable_mb = pp.writable_mb;
+  cp->role = pp.role;
+  link_child(pp, *cp);
+  ++live_procs_;
+  pp.p_lock.enter(t);  // 1071-1079: pool reference
+  pp.p_lock.exit(t);
+  cp->p_lock.enter(t);  // 1085-1090: task_attach
+  cp->p_lock.exit(t);
+  pidlock_.exit(t);
+
+  // g6 (1093-1165)
+  charge(t, Step::getproc_copy);
+  charge(t, Step::getproc_file, pp.open_files);
+  return cp;
+}
+
+// 1182-1194: "no more than one fork failure per cpu per clock tick on
+// average (yes, I just made this up)".
+void Kernel::getproc_backoff(Kthread& t) {
+  if (probes_.in_window(SimEngine::now())) ++probes_.backoff.failures;
+  pidlock_.enter(t);  // INCR_COUNT
+  charge(t, Step::backoff_enter);
+  t.flush();
+  ++fork_fail_pending_;
+  probes_.backoff.fork_fail_pending_max =
+      std::max(probes_.backoff.fork_fail_pending_max, fork_fail_pending_);
+  pidlock_.exit(t);
+
+  // delay() reads fork_fail_pending without the lock, after the increment.
+  long ticks = fork_fail_pending_ / sc_.machine.ncpus + 1;
+  charge(t, Step::backoff_delay);
+  t.flush();
+  double start = SimEngine::now();
+  double wake = tick_after(start, sc_.machine.hz, ticks);
+  t.sleep_until(wake);
+  if (probes_.in_window(start)) {
+    ++probes_.backoff.delays;
+    probes_.backoff.delay_total_s += wake - start;  // the sleep, not the wait for a CPU after it
+  }
+
+  pidlock_.enter(t);  // DECR_COUNT
+  charge(t, Step::backoff_exit);
+  t.flush();
+  --fork_fail_pending_;
+  pidlock_.exit(t);
+}
+
+}  // namespace forksim

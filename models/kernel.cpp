@@ -1,0 +1,183 @@
+#include "models/kernel.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "sim/engine.hpp"
+
+namespace forksim {
+
+const char* path_name(ForkPath p) {
+  switch (p) {
+    case ForkPath::Fork1: return "fork1";
+    case ForkPath::Forkall: return "forkall";
+    case ForkPath::Vfork: return "vfork";
+  }
+  return "?";
+}
+
+ForkPath path_from_name(const std::string& s) {
+  if (s == "fork1") return ForkPath::Fork1;
+  if (s == "forkall") return ForkPath::Forkall;
+  if (s == "vfork") return ForkPath::Vfork;
+  throw std::invalid_argument("unknown fork path " + s);
+}
+
+const char* err_name(Err e) {
+  switch (e) {
+    case Err::Ok: return "OK";
+    case Err::EAGAIN_: return "EAGAIN";
+    case Err::ENOMEM_: return "ENOMEM";
+    case Err::EINTR_: return "EINTR";
+    case Err::EINVAL_: return "EINVAL";
+  }
+  return "?";
+}
+
+const char* reason_name(FailReason r) {
+  switch (r) {
+    case FailReason::None: return "none";
+    case FailReason::OutOfProcs: return "out of processes";
+    case FailReason::PerUser: return "per-user limit";
+    case FailReason::NoMemory: return "no memory";
+    case FailReason::SwapReservation: return "swap reservation";
+    case FailReason::LwpLimit: return "lwp limit";
+    case FailReason::Interrupted: return "interrupted";
+    case FailReason::BadCall: return "bad call";
+  }
+  return "?";
+}
+
+namespace {
+constexpr double kPageMb = 4.0 / 1024.0;  // x86 pages
+}
+
+Kernel::Kernel(const Scenario& s, Probes& probes, Rng& rng)
+    : sc_(s), probes_(probes), rng_(rng), costs_(s.costs),
+      switch_fn_([this] { return costs_.ns(Step::ctxsw, rng_); }),
+      handoff_fn_([this] { return costs_.ns(Step::mutex_handoff, rng_); }),
+      disp_(s.machine.ncpus, probes, switch_fn_),
+      plock_stats_(&probes.locks["p_lock"]),
+      rcs_stats_(&probes.locks["rcs_lock"]),
+      as_stats_(&probes.locks["as_lock"]),
+      pidlock_(probes.locks["pidlock"], handoff_fn_),
+      pidlinklock_(probes.locks["pidlinklock"], handoff_fn_),
+      zone_nlwps_lock_(probes.locks["zone_nlwps_lock"], handoff_fn_),
+      ct_lock_(probes.locks["ct_lock"], handoff_fn_),
+      table_(s.tunables.max_nprocs, s.tunables.pidmax),
+      swap_(s.machine.swap_mb, s.machine.physmem_mb, s.tunables.swapfs_minfree_mb,
+            s.tunables.swapfs_reserve_mb, s.tunables.minarmem_pages * kPageMb) {
+  disp_.cpu_speed = s.machine.cpu_speed;
+  // param.c: v_maxupttl = v_proc - reserved_procs; v_maxup = min(maxuprc, v_maxupttl).
+  v_maxupttl_ = s.tunables.max_nprocs - s.tunables.reserved_procs;
+  v_maxup_ = std::min(s.tunables.maxuprc, v_maxupttl_);
+  plock_stats_->instances = rcs_stats_->instances = as_stats_->instances = 0;
+  // Boot-time processes (sched, init, daemons): root's, never exiting.
+  table_.reserve_boot_pids(s.machine.system_procs);
+  for (int i = 0; i < s.machine.system_procs; ++i) table_.nproc_inc(0);
+  probes_.nproc_start = table_.nproc();
+}
+
+Kernel::~Kernel() = default;
+
+Proc* Kernel::alloc_proc() {
+  Proc* p;
+  // A freed proc is reused only once its old thread is dead: a zombie's
+  // thread may still be on its way out of exit when the parent reaps it.
+  if (!free_procs_.empty() &&
+      (!free_procs_.back()->thread ||
+       free_procs_.back()->thread->state() == Kthread::State::Dead)) {
+    p = free_procs_.back();
+    free_procs_.pop_back();
+    p->pid = -1;
+    p->reserved_mb = 0;
+    p->has_as = true;
+    p->stat = Proc::Stat::Idl;
+    p->flags = 0;
+    p->parent = p->child = p->sibling = p->psibling = nullptr;
+    p->nchildren = 0;
+    p->zombies.clear();
+    p->role = 0;
+  } else {
+    procs_.push_back(std::make_unique<Proc>(*plock_stats_, *rcs_stats_, *as_stats_, handoff_fn_));
+    p = procs_.back().get();
+    ++plock_stats_->instances;
+    ++rcs_stats_->instances;
+    ++as_stats_->instances;
+  }
+  return p;
+}
+
+void Kernel::free_proc(Proc* p) { free_procs_.push_back(p); }
+
+// 1047-1059: the child goes at the head of its parent's child list.
+void Kernel::link_child(Proc& pp, Proc& cp) {
+  cp.parent = &pp;
+  cp.sibling = pp.child;
+  cp.psibling = nullptr;
+  if (pp.child) pp.child->psibling = &cp;
+  pp.child = &cp;
+  ++pp.nchildren;
+}
+
+void Kernel::unlink_child(Proc& cp) {
+  Proc* pp = cp.parent;
+  if (!pp) return;
+  if (pp->child == &cp) pp->child = cp.sibling;
+  if (cp.sibling) cp.sibling->psibling = cp.psibling;
+  if (cp.psibling) cp.psibling->sibling = cp.sibling;
+  cp.sibling = cp.psibling = nullptr;
+  cp.parent = nullptr;
+  --pp->nchildren;
+}
+
+Kthread& Kernel::make_thread(Proc& p) {
+  // A recycled Proc keeps its thread: its old actor touches it no more.
+  if (!p.thread) p.thread = std::make_unique<Kthread>(disp_, next_thread_id_++);
+  return *p.thread;
+}
+
+Proc* Kernel::create_initial_proc(int uid, bool privileged, double writable_mb, int lwps,
+                                  int open_files, bool rt) {
+  int probes = 0;
+  if (!swap_.reserve(writable_mb, privileged)) return nullptr;
+  int pid = table_.pid_allocate(&probes);
+  if (pid < 0) {
+    swap_.unreserve(writable_mb);
+    return nullptr;
+  }
+  Proc* p = alloc_proc();
+  p->pid = pid;
+  p->uid = uid;
+  p->privileged = privileged || uid == 0;
+  p->rt = rt;
+  p->writable_mb = writable_mb;
+  p->reserved_mb = writable_mb;
+  p->lwps = lwps;
+  p->open_files = open_files;
+  p->stat = Proc::Stat::Run;
+  table_.nproc_inc(uid);
+  zone_nlwps_ += lwps;
+  ++live_procs_;
+  probes_.reserved_mb = swap_.reserved_mb();
+  probes_.reserved_max_mb = std::max(probes_.reserved_max_mb, probes_.reserved_mb);
+  make_thread(*p);
+  return p;
+}
+
+int Kernel::locks_held() const {
+  return pidlock_.held() + pidlinklock_.held() + zone_nlwps_lock_.held() + ct_lock_.held();
+}
+
+std::vector<Kthread*> Kernel::threads() const {
+  std::vector<Kthread*> v;
+  for (const auto& p : procs_)
+    if (p->thread) v.push_back(p->thread.get());
+  return v;
+}
+
+void Kernel::note_failure(ForkResult& r) {
+  if (r.err == Err::ENOMEM_ && probes_.in_window(SimEngine::now())) ++probes_.enomem_failures;
+}
+
+}  // namespace forksim

@@ -1,0 +1,123 @@
+// The simulated kernel: global locks, the process table, swap, the CPUs,
+// the costs, and the fork, exec, exit and wait paths that workloads call.
+//
+// Every entry point is called by a process's own thread while it holds a
+// CPU, and returns with the thread still on a CPU (exit_proc excepted).
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "analysis/probes.hpp"
+#include "models/costs.hpp"
+#include "models/proc.hpp"
+#include "models/proctable.hpp"
+#include "models/swap.hpp"
+#include "scenarios/scenario.hpp"
+#include "sim/dispatcher.hpp"
+
+namespace forksim {
+
+enum class ForkPath : uint8_t { Fork1, Forkall, Vfork };
+const char* path_name(ForkPath p);
+ForkPath path_from_name(const std::string& s);
+
+enum class Err : uint8_t { Ok, EAGAIN_, ENOMEM_, EINTR_, EINVAL_ };
+const char* err_name(Err e);
+
+// Why a fork failed, as the report counts them.
+enum class FailReason : uint8_t {
+  None, OutOfProcs, PerUser, NoMemory, SwapReservation, LwpLimit, Interrupted, BadCall
+};
+const char* reason_name(FailReason r);
+
+struct ForkResult {
+  Err err = Err::Ok;
+  FailReason reason = FailReason::None;
+  Proc* child = nullptr;
+};
+
+// cfork flags (sys/fork.h)
+constexpr int FORK_NOSIGCHLD = 0x1;
+constexpr int FORK_WAITPID = 0x2;
+
+class Kernel {
+ public:
+  Kernel(const Scenario& s, Probes& probes, Rng& rng);
+  ~Kernel();
+
+  // forksys(subcode, flags): 0 forkx, 1 forkallx, 2 vforkx, else EINVAL.
+  ForkResult forksys(Proc& p, int subcode, int flags);
+  ForkResult cfork(Proc& p, ForkPath path, int flags);
+  // The parent's wait: sleeps until a child is a zombie, then reaps it.
+  void wait_child(Proc& p);
+  // exec in p: relvm (releasing a vfork parent), then the new image.
+  Err exec(Proc& p, double image_writable_mb);
+  // Exit: relvm, proc_exit, zombie; the thread leaves its CPU for good.
+  void exit_proc(Proc& p);
+
+  // A process that exists before the run (a workload's parent, a daemon):
+  // pid, slot, nproc, upcount and its memory reservation. nullptr when the
+  // table or swap cannot hold it.
+  Proc* create_initial_proc(int uid, bool privileged, double writable_mb, int lwps,
+                            int open_files, bool rt);
+  // Makes a new Kthread for p (one per process).
+  Kthread& make_thread(Proc& p);
+
+  // The workload decides what a new child runs: called when the child is
+  // made runnable, from the parent's thread.
+  std::function<void(Proc& child)> on_child;
+
+  void charge(Kthread& t, Step s, double units = 1.0) {
+    t.charge(costs_.ns(s, rng_, units));
+  }
+
+  Dispatcher& dispatcher() { return disp_; }
+  ProcTable& table() { return table_; }
+  SwapSpace& swap() { return swap_; }
+  Probes& probes() { return probes_; }
+  const Scenario& scenario() const { return sc_; }
+  int fork_fail_pending() const { return fork_fail_pending_; }
+  int live_procs() const { return live_procs_; }
+  int locks_held() const;  // global locks held now (0 when quiet)
+  // All threads ever made, for end-of-window accounting.
+  std::vector<Kthread*> threads() const;
+
+ private:
+  Proc* getproc(Proc& pp, Kthread& t, FailReason* why);
+  void getproc_backoff(Kthread& t);
+  void fork_fail(Proc& cp, Kthread& t);
+  void unlink_failed_child(Proc& cp, Kthread& t);
+  void forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, ForkPath path);
+  bool holdlwps(Proc& p, Kthread& t, uint32_t holdflag);
+  void continuelwps(Proc& p, Kthread& t);
+  void vfwait(Proc& pp, Proc& cp, Kthread& t);
+  void relvm(Proc& p, Kthread& t);
+  void freeproc(Proc& p);
+  void link_child(Proc& pp, Proc& cp);
+  void unlink_child(Proc& cp);
+  Proc* alloc_proc();
+  void free_proc(Proc* p);
+  void note_failure(ForkResult& r);
+
+  const Scenario& sc_;
+  Probes& probes_;
+  Rng& rng_;
+  CostTable costs_;
+  std::function<double()> switch_fn_, handoff_fn_;
+  Dispatcher disp_;
+  LockStats *plock_stats_, *rcs_stats_, *as_stats_;
+  KMutex pidlock_, pidlinklock_, zone_nlwps_lock_, ct_lock_;
+  ProcTable table_;
+  SwapSpace swap_;
+  int v_maxup_, v_maxupttl_;
+  int fork_fail_pending_ = 0;
+  long zone_nlwps_ = 0;
+  int live_procs_ = 0;
+  int next_thread_id_ = 0;
+  std::vector<std::unique_ptr<Proc>> procs_;  // owner of every Proc
+  std::vector<Proc*> free_procs_;
+};
+
+}  // namespace forksim

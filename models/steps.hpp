@@ -1,0 +1,73 @@
+// The step catalogue: every piece of kernel work forksim charges time for.
+//
+// Each entry names the seed lines of ../shared/seed/fork.c.txt it stands for
+// (or the illumos source file outside the seed), the locks it takes in the
+// seed's order, its default cost in nanoseconds at cpu_speed 1.0, what the
+// cost is per ("call", or per page, LWP, probe, ...), and where that figure
+// comes from. The scenario's `costs` table overrides entries by name; this is
+// the only place a default cost is defined.
+//
+// `forksim explain PATH` prints the entries of one path in catalogue order,
+// which is the order the model runs them in.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace forksim {
+
+// Paths of `explain`; a step can belong to several.
+enum PathBit : uint32_t {
+  kFork1 = 1u << 0,
+  kForkall = 1u << 1,
+  kVfork = 1u << 2,
+  kChild = 1u << 3,      // the new child's first run
+  kExec = 1u << 4,
+  kExit = 1u << 5,
+  kWait = 1u << 6,       // the parent's wait and reap
+  kGetprocFail = 1u << 7,
+  kAsdupFail = 1u << 8,
+  kForklwpFail = 1u << 9,
+  kBadCall = 1u << 10,   // forksys bad subcode, cfork bad flags
+  kSched = 1u << 11,     // dispatcher and mutex costs charged anywhere
+};
+constexpr uint32_t kForkPaths = kFork1 | kForkall | kVfork;
+
+enum class Step : uint16_t {
+  syscall_entry, forksys_einval, check_flags, holdlwps, holdlwps_lwp,
+  pool_barrier_enter, page_mem_avail, zone_status, proc_alloc, pid_allocate,
+  pid_probe, out_of_procs, getproc_limit_check, getproc_limit_fail,
+  getproc_link, getproc_copy, getproc_file, getproc_undo, backoff_enter,
+  backoff_delay, backoff_exit, cfork_getproc_fail, vfork_share_as,
+  as_dup_prlock, as_dup, as_dup_page, as_dup_done, as_dup_fail, rctl_dup, lwpdir_alloc,
+  forklwp, contract_fork, forklwperr, forklwperr_page, fork_finish,
+  pool_barrier_exit, fork_publish, fork_publish_lwp, vfork_start, forkret,
+  vfwait, syscall_return, forkerr,
+  child_start, exec_relvm_vfork, exec_relvm, as_free_page, exec_load,
+  exit_prepare, exit_file, exit_proc, exit_reparent, wait_reap, freeproc,
+  ctxsw, mutex_handoff,
+  kCount
+};
+
+struct StepInfo {
+  Step id;
+  const char* name;
+  uint32_t paths;      // PathBit mask
+  const char* lines;   // seed lines, or "file.c: function" outside the seed
+  const char* locks;   // in the order taken, "-" for none
+  double cost_ns;      // default, at cpu_speed 1.0
+  const char* unit;    // what cost_ns is charged per: "call", "page", "lwp", ...
+  const char* basis;   // where the default comes from ("estimate: ...")
+};
+
+const std::vector<StepInfo>& step_catalogue();
+const StepInfo& step_info(Step s);
+const StepInfo* find_step(std::string_view name);  // nullptr if unknown
+
+// Path names as `explain` takes them, with their bit.
+struct PathName { const char* name; uint32_t bit; const char* what; };
+const std::vector<PathName>& path_names();
+const PathName* find_path(std::string_view name);
+
+}  // namespace forksim

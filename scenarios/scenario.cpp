@@ -1,0 +1,557 @@
+#include "scenarios/scenario.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "models/steps.hpp"
+
+namespace forksim {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr double kInf = HUGE_VAL;
+
+// Shortest readable form for messages: 16, 0.5, 999999 (not 16.000000).
+std::string num_str(double x) {
+  std::ostringstream o;
+  o.precision(15);
+  o << x;
+  return o.str();
+}
+
+std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
+
+std::string type_of(const json& v) { return v.type_name(); }
+
+void require(bool ok, const std::string& key, const std::string& reason) {
+  if (!ok) throw ScenarioError(key, reason);
+}
+
+// ---------------------------------------------------------------------------
+// Values, each checked at the dotted key it was found under.
+
+// Allowed range of a number; an out-of-range value's message states it.
+struct Bounds {
+  double lo = -kInf;
+  double hi = kInf;
+  bool lo_open = false;  // lo itself is excluded
+};
+Bounds at_least(double lo) { return {lo, kInf, false}; }
+Bounds above(double lo) { return {lo, kInf, true}; }
+Bounds between(double lo, double hi) { return {lo, hi, false}; }
+
+void check_bounds(double x, const std::string& key, const Bounds& b) {
+  bool ok = (b.lo_open ? x > b.lo : x >= b.lo) && x <= b.hi;
+  if (ok) return;
+  std::string want = b.hi < kInf
+                         ? "between " + num_str(b.lo) + " and " + num_str(b.hi)
+                         : (b.lo_open ? "> " : ">= ") + num_str(b.lo);
+  throw ScenarioError(key, "must be " + want + ", got " + num_str(x));
+}
+
+double to_number(const json& v, const std::string& key, const Bounds& b) {
+  require(v.is_number(), key, "expected a number, got " + type_of(v));
+  double x = v.get<double>();
+  require(std::isfinite(x), key, "must be a finite number");
+  check_bounds(x, key, b);
+  return x;
+}
+
+// A whole number; 16.0 counts as one (JSON writers may print it so).
+double to_integral(const json& v, const std::string& key, const Bounds& b) {
+  require(v.is_number(), key, "expected an integer, got " + type_of(v));
+  double x = v.get<double>();
+  require(std::isfinite(x) && std::floor(x) == x, key,
+          "expected an integer, got " + num_str(x));
+  check_bounds(x, key, b);
+  return x;
+}
+
+int to_int(const json& v, const std::string& key, const Bounds& b) {
+  double x = to_integral(v, key, b);
+  require(x >= INT_MIN && x <= INT_MAX, key, "out of range for an integer, got " + num_str(x));
+  return static_cast<int>(x);
+}
+
+// Seeds use the full 64 bits, which a double cannot hold: take JSON's
+// unsigned integers as they are.
+uint64_t to_seed(const json& v, const std::string& key) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  double x = to_integral(v, key, at_least(0));
+  require(x < 0x1p64, key, "too large for a 64-bit seed");
+  return static_cast<uint64_t>(x);
+}
+
+// ---------------------------------------------------------------------------
+// Objects.
+
+// Reads the keys of one JSON object (nullptr: an absent one, read as empty).
+// Every key read is marked used, so that finish() can report the ones nothing
+// asked for: a typo is an error, never a silently ignored setting. The typed
+// readers leave `out` alone when the key is absent (the struct's default
+// stands) and return whether it was present.
+class ObjReader {
+ public:
+  ObjReader(const json* j, std::string path) : j_(j), path_(std::move(path)) {
+    if (j_ && !j_->is_object())
+      throw ScenarioError(path_, (path_.empty() ? "a scenario must be a JSON object, got "
+                                                : "expected an object, got ") +
+                                     type_of(*j_));
+  }
+
+  std::string key(const std::string& k) const { return path_.empty() ? k : path_ + "." + k; }
+  bool has(const std::string& k) const { return j_ && j_->contains(k); }
+
+  const json* find(const std::string& k) {
+    if (!has(k)) return nullptr;
+    used_.insert(k);
+    return &(*j_)[k];
+  }
+
+  std::vector<std::string> keys() const {
+    std::vector<std::string> out;
+    if (j_)
+      for (const auto& item : j_->items()) out.push_back(item.key());
+    return out;
+  }
+
+  ObjReader child(const std::string& k) { return ObjReader(find(k), key(k)); }
+
+  bool number(const std::string& k, double& out, const Bounds& b) {
+    const json* v = find(k);
+    if (v) out = to_number(*v, key(k), b);
+    return v != nullptr;
+  }
+  bool integer(const std::string& k, int& out, const Bounds& b) {
+    const json* v = find(k);
+    if (v) out = to_int(*v, key(k), b);
+    return v != nullptr;
+  }
+  bool boolean(const std::string& k, bool& out) {
+    const json* v = find(k);
+    if (!v) return false;
+    require(v->is_boolean(), key(k), "expected a boolean, got " + type_of(*v));
+    out = v->get<bool>();
+    return true;
+  }
+  bool string(const std::string& k, std::string& out) {
+    const json* v = find(k);
+    if (!v) return false;
+    require(v->is_string(), key(k), "expected a string, got " + type_of(*v));
+    out = v->get<std::string>();
+    return true;
+  }
+  bool choice(const std::string& k, std::string& out, const std::vector<std::string>& allowed) {
+    std::string s;
+    if (!string(k, s)) return false;
+    if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + in_quotes(a);
+      throw ScenarioError(key(k), "must be one of " + list + "; got " + in_quotes(s));
+    }
+    out = s;
+    return true;
+  }
+  bool dist(const std::string& k, Dist& out);
+
+  void finish(const std::string& reason = "unknown key") const {
+    for (const auto& k : keys())
+      if (!used_.count(k)) throw ScenarioError(key(k), reason);
+  }
+
+ private:
+  const json* j_;
+  std::string path_;
+  std::set<std::string> used_;
+};
+
+// ---------------------------------------------------------------------------
+// Distributions: a number (fixed) or {"dist": NAME, ...its fields}.
+
+const char* dist_name(Dist::Kind k) {
+  switch (k) {
+    case Dist::Kind::Fixed: return "fixed";
+    case Dist::Kind::Exponential: return "exponential";
+    case Dist::Kind::Uniform: return "uniform";
+    case Dist::Kind::Lognormal: return "lognormal";
+  }
+  return "fixed";
+}
+
+Dist to_dist(const json& v, const std::string& key) {
+  if (v.is_number()) return Dist::fixed(to_number(v, key, at_least(0)));
+  require(v.is_object(), key, "expected a number or a distribution object, got " + type_of(v));
+  ObjReader r(&v, key);
+  std::string name;
+  if (!r.choice("dist", name, {"exponential", "uniform", "lognormal"}))
+    throw ScenarioError(r.key("dist"), "missing: say \"exponential\", \"uniform\" or \"lognormal\"");
+  auto field = [&](const std::string& k) {
+    double x = 0;
+    if (!r.number(k, x, at_least(0)))
+      throw ScenarioError(r.key(k), "missing: the " + name + " distribution needs it");
+    return x;
+  };
+  Dist d;
+  if (name == "exponential") {
+    d = Dist::exponential(field("mean"));
+  } else if (name == "uniform") {
+    double lo = field("min"), hi = field("max");
+    require(hi >= lo, r.key("max"), "must be >= min (" + num_str(lo) + "), got " + num_str(hi));
+    d = Dist::uniform(lo, hi);
+  } else {
+    double mean = field("mean");
+    d = Dist::lognormal(mean, field("cv"));
+  }
+  r.finish("not a field of the " + name + " distribution");
+  return d;
+}
+
+bool ObjReader::dist(const std::string& k, Dist& out) {
+  const json* v = find(k);
+  if (v) out = to_dist(*v, key(k));
+  return v != nullptr;
+}
+
+json dist_to_json(const Dist& d) {
+  switch (d.kind) {
+    case Dist::Kind::Fixed: return d.a;
+    case Dist::Kind::Exponential: return {{"dist", dist_name(d.kind)}, {"mean", d.a}};
+    case Dist::Kind::Uniform: return {{"dist", dist_name(d.kind)}, {"min", d.a}, {"max", d.b}};
+    case Dist::Kind::Lognormal: return {{"dist", dist_name(d.kind)}, {"mean", d.a}, {"cv", d.b}};
+  }
+  return d.a;
+}
+
+// ---------------------------------------------------------------------------
+// Sections.
+
+Machine parse_machine(ObjReader r) {
+  Machine m;
+  r.integer("ncpus", m.ncpus, between(1, 4096));
+  r.number("cpu_speed", m.cpu_speed, above(0));
+  r.integer("hz", m.hz, between(1, 100000));
+  r.number("physmem_mb", m.physmem_mb, above(0));
+  r.number("swap_mb", m.swap_mb, at_least(0));
+  r.integer("system_procs", m.system_procs, at_least(1));
+  r.number("ts_quantum_ms", m.ts_quantum_ms, above(0));
+  r.finish();
+  return m;
+}
+
+// illumos param.c: maxusers follows physical memory, and the process table
+// follows maxusers unless set.
+int default_max_nprocs(const Machine& m, int pidmax) {
+  double maxusers = std::clamp(std::floor(m.physmem_mb), 8.0, 2048.0);
+  return std::min(10 + 16 * static_cast<int>(maxusers), pidmax);
+}
+
+Tunables parse_tunables(ObjReader r, const Machine& m) {
+  Tunables t;
+  r.integer("pidmax", t.pidmax, between(266, 999999));
+
+  std::string procs = "machine.system_procs (" + std::to_string(m.system_procs) + ")";
+  if (r.integer("max_nprocs", t.max_nprocs, at_least(1))) {
+    require(t.max_nprocs <= t.pidmax, r.key("max_nprocs"),
+            "must be <= pidmax (" + std::to_string(t.pidmax) + "), got " +
+                std::to_string(t.max_nprocs));
+    require(t.max_nprocs > m.system_procs, r.key("max_nprocs"),
+            "must be > " + procs + ", got " + std::to_string(t.max_nprocs));
+  } else {
+    t.max_nprocs = default_max_nprocs(m, t.pidmax);
+    require(t.max_nprocs > m.system_procs, r.key("max_nprocs"),
+            "the default for this machine, " + std::to_string(t.max_nprocs) +
+                ", is not > " + procs + "; set it or lower machine.system_procs");
+  }
+
+  r.integer("reserved_procs", t.reserved_procs, between(0, t.max_nprocs - 1));
+
+  int maxup = t.max_nprocs - t.reserved_procs;
+  t.maxuprc = maxup;
+  if (r.integer("maxuprc", t.maxuprc, at_least(1)))
+    require(t.maxuprc <= maxup, r.key("maxuprc"),
+            "must be <= max_nprocs - reserved_procs (" + std::to_string(maxup) + "), got " +
+                std::to_string(t.maxuprc));
+
+  r.integer("minarmem_pages", t.minarmem_pages, at_least(0));
+  // swap_subr.c sizes both from physical memory.
+  t.swapfs_minfree_mb = std::max(2.0, m.physmem_mb / 8);
+  t.swapfs_reserve_mb = std::min(128.0, std::max(4.0, m.physmem_mb / 128));
+  r.number("swapfs_minfree_mb", t.swapfs_minfree_mb, at_least(0));
+  r.number("swapfs_reserve_mb", t.swapfs_reserve_mb, at_least(0));
+  r.integer("zone_max_lwps", t.zone_max_lwps, at_least(0));
+  r.finish();
+  return t;
+}
+
+std::map<std::string, Dist> parse_costs(ObjReader r) {
+  std::map<std::string, Dist> costs;
+  for (const auto& k : r.keys()) {
+    require(k == "*" || find_step(k), r.key(k),
+            "unknown step; run `forksim explain` to list the step names");
+    r.dist(k, costs[k]);
+  }
+  return costs;
+}
+
+// Workload keys that belong to some workload types only; the rest apply to all.
+struct ScopedKey {
+  const char* key;
+  std::vector<std::string> types;
+};
+const std::vector<ScopedKey> kScopedKeys = {
+    {"parents", {"closed", "open"}},   {"think_s", {"closed"}},
+    {"rate_per_s", {"open"}},          {"child", {"closed", "open"}},
+    {"initial", {"fork_bomb"}},        {"retry", {"fork_bomb"}},
+    {"admin_probe", {"fork_bomb"}},
+};
+
+const ScopedKey* scope_of(const std::string& key) {
+  for (const auto& s : kScopedKeys)
+    if (key == s.key) return &s;
+  return nullptr;
+}
+
+bool applies(const std::string& key, const std::string& type) {
+  const ScopedKey* s = scope_of(key);
+  return !s || std::find(s->types.begin(), s->types.end(), type) != s->types.end();
+}
+
+void check_scope(const ObjReader& r, const std::string& type) {
+  for (const auto& k : r.keys()) {
+    if (applies(k, type)) continue;
+    std::string types;
+    for (const auto& t : scope_of(k)->types) types += (types.empty() ? "" : " and ") + t;
+    throw ScenarioError(r.key(k), "applies only to " + types + " workloads");
+  }
+}
+
+ChildSpec parse_child(ObjReader r) {
+  ChildSpec c;
+  r.dist("lifetime_s", c.lifetime_s);
+  r.dist("cpu_s", c.cpu_s);
+  r.boolean("exec", c.exec);
+  r.number("exec_writable_mb", c.exec_writable_mb, at_least(0));
+  r.finish();
+  return c;
+}
+
+ParentSpec parse_parent(ObjReader r) {
+  ParentSpec p;
+  r.integer("uid", p.uid, at_least(0));
+  bool said = r.boolean("privileged", p.privileged);
+  // secpolicy_newproc always passes for uid 0, so root is privileged; saying
+  // otherwise is a contradiction, not a setting.
+  if (p.uid == 0) {
+    require(!said || p.privileged, r.key("privileged"), "uid 0 is always privileged");
+    p.privileged = true;
+  }
+  r.number("writable_mb", p.writable_mb, at_least(0));
+  r.integer("lwps", p.lwps, between(1, 100000));
+  r.integer("open_files", p.open_files, at_least(0));
+  r.choice("class", p.sched_class, {"TS", "RT"});
+  r.finish();
+  return p;
+}
+
+const char* retry_name(RetryPolicy::Kind k) {
+  switch (k) {
+    case RetryPolicy::Kind::Immediate: return "immediate";
+    case RetryPolicy::Kind::Fixed: return "fixed";
+    case RetryPolicy::Kind::Exponential: return "exponential";
+  }
+  return "exponential";
+}
+
+// Absent fields keep RetryPolicy's defaults; fields the policy does not use
+// are errors.
+RetryPolicy parse_retry(ObjReader r) {
+  RetryPolicy p;
+  std::string policy = retry_name(p.kind);
+  r.choice("policy", policy, {"immediate", "fixed", "exponential"});
+  for (auto k : {RetryPolicy::Kind::Immediate, RetryPolicy::Kind::Fixed,
+                 RetryPolicy::Kind::Exponential})
+    if (policy == retry_name(k)) p.kind = k;
+  if (p.kind != RetryPolicy::Kind::Immediate) r.number("delay_s", p.delay_s, above(0));
+  if (p.kind == RetryPolicy::Kind::Exponential) {
+    r.number("max_delay_s", p.max_delay_s, above(0));
+    require(p.max_delay_s >= p.delay_s, r.key("max_delay_s"),
+            "must be >= delay_s (" + num_str(p.delay_s) + "), got " + num_str(p.max_delay_s));
+  }
+  r.finish("not used by the " + policy + " retry policy");
+  return p;
+}
+
+// Absent or null: no probe.
+AdminProbe parse_admin_probe(ObjReader& w) {
+  AdminProbe a;
+  const json* v = w.find("admin_probe");
+  if (!v || v->is_null()) return a;
+  ObjReader r(v, w.key("admin_probe"));
+  a.enabled = true;
+  r.integer("uid", a.uid, at_least(0));
+  r.number("interval_s", a.interval_s, above(0));
+  r.finish();
+  return a;
+}
+
+Workload parse_workload(ObjReader r) {
+  Workload w;
+  r.choice("type", w.type, {"closed", "open", "fork_bomb"});
+  check_scope(r, w.type);  // before anything else: a misplaced key says so
+  r.choice("path", w.path, {"fork1", "forkall", "vfork"});
+  r.integer("parents", w.parents, at_least(1));
+  r.dist("think_s", w.think_s);
+  r.number("rate_per_s", w.rate_per_s, above(0));
+  w.child = parse_child(r.child("child"));
+  w.parent = parse_parent(r.child("parent"));
+  r.integer("initial", w.initial, at_least(1));
+  w.retry = parse_retry(r.child("retry"));
+  w.admin_probe = parse_admin_probe(r);
+  r.finish();
+  return w;
+}
+
+json workload_to_json(const Workload& w) {
+  const ParentSpec& p = w.parent;
+  const RetryPolicy& rp = w.retry;
+  json retry = {{"policy", retry_name(rp.kind)}};
+  if (rp.kind != RetryPolicy::Kind::Immediate) retry["delay_s"] = rp.delay_s;
+  if (rp.kind == RetryPolicy::Kind::Exponential) retry["max_delay_s"] = rp.max_delay_s;
+  json probe = nullptr;
+  if (w.admin_probe.enabled)
+    probe = {{"uid", w.admin_probe.uid}, {"interval_s", w.admin_probe.interval_s}};
+
+  json j = {
+      {"type", w.type},
+      {"path", w.path},
+      {"parents", w.parents},
+      {"think_s", dist_to_json(w.think_s)},
+      {"rate_per_s", w.rate_per_s},
+      {"child",
+       {{"lifetime_s", dist_to_json(w.child.lifetime_s)},
+        {"cpu_s", dist_to_json(w.child.cpu_s)},
+        {"exec", w.child.exec},
+        {"exec_writable_mb", w.child.exec_writable_mb}}},
+      {"parent",
+       {{"uid", p.uid},
+        {"privileged", p.privileged},
+        {"writable_mb", p.writable_mb},
+        {"lwps", p.lwps},
+        {"open_files", p.open_files},
+        {"class", p.sched_class}}},
+      {"initial", w.initial},
+      {"retry", retry},
+      {"admin_probe", probe},
+  };
+  // The same table that rejects misplaced keys on input drops them here.
+  for (const auto& s : kScopedKeys)
+    if (!applies(s.key, w.type)) j.erase(s.key);
+  return j;
+}
+
+json parse_override_value(const std::string& text) {
+  json v = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return v.is_discarded() ? json(text) : v;
+}
+
+}  // namespace
+
+Scenario parse_scenario(const json& j) {
+  ObjReader r(&j, "");
+  Scenario s;
+  r.string("name", s.name);
+  r.string("description", s.description);
+  if (const json* seed = r.find("seed")) s.seed = to_seed(*seed, "seed");
+  r.number("duration_s", s.duration_s, above(0));
+  r.number("warmup_s", s.warmup_s, at_least(0));
+  require(s.warmup_s < s.duration_s, "warmup_s",
+          "must be < duration_s (" + num_str(s.duration_s) + "), got " + num_str(s.warmup_s));
+  r.number("timeseries_s", s.timeseries_s, above(0));
+  s.machine = parse_machine(r.child("machine"));
+  s.tunables = parse_tunables(r.child("tunables"), s.machine);
+  s.costs = parse_costs(r.child("costs"));
+  s.workload = parse_workload(r.child("workload"));
+  r.finish();
+  return s;
+}
+
+json Scenario::to_json() const {
+  const Machine& m = machine;
+  const Tunables& t = tunables;
+  json costs_j = json::object();
+  for (const auto& [step, d] : costs) costs_j[step] = dist_to_json(d);
+  return {
+      {"name", name},
+      {"description", description},
+      {"seed", seed},
+      {"duration_s", duration_s},
+      {"warmup_s", warmup_s},
+      {"timeseries_s", timeseries_s},
+      {"machine",
+       {{"ncpus", m.ncpus},
+        {"cpu_speed", m.cpu_speed},
+        {"hz", m.hz},
+        {"physmem_mb", m.physmem_mb},
+        {"swap_mb", m.swap_mb},
+        {"system_procs", m.system_procs},
+        {"ts_quantum_ms", m.ts_quantum_ms}}},
+      {"tunables",
+       {{"max_nprocs", t.max_nprocs},
+        {"maxuprc", t.maxuprc},
+        {"reserved_procs", t.reserved_procs},
+        {"pidmax", t.pidmax},
+        {"minarmem_pages", t.minarmem_pages},
+        {"swapfs_minfree_mb", t.swapfs_minfree_mb},
+        {"swapfs_reserve_mb", t.swapfs_reserve_mb},
+        {"zone_max_lwps", t.zone_max_lwps}}},
+      {"costs", costs_j},
+      {"workload", workload_to_json(workload)},
+  };
+}
+
+void apply_override(json& j, const std::string& assignment) {
+  const std::string kKey = "--set";
+  auto eq = assignment.find('=');
+  require(eq != std::string::npos, kKey, "expected KEY=VALUE, got " + in_quotes(assignment));
+  std::string path = assignment.substr(0, eq);
+  require(!path.empty(), kKey, "no key before '=' in " + in_quotes(assignment));
+
+  std::vector<std::string> segments;
+  // getline drops one trailing empty field; the extra '.' keeps "a.b." bad.
+  std::istringstream in(path + ".");
+  for (std::string seg; std::getline(in, seg, '.');) segments.push_back(seg);
+  for (const auto& seg : segments)
+    require(!seg.empty(), kKey, "empty segment in key " + in_quotes(path));
+
+  json* node = &j;
+  std::string walked;
+  for (const auto& seg : segments) {
+    if (node->is_null()) *node = json::object();  // absent, or an explicit null
+    require(node->is_object(), kKey,
+            "cannot set " + path + ": " + (walked.empty() ? "the scenario" : walked) +
+                " is " + type_of(*node) + ", not an object");
+    node = &(*node)[seg];
+    walked += (walked.empty() ? "" : ".") + seg;
+  }
+  *node = parse_override_value(assignment.substr(eq + 1));
+}
+
+json load_scenario_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ScenarioError(path, std::string("cannot open: ") + std::strerror(errno));
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw ScenarioError(path, std::string("not valid JSON: ") + e.what());
+  }
+}
+
+}  // namespace forksim

@@ -1,0 +1,128 @@
+// The scenario: what machine, which tunables, what costs, which workload.
+//
+// A scenario is JSON (see README "Scenario format"). parse_scenario() checks
+// every key (unknown keys, wrong types and impossible values are errors that
+// name the dotted key and the reason), fills every default, and derives the
+// illumos tunables that depend on the machine (max_nprocs from physmem, as
+// param.c does). to_json() gives the resolved scenario back, every default
+// filled in, so that parse_scenario(to_json(s)) == s.
+#pragma once
+#include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/dist.hpp"
+
+namespace forksim {
+
+// Bad input. key is the dotted path ("machine.ncpus"), reason says why.
+class ScenarioError : public std::runtime_error {
+ public:
+  ScenarioError(std::string key, std::string reason)
+      : std::runtime_error(key.empty() ? reason : key + ": " + reason),
+        key_(std::move(key)), reason_(std::move(reason)) {}
+  const std::string& key() const { return key_; }
+  const std::string& reason() const { return reason_; }
+ private:
+  std::string key_, reason_;
+};
+
+struct Machine {
+  int ncpus = 8;
+  double cpu_speed = 1.0;      // 1.0 = the reference the costs are given for
+  int hz = 100;                // clock ticks per second (1000 with hires_tick)
+  double physmem_mb = 16384;
+  double swap_mb = 4096;       // disk swap
+  int system_procs = 64;       // root-owned processes present before the run
+  double ts_quantum_ms = 40;   // time slice of user-mode CPU work (TS class)
+};
+
+struct Tunables {
+  int max_nprocs = 30000;      // v.v_proc (derived from physmem if not given)
+  int maxuprc = 29995;         // max_nprocs - reserved_procs if not given
+  int reserved_procs = 5;
+  int pidmax = 30000;
+  int minarmem_pages = 25;     // tune.t_minarmem
+  // The defaults below are the derived values for the default machine, so that
+  // Scenario{} is what parse_scenario({}) gives.
+  double swapfs_minfree_mb = 2048;  // max(2 MB, physmem/8) if not given
+  double swapfs_reserve_mb = 128;   // min(128 MB, max(4 MB, physmem/128)) if not given
+  int zone_max_lwps = 0;            // zone.max-lwps rctl; 0: no limit, the default
+};
+
+// JSON: {"policy": "immediate"}, {"policy": "fixed", "delay_s": x} or
+// {"policy": "exponential", "delay_s": x, "max_delay_s": y}; absent fields keep
+// these defaults, fields the policy does not use are errors.
+struct RetryPolicy {
+  enum class Kind { Immediate, Fixed, Exponential };
+  Kind kind = Kind::Exponential;
+  double delay_s = 0.001;
+  double max_delay_s = 1.0;
+};
+
+// JSON: absent or null = disabled; an object {"uid", "interval_s"} enables it.
+struct AdminProbe {
+  bool enabled = false;
+  int uid = 0;
+  double interval_s = 1.0;
+};
+
+struct ChildSpec {
+  Dist lifetime_s = Dist::fixed(0.001);  // off-CPU time (sleeping, I/O)
+  Dist cpu_s = Dist::fixed(0);           // user-mode CPU work
+  bool exec = true;
+  double exec_writable_mb = 1;           // reservation of the exec'd image
+};
+
+struct ParentSpec {
+  int uid = 100;
+  bool privileged = false;     // secpolicy_newproc passes; always true for uid 0
+  double writable_mb = 2;      // private writable memory, all resident
+  int lwps = 1;
+  int open_files = 16;
+  std::string sched_class = "TS";  // "TS" or "RT" (JSON key "class")
+};
+
+struct Workload {
+  std::string type = "closed";   // closed | open | fork_bomb
+  std::string path = "fork1";    // fork1 | forkall | vfork
+  int parents = 64;              // closed, open: pool size
+  Dist think_s = Dist::exponential(0.01);  // closed
+  double rate_per_s = 1000;      // open
+  ChildSpec child;
+  ParentSpec parent;
+  // fork_bomb
+  int initial = 1;
+  RetryPolicy retry;
+  AdminProbe admin_probe;
+};
+
+struct Scenario {
+  std::string name = "default";
+  std::string description;
+  uint64_t seed = 1;
+  double duration_s = 10;
+  double warmup_s = 1;
+  double timeseries_s = 0.1;     // sampling period of the report's time series
+  Machine machine;
+  Tunables tunables;
+  std::map<std::string, Dist> costs;  // explicit entries, "*" included
+  Workload workload;
+
+  nlohmann::json to_json() const;
+};
+
+// Checks and resolves. Throws ScenarioError.
+Scenario parse_scenario(const nlohmann::json& j);
+
+// Applies "--set a.b.c=VALUE" to raw scenario JSON before parsing. VALUE is
+// read as JSON when it parses as JSON (16, 1.5, true, {"dist":...}), else as
+// a string. Throws ScenarioError on a malformed assignment.
+void apply_override(nlohmann::json& j, const std::string& assignment);
+
+// Reads a scenario file into JSON. Throws ScenarioError naming the file.
+nlohmann::json load_scenario_file(const std::string& path);
+
+}  // namespace forksim

@@ -1,0 +1,312 @@
+#include "scenarios/workload.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "models/kernel.hpp"
+
+namespace forksim {
+namespace {
+
+namespace s4u = simgrid::s4u;
+
+// What a process runs; its children inherit it (Proc::role).
+enum Role : uint8_t { kShell = 0, kBomb = 1, kAdmin = 2 };
+
+class Run {
+ public:
+  Run(const Scenario& s, const RunOptions& opt)
+      : s_(s), w_(s.workload), rng_(s.seed), eng_(s.machine.ncpus, opt.engine),
+        k_(s, probes_, rng_), path_(path_from_name(w_.path)) {
+    probes_.window_start_s = s.warmup_s;
+    probes_.window_end_s = s.duration_s;
+    probes_.paths[w_.path];  // the workload's path is reported even if never tried
+    k_.on_child = [this](Proc& c) { start_child(c); };
+  }
+
+  Probes run() {
+    start_workload();
+    s4u::Actor::create("sampler", eng_.host(), [this] { sampler(); });
+    eng_.engine().run_until(s_.duration_s);
+    stop();
+    eng_.engine().run();
+    check_invariants();
+    return probes_;
+  }
+
+ private:
+  // ---- the workloads -------------------------------------------------
+  void start_workload() {
+    const auto& par = w_.parent;
+    bool rt = par.sched_class == "RT";
+    if (w_.type == "fork_bomb") {
+      for (int i = 0; i < w_.initial; ++i)
+        spawn(initial_proc(par.uid, par.privileged, kBomb, rt), [this](Proc* p) { bomb(p, false); });
+      if (w_.admin_probe.enabled) {
+        probes_.admin_probe_enabled = true;
+        spawn(initial_proc(w_.admin_probe.uid, true, kAdmin, false), [this](Proc* p) { admin(p); });
+      }
+      return;
+    }
+    for (int i = 0; i < w_.parents; ++i) {
+      Proc* p = initial_proc(par.uid, par.privileged, kShell, rt);
+      if (w_.type == "closed")
+        spawn(p, [this](Proc* q) { closed_parent(q); });
+      else
+        spawn(p, [this](Proc* q) { open_parent(q); });
+    }
+    if (w_.type == "open")
+      s4u::Actor::create("arrivals", eng_.host(), [this] { arrivals(); });
+  }
+
+  Proc* initial_proc(int uid, bool privileged, Role role, bool rt) {
+    const auto& par = w_.parent;
+    double mb = role == kAdmin ? 0 : par.writable_mb;
+    Proc* p = k_.create_initial_proc(uid, privileged, mb, role == kAdmin ? 1 : par.lwps,
+                                     par.open_files, rt);
+    if (!p)
+      throw ScenarioError("workload.parent.writable_mb",
+                          "the workload's processes do not fit in the process table or swap "
+                          "at the start");
+    p->role = role;
+    return p;
+  }
+
+  template <class F>
+  void spawn(Proc* p, F body) {
+    s4u::Actor::create("p", eng_.host(), [body, p] { body(p); });
+  }
+
+  void start_child(Proc& c) {
+    Proc* cp = &c;
+    switch (c.role) {
+      case kBomb: spawn(cp, [this](Proc* p) { bomb(p, true); }); break;
+      case kAdmin: spawn(cp, [this](Proc* p) { short_child(p); }); break;
+      default: spawn(cp, [this](Proc* p) { shell_child(p); }); break;
+    }
+  }
+
+  // Closed: think, fork, wait for the child; again.
+  void closed_parent(Proc* p) {
+    Kthread& t = *p->thread;
+    while (!stopping_) {
+      user_sleep(t, w_.think_s.sample(rng_));
+      if (stopping_) break;
+      fork_and_wait(p);
+    }
+    finish(p);
+  }
+
+  // Open: Poisson arrivals; each is served by an idle process of the pool.
+  void arrivals() {
+    for (;;) {
+      s4u::this_actor::sleep_for(rng_.exponential(1.0 / w_.rate_per_s));
+      double now = SimEngine::now();
+      if (stopping_ || now >= s_.duration_s) break;
+      pending_.push_back(now);
+      probes_.requests_waiting_max =
+          std::max<uint64_t>(probes_.requests_waiting_max, pending_.size());
+      if (!idle_.empty()) {
+        Kthread* t = idle_.front();
+        idle_.pop_front();
+        k_.dispatcher().make_runnable(*t, Prio::User);
+      }
+    }
+  }
+
+  void open_parent(Proc* p) {
+    Kthread& t = *p->thread;
+    k_.dispatcher().run(t, Prio::User);
+    for (;;) {
+      while (pending_.empty() && !stopping_) {
+        t.flush();
+        // Listed as idle before leaving the CPU: release() lets other actors
+        // run, and an arrival then must find us.
+        idle_.push_back(&t);
+        k_.dispatcher().release(t);
+        t.block();
+      }
+      if (stopping_) break;
+      double arrived = pending_.front();
+      pending_.pop_front();
+      if (probes_.in_window(arrived)) probes_.request_wait.record(SimEngine::now() - arrived);
+      fork_and_wait(p);
+    }
+    finish(p);
+  }
+
+  void fork_and_wait(Proc* p) {
+    Kthread& t = *p->thread;
+    if (!t.on_cpu()) k_.dispatcher().run(t, Prio::User);
+    ForkResult r = timed_fork(*p, probes_.paths[w_.path]);
+    if (r.child) k_.wait_child(*p);
+  }
+
+  // A fork bomb process: fork, and fork again; on failure, retry by policy.
+  void bomb(Proc* p, bool is_child) {
+    Kthread& t = *p->thread;
+    if (is_child)
+      child_first_run(*p);
+    else
+      k_.dispatcher().run(t, Prio::User);
+    double delay = w_.retry.delay_s;
+    while (!stopping_) {
+      ForkResult r = timed_fork(*p, probes_.paths[w_.path]);
+      if (r.err == Err::Ok) {
+        delay = w_.retry.delay_s;
+        continue;
+      }
+      switch (w_.retry.kind) {
+        case RetryPolicy::Kind::Immediate: break;
+        case RetryPolicy::Kind::Fixed: user_sleep(t, w_.retry.delay_s); break;
+        case RetryPolicy::Kind::Exponential:
+          user_sleep(t, delay);
+          delay = std::min(2 * delay, w_.retry.max_delay_s);
+          break;
+      }
+    }
+    finish(p);
+  }
+
+  // The privileged probe: can root still fork during the storm?
+  void admin(Proc* p) {
+    Kthread& t = *p->thread;
+    while (!stopping_) {
+      user_sleep(t, w_.admin_probe.interval_s);
+      if (stopping_) break;
+      if (!t.on_cpu()) k_.dispatcher().run(t, Prio::User);
+      ForkResult r = timed_fork(*p, probes_.admin_probe, ForkPath::Fork1);
+      if (r.child) k_.wait_child(*p);
+    }
+    finish(p);
+  }
+
+  void shell_child(Proc* c) {
+    Kthread& t = *c->thread;
+    child_first_run(*c);
+    if (w_.child.exec && k_.exec(*c, w_.child.exec_writable_mb) != Err::Ok) {
+      k_.exit_proc(*c);
+      return;
+    }
+    double cpu = w_.child.cpu_s.sample(rng_);
+    if (cpu > 0) k_.dispatcher().run_user(t, cpu, s_.machine.ts_quantum_ms * 1e-3);
+    user_sleep(t, w_.child.lifetime_s.sample(rng_));
+    k_.exit_proc(*c);
+  }
+
+  void short_child(Proc* c) {
+    child_first_run(*c);
+    k_.exit_proc(*c);
+  }
+
+  // ---- helpers -----------------------------------------------------------
+  void child_first_run(Proc& c) {
+    c.thread->block();  // made runnable by the parent's fork; now on a CPU
+    k_.charge(*c.thread, Step::child_start);
+  }
+
+  // Off CPU in user mode (thinking, sleeping, I/O), then back on a CPU.
+  void user_sleep(Kthread& t, double seconds) {
+    if (seconds <= 0) {
+      if (!t.on_cpu()) k_.dispatcher().run(t, Prio::User);
+      return;
+    }
+    if (t.on_cpu()) {
+      t.flush();
+      k_.dispatcher().release(t);
+    }
+    ++probes_.engine_events;
+    s4u::this_actor::sleep_for(seconds);
+    k_.dispatcher().run(t, Prio::User);
+  }
+
+  ForkResult timed_fork(Proc& p, PathStats& st, ForkPath path) {
+    double t0 = SimEngine::now();
+    ForkResult r = k_.cfork(p, path, 0);
+    double t1 = SimEngine::now();
+    if (r.err != Err::Ok) ++failures_since_sample_;
+    if (!probes_.in_window(t0)) return r;
+    ++st.attempts;
+    if (r.err == Err::Ok) {
+      ++st.successes;
+      st.latency.record(t1 - t0);
+    } else {
+      ++st.failures[err_name(r.err)];
+      ++probes_.backoff.by_reason[reason_name(r.reason)];
+    }
+    return r;
+  }
+  ForkResult timed_fork(Proc& p, PathStats& st) { return timed_fork(p, st, path_); }
+
+  // The workload's processes exit; their parent (outside the model) reaps.
+  void finish(Proc* p) {
+    Kthread& t = *p->thread;
+    if (!t.on_cpu()) k_.dispatcher().run(t, Prio::User);
+    k_.exit_proc(*p);
+  }
+
+  void sampler() {
+    double period = s_.timeseries_s;
+    for (long i = 0;; ++i) {
+      double t = i * period;
+      if (t > s_.duration_s + 1e-12) break;
+      s4u::this_actor::sleep_until(t);
+      TimeSample x;
+      x.t_s = t;
+      x.nproc = k_.table().nproc();
+      x.failures_per_s = i == 0 ? 0 : failures_since_sample_ / period;
+      x.fork_fail_pending = k_.fork_fail_pending();
+      x.runnable = k_.dispatcher().busy() + static_cast<int>(k_.dispatcher().queued());
+      failures_since_sample_ = 0;
+      probes_.timeseries.push_back(x);
+    }
+  }
+
+  void stop() {
+    stopping_ = true;
+    probes_.nproc_end = k_.table().nproc();
+    // Idle pool processes wake up to exit.
+    while (!idle_.empty()) {
+      Kthread* t = idle_.front();
+      idle_.pop_front();
+      k_.dispatcher().make_runnable(*t, Prio::User);
+    }
+    pending_.clear();
+  }
+
+  void check_invariants() {
+    auto& inv = probes_.invariants;
+    inv.drained = k_.live_procs() == 0;
+    inv.nproc_after_drain = k_.table().nproc();
+    for (const auto& [uid, n] : k_.table().upcounts()) inv.upcount_after_drain[uid] = n;
+    inv.reserved_mb_after_drain = k_.swap().reserved_mb();
+    inv.locks_held_after_drain = k_.locks_held();
+    inv.threads_blocked_after_drain = k_.dispatcher().threads_blocked();
+    inv.nproc_limit_violations = k_.table().nproc_max() > k_.table().v_proc() ? 1 : 0;
+    probes_.nproc_max = k_.table().nproc_max();
+  }
+
+  const Scenario& s_;
+  const Workload& w_;
+  Probes probes_;
+  Rng rng_;
+  SimEngine eng_;
+  Kernel k_;
+  ForkPath path_;
+  bool stopping_ = false;
+  std::deque<double> pending_;     // open: arrival times waiting for a process
+  std::deque<Kthread*> idle_;      // open: pool processes waiting for work
+  uint64_t failures_since_sample_ = 0;
+};
+
+}  // namespace
+
+Probes run_scenario(const Scenario& s, const RunOptions& opt) {
+  Run r(s, opt);
+  return r.run();
+}
+
+}  // namespace forksim

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what forksim needs from Debian 12 packages, only what is missing.
+# Safe to run again: it asks dpkg first and calls apt-get only when something lacks.
+set -euo pipefail
+pkgs=(g++ cmake make pkg-config libsimgrid-dev libboost-dev
+      libboost-program-options-dev nlohmann-json3-dev catch2)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -q >&2
+  $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi

@@ -1,0 +1,251 @@
+#include "sim/cli.hpp"
+
+#include <boost/program_options.hpp>
+#include <algorithm>
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "analysis/report.hpp"
+#include "models/costs.hpp"
+#include "models/steps.hpp"
+#include "scenarios/scenario.hpp"
+#include "scenarios/workload.hpp"
+
+namespace po = boost::program_options;
+using nlohmann::json;
+
+namespace forksim {
+namespace {
+
+constexpr int kOk = 0, kInternal = 1, kBadInput = 2;
+
+const char* kUsage =
+    "usage: forksim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run [SCENARIO.json]   simulate a scenario (the built-in default without one)\n"
+    "  validate SCENARIO.json  check a scenario and print it resolved\n"
+    "  explain [PATH]        the steps of a fork path: seed lines, locks, costs\n"
+    "\n"
+    "`forksim <command> --help` for the command's options.\n";
+
+struct Usage : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Options every scenario-reading command shares.
+void add_scenario_options(po::options_description& d) {
+  d.add_options()
+      ("set", po::value<std::vector<std::string>>()->composing(),
+       "override a scenario value by its dotted path: --set machine.ncpus=16 (repeatable)")
+      ("help,h", "this help");
+}
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& d,
+                        const po::positional_options_description& pos) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(d).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw Usage(e.what());
+  }
+  return vm;
+}
+
+json load_raw(const po::variables_map& vm) {
+  json raw = json::object();
+  if (vm.count("scenario")) raw = load_scenario_file(vm["scenario"].as<std::string>());
+  if (vm.count("set"))
+    for (const auto& a : vm["set"].as<std::vector<std::string>>()) apply_override(raw, a);
+  return raw;
+}
+
+int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description d("forksim run [SCENARIO.json] [options]");
+  d.add_options()
+      ("scenario", po::value<std::string>(), "scenario file (default: the built-in one)")
+      ("seed", po::value<uint64_t>(), "random seed (overrides the scenario's)")
+      ("output,o", po::value<std::string>(), "write the JSON report here")
+      ("quiet,q", "print no summary")
+      ("stack-kb", po::value<int>()->default_value(64),
+       "actor stack size in KiB (SimGrid's default, 8 MiB, with 0)")
+      ("guard-pages", po::value<std::string>()->default_value("auto"),
+       "stack guard pages: on, off, or auto (on unless the run may need more "
+       "actors than guarded stacks allow)");
+  add_scenario_options(d);
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  auto vm = parse(args, d, pos);
+  if (vm.count("help")) {
+    out << d;
+    return kOk;
+  }
+  json raw = load_raw(vm);
+  if (vm.count("seed")) raw["seed"] = vm["seed"].as<uint64_t>();
+  Scenario s = parse_scenario(raw);
+
+  RunOptions opt;
+  opt.engine.stack_kb = vm["stack-kb"].as<int>();
+  if (opt.engine.stack_kb < 0) throw Usage("--stack-kb must be >= 0");
+  std::string guard = vm["guard-pages"].as<std::string>();
+  if (guard == "auto") {
+    // Each guarded stack is two kernel mappings; about 32,700 live actors
+    // exhaust them (SIMGRID.md). A run holds at most the table's processes.
+    opt.engine.guard_pages = s.tunables.max_nprocs < 30000;
+  } else if (guard == "on" || guard == "off") {
+    opt.engine.guard_pages = guard == "on";
+  } else {
+    throw Usage("--guard-pages must be on, off or auto, got '" + guard + "'");
+  }
+
+  auto t0 = std::chrono::steady_clock::now();
+  Probes p = run_scenario(s, opt);
+  RunInfo info;
+  info.scenario = s.to_json();
+  info.seed = s.seed;
+  info.sim_time_s = s.duration_s;
+  info.wall_time_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  json report = make_report(info, p);
+  if (vm.count("output")) write_file_atomically(vm["output"].as<std::string>(), report.dump(2) + "\n");
+  if (!vm.count("quiet")) print_summary(out, report);
+  (void)err;
+  return kOk;
+}
+
+int cmd_validate(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description d("forksim validate SCENARIO.json [options]");
+  d.add_options()("scenario", po::value<std::string>(), "scenario file");
+  add_scenario_options(d);
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  auto vm = parse(args, d, pos);
+  if (vm.count("help")) {
+    out << d;
+    return kOk;
+  }
+  if (!vm.count("scenario")) throw Usage("validate needs a scenario file");
+  Scenario s = parse_scenario(load_raw(vm));
+  out << s.to_json().dump(2) << "\n";
+  return kOk;
+}
+
+std::vector<std::string> split_locks(const std::string& s) {
+  std::vector<std::string> v;
+  if (s == "-") return v;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto b = item.find_first_not_of(' ');
+    v.push_back(item.substr(b));
+  }
+  return v;
+}
+
+json step_json(const StepInfo& st, const PathName& path, const CostTable& costs) {
+  const Dist& d = costs.dist(st.id);
+  json j = {{"name", st.name},     {"path", path.name},  {"lines", st.lines},
+            {"locks", split_locks(st.locks)}, {"cost_ns", d.mean()}, {"per", st.unit},
+            {"basis", st.basis}};
+  if (d.kind != Dist::Kind::Fixed) j["cost_dist"] = d.describe();
+  return j;
+}
+
+void explain_text(std::ostream& out, const PathName& path, const CostTable& costs) {
+  std::vector<const StepInfo*> rows;
+  size_t wn = 4, wl = 10, wk = 5;
+  for (const auto& st : step_catalogue()) {
+    if (!(st.paths & path.bit)) continue;
+    rows.push_back(&st);
+    wn = std::max(wn, std::string(st.name).size());
+    wl = std::max(wl, std::string(st.lines).size());
+    wk = std::max(wk, std::string(st.locks).size());
+  }
+  auto cell = [&out](const std::string& s, size_t w) { out << std::left << std::setw(w + 2) << s; };
+  out << path.name << ": " << path.what << "\n  ";
+  cell("step", wn);
+  cell("seed lines", wl);
+  cell("locks", wk);
+  out << std::right << std::setw(9) << "cost ns" << "  per\n";
+  for (const StepInfo* st : rows) {
+    out << "  ";
+    cell(st->name, wn);
+    cell(st->lines, wl);
+    cell(st->locks, wk);
+    out << std::right << std::setw(9) << costs.dist(st->id).describe() << "  " << st->unit << "\n";
+  }
+}
+
+int cmd_explain(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description d("forksim explain [PATH] [options]");
+  std::string paths_help = "path to show (all without one):";
+  for (const auto& p : path_names()) paths_help += std::string(" ") + p.name;
+  d.add_options()
+      ("path", po::value<std::string>(), paths_help.c_str())
+      ("json", "print a JSON array of steps")
+      ("scenario", po::value<std::string>(), "show the costs this scenario sets");
+  add_scenario_options(d);
+  po::positional_options_description pos;
+  pos.add("path", 1);
+  auto vm = parse(args, d, pos);
+  if (vm.count("help")) {
+    out << d << "\nEvery default cost is an estimate; `basis` in --json says where it comes from.\n";
+    return kOk;
+  }
+  Scenario s = parse_scenario(load_raw(vm));
+  CostTable costs(s.costs);
+  std::vector<const PathName*> shown;
+  if (vm.count("path")) {
+    const PathName* p = find_path(vm["path"].as<std::string>());
+    if (!p) throw Usage("unknown path '" + vm["path"].as<std::string>() + "'; " + paths_help);
+    shown.push_back(p);
+  } else {
+    for (const auto& p : path_names()) shown.push_back(&p);
+  }
+  if (vm.count("json")) {
+    json a = json::array();
+    for (const PathName* p : shown)
+      for (const auto& st : step_catalogue())
+        if (st.paths & p->bit) a.push_back(step_json(st, *p, costs));
+    out << a.dump(2) << "\n";
+    return kOk;
+  }
+  for (size_t i = 0; i < shown.size(); ++i) {
+    if (i) out << "\n";
+    explain_text(out, *shown[i], costs);
+  }
+  out << "\nCosts are nanoseconds at cpu_speed 1.0; every default is an estimate "
+         "(`forksim explain --json` gives each one's basis).\n";
+  return kOk;
+}
+
+}  // namespace
+
+int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    (args.empty() ? err : out) << kUsage;
+    return args.empty() ? kBadInput : kOk;
+  }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  try {
+    if (args[0] == "run") return cmd_run(rest, out, err);
+    if (args[0] == "validate") return cmd_validate(rest, out);
+    if (args[0] == "explain") return cmd_explain(rest, out);
+    err << "forksim: unknown command '" << args[0] << "'\n" << kUsage;
+    return kBadInput;
+  } catch (const ScenarioError& e) {
+    err << "forksim: " << e.what() << "\n";
+    return kBadInput;
+  } catch (const Usage& e) {
+    err << "forksim " << args[0] << ": " << e.what() << "\n";
+    return kBadInput;
+  } catch (const std::exception& e) {
+    err << "forksim: internal error: " << e.what() << "\n";
+    return kInternal;
+  }
+}
+
+}  // namespace forksim

@@ -1,0 +1,13 @@
+// forksim's command line: run, validate, explain. Returns the exit status:
+// 0 success, 2 bad input or usage (the message names the key or argument),
+// 1 internal failure.
+#pragma once
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace forksim {
+
+int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+}  // namespace forksim

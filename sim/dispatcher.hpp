@@ -1,0 +1,72 @@
+// The CPUs: at most ncpus threads run, the rest wait in a run queue.
+//
+// A thread keeps its CPU from dispatch until it blocks, sleeps, yields or
+// exits, as a kernel thread does; there is no time slicing of kernel code.
+// The run queue has two levels, each first come first served: threads woken
+// in the kernel (a lock handed over, a delay() or wait() ended) queue at
+// kernel priority ahead of threads coming back from user mode, as illumos's
+// TS class raises a thread woken from a kernel sleep above user priorities.
+// Each dispatch charges the thread one context switch.
+//
+// Gating the CPUs here, rather than letting SimGrid share a host among every
+// actor's execute(), is both the honest model of a dispatcher and what keeps
+// a fork bomb's 30,000 runnable threads affordable (SIMGRID.md).
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <functional>
+
+#include "analysis/probes.hpp"
+#include "sim/kthread.hpp"
+
+namespace forksim {
+
+enum class Prio : uint8_t { Kernel, User };
+
+class Dispatcher {
+ public:
+  // switch_cost_ns: drawn for each dispatch (the costs table's "ctxsw").
+  Dispatcher(int ncpus, Probes& probes, std::function<double()> switch_cost_ns);
+
+  // The calling thread t wants a CPU; returns once it has one.
+  void run(Kthread& t, Prio p);
+  // Another thread makes t (blocked in block()) runnable; t's block()
+  // returns once it has a CPU.
+  void make_runnable(Kthread& t, Prio p);
+  // t gives up its CPU to sleep or block. Threads spinning on locks that t
+  // holds stop spinning and sleep on the lock instead (adaptive mutex).
+  void release(Kthread& t, Kthread::State new_state = Kthread::State::Sleeping);
+  // t goes behind every runnable thread of its level (user priority).
+  void yield(Kthread& t);
+  // User-mode CPU work of `seconds`, sliced at `quantum_s` when others wait.
+  void run_user(Kthread& t, double seconds, double quantum_s);
+  // t is done for good: gives up its CPU if it had one.
+  void exit_thread(Kthread& t);
+
+  int ncpus() const { return ncpus_; }
+  int busy() const { return busy_; }
+  size_t queued() const { return kq_.size() + uq_.size(); }
+  int threads_blocked() const { return blocked_; }
+  // Charges CPU time still being held at the end of the window.
+  void close_window(const std::vector<Kthread*>& running) const;
+
+  Probes& probes() { return probes_; }
+  double cpu_speed = 1.0;
+
+ private:
+  friend class Kthread;
+  void grant(Kthread& t);
+  void account_off_cpu(Kthread& t, double now);
+
+  int ncpus_;
+  int busy_ = 0;
+  int blocked_ = 0;  // threads blocked in block() right now
+  std::deque<Kthread*> kq_, uq_;
+  Probes& probes_;
+  std::function<double()> switch_cost_ns_;
+};
+
+// Seconds of [a, b] inside the probes' measurement window.
+double window_overlap(const Probes& p, double a, double b);
+
+}  // namespace forksim

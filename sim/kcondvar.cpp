@@ -1,0 +1,25 @@
+#include "sim/kcondvar.hpp"
+
+namespace forksim {
+
+void KCondVar::wait(Kthread& t, KMutex& m) {
+  t.flush();
+  waiters_.push_back(&t);
+  t.dispatcher().release(t, Kthread::State::Sleeping);
+  m.exit(t);
+  t.block();
+  m.enter(t);
+}
+
+void KCondVar::signal(Dispatcher& d) {
+  if (waiters_.empty()) return;
+  Kthread* w = waiters_.front();
+  waiters_.pop_front();
+  d.make_runnable(*w, Prio::Kernel);
+}
+
+void KCondVar::broadcast(Dispatcher& d) {
+  while (!waiters_.empty()) signal(d);
+}
+
+}  // namespace forksim

@@ -1,0 +1,25 @@
+// A kernel condition variable (cv_wait / cv_signal / cv_broadcast): the
+// waiter gives up its mutex and its CPU together and sleeps; a signalled
+// waiter is made runnable at kernel priority and takes the mutex again.
+// The signaller holds the mutex, so no wake-up falls between the waiter's
+// check and its sleep.
+#pragma once
+#include <deque>
+
+#include "sim/dispatcher.hpp"
+#include "sim/kmutex.hpp"
+
+namespace forksim {
+
+class KCondVar {
+ public:
+  void wait(Kthread& t, KMutex& m);
+  void signal(Dispatcher& d);
+  void broadcast(Dispatcher& d);
+  bool has_waiters() const { return !waiters_.empty(); }
+
+ private:
+  std::deque<Kthread*> waiters_;
+};
+
+}  // namespace forksim

@@ -1,0 +1,97 @@
+#include "sim/kmutex.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "sim/dispatcher.hpp"
+#include "sim/engine.hpp"
+
+namespace forksim {
+
+void KMutex::enter(Kthread& t) {
+  t.flush();
+  if (owner_ == &t) throw std::logic_error("mutex entered twice by its owner");
+  double start = SimEngine::now();
+  Probes& pr = t.dispatcher().probes();
+  bool counted = pr.in_window(start);
+  if (counted) ++stats_->acquisitions;
+  if (owner_ == nullptr) {
+    owner_ = &t;
+    acquired_at_ = start;
+    t.held_.push_back(this);
+    return;
+  }
+  if (counted) ++stats_->contended;
+  // Try until we own it: a spinner is handed the lock; a sleeper is only
+  // woken, and must try again once it is back on a CPU.
+  while (owner_ != &t) {
+    if (owner_ == nullptr) {
+      owner_ = &t;
+      acquired_at_ = SimEngine::now();
+      t.held_.push_back(this);
+      break;
+    }
+    if (owner_->on_cpu()) {
+      t.state_ = Kthread::State::Spinning;
+      t.spin_since_ = SimEngine::now();
+      spinners_.push_back(&t);
+      t.block();
+      if (t.state_ == Kthread::State::Spinning) {  // handed the lock on our CPU
+        stats_->spin_cpu_s += window_overlap(pr, t.spin_since_, SimEngine::now());
+        t.state_ = Kthread::State::OnCpu;
+        t.charge((*handoff_cost_ns_)());
+      }
+    } else {
+      // Queue first: releasing the CPU wakes other threads, and the owner
+      // may run and exit the lock before we block; it must find us.
+      sleepers_.push_back(&t);
+      t.dispatcher().release(t, Kthread::State::LockSleep);
+      t.block();
+    }
+    t.flush();  // a dispatch charged a context switch
+  }
+  if (counted) {
+    double w = SimEngine::now() - start;
+    stats_->wait_sum_s += w;
+    stats_->wait_max_s = std::max(stats_->wait_max_s, w);
+  }
+}
+
+void KMutex::exit(Kthread& t) {
+  t.flush();
+  if (owner_ != &t) throw std::logic_error("mutex exited by a thread that does not own it");
+  double now = SimEngine::now();
+  Dispatcher& d = t.dispatcher();
+  stats_->hold_sum_s += window_overlap(d.probes(), acquired_at_, now);
+  auto& h = t.held_;
+  h.erase(std::find(h.begin(), h.end(), this));
+  if (!spinners_.empty()) {
+    Kthread* next = spinners_.front();
+    spinners_.pop_front();
+    owner_ = next;
+    acquired_at_ = now;
+    next->held_.push_back(this);
+    next->wake();
+    return;
+  }
+  owner_ = nullptr;
+  // Take the list first: each wake lets other threads run, and they may
+  // queue on this lock again.
+  std::deque<Kthread*> woken;
+  woken.swap(sleepers_);
+  for (Kthread* w : woken) d.make_runnable(*w, Prio::Kernel);
+}
+
+void KMutex::owner_off_cpu(Dispatcher& d) {
+  double now = SimEngine::now();
+  std::deque<Kthread*> spinners;
+  spinners.swap(spinners_);
+  for (Kthread* w : spinners) {
+    stats_->spin_cpu_s += window_overlap(d.probes(), w->spin_since_, now);
+    sleepers_.push_back(w);
+  }
+  // Each release below wakes threads; the bookkeeping above is done first.
+  for (Kthread* w : spinners) d.release(*w, Kthread::State::LockSleep);
+}
+
+}  // namespace forksim

@@ -1,0 +1,51 @@
+// An illumos adaptive mutex (mutex.c): a waiter spins, burning its CPU,
+// while the owner runs on a CPU, and sleeps on the lock's turnstile once the
+// owner is off CPU. On release a spinning waiter takes the lock at once (the
+// longest spinner first: the real ones race for the cache line, FIFO keeps
+// runs deterministic). With no spinner, the lock is left free and every
+// sleeper is woken to try again when it next runs (mutex_vector_exit's
+// turnstile_wakeup of all waiters): a woken sleeper does not own the lock
+// while it waits for a CPU, so no convoy forms behind a descheduled owner.
+//
+// A spinner handed the lock pays mutex_handoff (the lock's cache line
+// moving); a sleeper pays a context switch when it is dispatched again.
+// Statistics go to a LockStats shared by every instance of the same name
+// (p_lock of every process counts as one).
+#pragma once
+#include <deque>
+#include <functional>
+
+#include "analysis/probes.hpp"
+#include "sim/kthread.hpp"
+
+namespace forksim {
+
+class KMutex {
+ public:
+  // handoff_cost_ns is shared by every mutex and must outlive them.
+  KMutex(LockStats& stats, const std::function<double()>& handoff_cost_ns)
+      : stats_(&stats), handoff_cost_ns_(&handoff_cost_ns) {}
+  KMutex(const KMutex&) = delete;
+  KMutex& operator=(const KMutex&) = delete;
+
+  void enter(Kthread& t);
+  void exit(Kthread& t);
+
+  bool held() const { return owner_ != nullptr; }
+  Kthread* owner() const { return owner_; }
+  size_t waiters() const { return spinners_.size() + sleepers_.size(); }
+
+ private:
+  friend class Dispatcher;
+  // The owner has left its CPU: spinners go to sleep on the turnstile.
+  void owner_off_cpu(Dispatcher& d);
+
+  LockStats* stats_;
+  const std::function<double()>* handoff_cost_ns_;
+  Kthread* owner_ = nullptr;
+  double acquired_at_ = 0;
+  std::deque<Kthread*> spinners_;  // on their CPUs, handed the lock in order
+  std::deque<Kthread*> sleepers_;  // on the turnstile, woken all at once
+};
+
+}  // namespace forksim

@@ -1,0 +1,38 @@
+#include "sim/kthread.hpp"
+
+#include <stdexcept>
+
+#include "sim/dispatcher.hpp"
+
+namespace forksim {
+
+Kthread::Kthread(Dispatcher& disp, int id)
+    : disp_(&disp), id_(id), sem_(simgrid::s4u::Semaphore::create(0)) {}
+
+void Kthread::flush() {
+  if (pending_ns_ <= 0) return;
+  if (!on_cpu()) throw std::logic_error("CPU work charged to a thread off CPU");
+  double s = pending_ns_ * 1e-9 / disp_->cpu_speed;
+  pending_ns_ = 0;
+  ++disp_->probes().engine_events;
+  simgrid::s4u::this_actor::sleep_for(s);
+}
+
+void Kthread::block() {
+  ++disp_->blocked_;
+  ++disp_->probes().engine_events;
+  sem_->acquire();
+  --disp_->blocked_;
+}
+
+void Kthread::wake() { sem_->release(); }
+
+void Kthread::sleep_until(double t) {
+  flush();
+  disp_->release(*this, State::Sleeping);
+  ++disp_->probes().engine_events;
+  simgrid::s4u::this_actor::sleep_until(t);
+  disp_->run(*this, Prio::Kernel);
+}
+
+}  // namespace forksim

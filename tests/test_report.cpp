@@ -1,0 +1,399 @@
+// make_report, print_summary (against a golden file) and
+// write_file_atomically, on probes built by hand with known numbers.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "analysis/report.hpp"
+
+#ifndef FORKSIM_SOURCE_DIR
+#error "FORKSIM_SOURCE_DIR (the repository root) must be defined to find tests/golden"
+#endif
+
+using forksim::Histogram;
+using forksim::Probes;
+using forksim::RunInfo;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+void record_n(Histogram& h, int n, double v) {
+  for (int i = 0; i < n; ++i) h.record(v);
+}
+
+RunInfo sample_info() {
+  RunInfo info;
+  info.scenario = {{"name", "golden"}, {"timeseries_s", 0.5}, {"duration_s", 10}};
+  info.seed = 42;
+  info.sim_time_s = 11;
+  info.wall_time_s = 0.75;
+  return info;
+}
+
+// A run with a bit of everything: two paths, five locks (one unused), a
+// backoff, ENOMEM failures, the admin probe and waiting requests. The
+// window is 10 s long so that every rate is an easy division.
+Probes sample_probes() {
+  Probes p;
+  p.window_start_s = 1;
+  p.window_end_s = 11;
+
+  auto& fork1 = p.paths["fork1"];
+  fork1.attempts = 1200;
+  fork1.successes = 1000;
+  fork1.failures = {{"EAGAIN", 150}, {"ENOMEM", 50}};
+  record_n(fork1.latency, 900, 80e-6);
+  record_n(fork1.latency, 90, 200e-6);
+  record_n(fork1.latency, 10, 20e-3);
+
+  auto& vfork = p.paths["vfork"];
+  vfork.attempts = 100;
+  vfork.successes = 100;
+  record_n(vfork.latency, 100, 30e-6);
+
+  auto lock = [&](const char* name, uint64_t acq, uint64_t cont, double wait_sum,
+                  double wait_max, double hold_sum, double spin, uint64_t instances) {
+    auto& l = p.locks[name];
+    l.acquisitions = acq;
+    l.contended = cont;
+    l.wait_sum_s = wait_sum;
+    l.wait_max_s = wait_max;
+    l.hold_sum_s = hold_sum;
+    l.spin_cpu_s = spin;
+    l.instances = instances;
+  };
+  lock("pidlock", 4000, 400, 0.2, 0.004, 2.5, 0.05, 1);
+  lock("p_lock", 10000, 50, 0.01, 0.001, 15, 0, 1100);  // utilization 1.5: summed instances
+  lock("reaplock", 1000, 50, 0.02, 0.002, 0.1, 0, 1);   // ties p_lock, waits longer
+  lock("freemem_lock", 500, 5, 0.001, 0.0005, 0.01, 0, 1);
+  lock("idle_lock", 0, 0, 0, 0, 0, 0, 1);
+
+  p.backoff.failures = 150;
+  p.backoff.delays = 140;
+  p.backoff.delay_total_s = 3.5;
+  p.backoff.fork_fail_pending_max = 12;
+  p.backoff.by_reason = {{"out of processes", 150}};
+
+  p.nproc_start = 70;
+  p.nproc_max = 1234;
+  p.nproc_end = 70;
+
+  p.ncpus = 8;
+  p.cpu_busy_s = 40;
+  p.runq_wait_sum_s = 1.5;
+  p.dispatches = 20000;
+
+  p.reserved_mb = 100;
+  p.reserved_max_mb = 812.5;
+  p.enomem_failures = 50;
+
+  p.admin_probe_enabled = true;
+  p.admin_probe.attempts = 10;
+  p.admin_probe.successes = 9;
+  p.admin_probe.failures = {{"EAGAIN", 1}};
+  record_n(p.admin_probe.latency, 9, 100e-6);
+
+  record_n(p.request_wait, 100, 1e-3);
+  p.requests_waiting_max = 7;
+
+  p.timeseries = {{0.5, 80, 0, 0, 3}, {1.0, 600, 10, 2, 9}, {1.5, 1234, 40, 12, 8}};
+  p.engine_events = 123456;
+
+  p.invariants.drained = true;
+  p.invariants.nproc_after_drain = 64;
+  p.invariants.upcount_after_drain = {{0, 64}, {100, 0}};
+  return p;
+}
+
+std::set<std::string> keys_of(const json& j) {
+  std::set<std::string> s;
+  for (const auto& [k, v] : j.items()) s.insert(k);
+  return s;
+}
+
+// Latency objects: count, mean, max exact; percentiles within the
+// histogram's 1%.
+void check_latency(const json& j, uint64_t count, double mean, double p50, double p90,
+                   double p99, double max) {
+  CHECK(keys_of(j) == std::set<std::string>{"count", "mean", "p50", "p90", "p99", "max"});
+  CHECK(j["count"] == count);
+  CHECK(j["mean"].get<double>() == Approx(mean).epsilon(1e-12));
+  CHECK(j["p50"].get<double>() == Approx(p50).epsilon(Histogram::kRelativeError));
+  CHECK(j["p90"].get<double>() == Approx(p90).epsilon(Histogram::kRelativeError));
+  CHECK(j["p99"].get<double>() == Approx(p99).epsilon(Histogram::kRelativeError));
+  CHECK(j["max"].get<double>() == max);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A fresh directory per test case: ctest runs cases in parallel processes.
+fs::path make_temp_dir() {
+  std::string tmpl = (fs::temp_directory_path() / "forksim_test_XXXXXX").string();
+  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+  return tmpl;
+}
+
+}  // namespace
+
+TEST_CASE("report has exactly the documented top-level keys", "[report]") {
+  const json r = forksim::make_report(sample_info(), sample_probes());
+  CHECK(keys_of(r) == std::set<std::string>{
+                          "schema_version", "forksim_version", "scenario", "seed", "sim_time_s",
+                          "wall_time_s", "complete", "window", "paths", "throughput", "locks",
+                          "processes", "cpu", "backoff", "memory", "admin_probe", "requests",
+                          "timeseries", "invariants", "engine"});
+  CHECK(r["schema_version"] == forksim::kSchemaVersion);
+  CHECK(r["schema_version"] == 1);
+  CHECK(r["forksim_version"] == std::string(forksim::kForksimVersion));
+  CHECK(r["scenario"] == sample_info().scenario);
+  CHECK(r["seed"] == 42);
+  CHECK(r["sim_time_s"] == 11.0);
+  CHECK(r["wall_time_s"] == 0.75);
+  CHECK(r["complete"] == true);
+  CHECK(r["window"] == json{{"start_s", 1.0}, {"end_s", 11.0}, {"length_s", 10.0}});
+  CHECK(r["engine"] == json{{"events", 123456}});
+}
+
+TEST_CASE("report paths and throughput", "[report]") {
+  const json r = forksim::make_report(sample_info(), sample_probes());
+  REQUIRE(keys_of(r["paths"]) == std::set<std::string>{"fork1", "vfork"});
+
+  const json& fork1 = r["paths"]["fork1"];
+  CHECK(keys_of(fork1) ==
+        std::set<std::string>{"attempts", "successes", "failures", "latency_s", "forks_per_s"});
+  CHECK(fork1["attempts"] == 1200);
+  CHECK(fork1["successes"] == 1000);
+  CHECK(fork1["failures"] == json{{"EAGAIN", 150}, {"ENOMEM", 50}});
+  CHECK(fork1["forks_per_s"] == 100.0);
+  check_latency(fork1["latency_s"], 1000, (900 * 80e-6 + 90 * 200e-6 + 10 * 20e-3) / 1000,
+                80e-6, 80e-6, 200e-6, 20e-3);
+
+  const json& vfork = r["paths"]["vfork"];
+  CHECK(vfork["failures"] == json::object());  // {} rather than null
+  CHECK(vfork["forks_per_s"] == 10.0);
+  check_latency(vfork["latency_s"], 100, 30e-6, 30e-6, 30e-6, 30e-6, 30e-6);
+
+  CHECK(r["throughput"] ==
+        json{{"forks_per_s", 110.0}, {"attempts_per_s", 130.0}, {"failures_per_s", 20.0}});
+}
+
+TEST_CASE("report locks", "[report]") {
+  const json r = forksim::make_report(sample_info(), sample_probes());
+  REQUIRE(keys_of(r["locks"]) ==
+          std::set<std::string>{"pidlock", "p_lock", "reaplock", "freemem_lock", "idle_lock"});
+
+  const json& pid = r["locks"]["pidlock"];
+  CHECK(keys_of(pid) == std::set<std::string>{"acquisitions", "contended", "contended_fraction",
+                                              "wait_mean_s", "wait_max_s", "hold_mean_s",
+                                              "utilization", "spin_cpu_s", "instances"});
+  CHECK(pid["acquisitions"] == 4000);
+  CHECK(pid["contended"] == 400);
+  CHECK(pid["contended_fraction"] == 400.0 / 4000);
+  CHECK(pid["wait_mean_s"] == 0.2 / 400);
+  CHECK(pid["wait_max_s"] == 0.004);
+  CHECK(pid["hold_mean_s"] == 2.5 / 4000);
+  CHECK(pid["utilization"] == 0.25);
+  CHECK(pid["spin_cpu_s"] == 0.05);
+  CHECK(pid["instances"] == 1);
+
+  // A per-process lock sums its instances: utilization above 1 is right.
+  CHECK(r["locks"]["p_lock"]["utilization"] == 1.5);
+  CHECK(r["locks"]["p_lock"]["instances"] == 1100);
+
+  // Never acquired: every ratio is 0, not NaN.
+  const json& idle = r["locks"]["idle_lock"];
+  CHECK(idle["contended_fraction"] == 0.0);
+  CHECK(idle["wait_mean_s"] == 0.0);
+  CHECK(idle["hold_mean_s"] == 0.0);
+  CHECK(idle["utilization"] == 0.0);
+}
+
+TEST_CASE("report processes/cpu/backoff/memory sections", "[report]") {
+  const json r = forksim::make_report(sample_info(), sample_probes());
+  CHECK(r["processes"] == json{{"nproc_start", 70}, {"nproc_max", 1234}, {"nproc_end", 70}});
+  CHECK(r["cpu"] == json{{"ncpus", 8},
+                         {"utilization", 0.5},
+                         {"busy_s", 40.0},
+                         {"runq_wait_s", 1.5},
+                         {"dispatches", 20000}});
+  CHECK(r["backoff"] == json{{"failures", 150},
+                             {"delays", 140},
+                             {"delay_total_s", 3.5},
+                             {"fork_fail_pending_max", 12},
+                             {"by_reason", {{"out of processes", 150}}},
+                             {"failures_per_s", 15.0}});
+  CHECK(r["memory"] == json{{"reserved_max_mb", 812.5}, {"enomem_failures", 50}});
+}
+
+TEST_CASE("report admin_probe/requests/timeseries/invariants sections", "[report]") {
+  const json r = forksim::make_report(sample_info(), sample_probes());
+
+  const json& admin = r["admin_probe"];
+  CHECK(keys_of(admin) == std::set<std::string>{"attempts", "successes", "failures", "latency_s"});
+  CHECK(admin["attempts"] == 10);
+  CHECK(admin["successes"] == 9);
+  CHECK(admin["failures"] == json{{"EAGAIN", 1}});
+  check_latency(admin["latency_s"], 9, 100e-6, 100e-6, 100e-6, 100e-6, 100e-6);
+
+  CHECK(keys_of(r["requests"]) == std::set<std::string>{"wait_s", "waiting_max"});
+  check_latency(r["requests"]["wait_s"], 100, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3);
+  CHECK(r["requests"]["waiting_max"] == 7);
+
+  CHECK(r["timeseries"] == json{{"period_s", 0.5},
+                                {"t_s", {0.5, 1.0, 1.5}},
+                                {"nproc", {80, 600, 1234}},
+                                {"failures_per_s", {0.0, 10.0, 40.0}},
+                                {"fork_fail_pending", {0, 2, 12}},
+                                {"runnable", {3, 9, 8}}});
+
+  CHECK(r["invariants"] == json{{"drained", true},
+                                {"nproc_after_drain", 64},
+                                {"upcount_after_drain", {{"0", 64}, {"100", 0}}},
+                                {"reserved_mb_after_drain", 0.0},
+                                {"locks_held_after_drain", 0},
+                                {"threads_blocked_after_drain", 0},
+                                {"nproc_limit_violations", 0}});
+}
+
+TEST_CASE("report optional sections appear only when they apply", "[report]") {
+  Probes p = sample_probes();
+  p.admin_probe_enabled = false;
+  p.request_wait.clear();
+  p.complete = false;
+  p.incomplete_reason = "event budget exhausted";
+  RunInfo info = sample_info();
+  info.scenario.erase("timeseries_s");
+
+  const json r = forksim::make_report(info, p);
+  CHECK_FALSE(r.contains("admin_probe"));
+  CHECK_FALSE(r.contains("requests"));
+  CHECK(r["complete"] == false);
+  CHECK(r["incomplete_reason"] == "event budget exhausted");
+  CHECK(r["timeseries"]["period_s"].is_null());
+
+  CHECK_FALSE(forksim::make_report(sample_info(), sample_probes()).contains("incomplete_reason"));
+}
+
+TEST_CASE("report guards divisions by zero", "[report]") {
+  // An empty window (a run stopped before the warm-up ended) and no CPUs.
+  Probes p = sample_probes();
+  p.window_start_s = p.window_end_s = 5;
+  p.ncpus = 0;
+  const json r = forksim::make_report(sample_info(), p);
+
+  CHECK(r["window"]["length_s"] == 0.0);
+  CHECK(r["paths"]["fork1"]["forks_per_s"] == 0.0);
+  CHECK(r["throughput"] ==
+        json{{"forks_per_s", 0.0}, {"attempts_per_s", 0.0}, {"failures_per_s", 0.0}});
+  CHECK(r["locks"]["pidlock"]["utilization"] == 0.0);
+  CHECK(r["cpu"]["utilization"] == 0.0);
+  CHECK(r["backoff"]["failures_per_s"] == 0.0);
+  // NaN and inf would have been written as null.
+  CHECK(r.dump().find("null") == std::string::npos);
+
+  // A window ending before it starts (never set) is empty, not negative.
+  p.window_start_s = 3;
+  p.window_end_s = 2;
+  CHECK(forksim::make_report(sample_info(), p)["window"]["length_s"] == 0.0);
+
+  // And empty probes make a valid report.
+  const json empty = forksim::make_report(RunInfo{}, Probes{});
+  CHECK(empty["paths"] == json::object());
+  CHECK(empty["locks"] == json::object());
+  CHECK(empty["throughput"]["forks_per_s"] == 0.0);
+}
+
+// The summary, byte for byte. When the format changes on purpose, run the
+// tests with FORKSIM_UPDATE_GOLDEN=1 to rewrite tests/golden/summary.txt,
+// then read the new file and commit it with the change.
+TEST_CASE("summary matches the golden file", "[report][golden]") {
+  std::ostringstream out;
+  forksim::print_summary(out, forksim::make_report(sample_info(), sample_probes()));
+  const std::string golden = std::string(FORKSIM_SOURCE_DIR) + "/tests/golden/summary.txt";
+
+  const char* update = std::getenv("FORKSIM_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    forksim::write_file_atomically(golden, out.str());
+    WARN("rewrote " << golden);
+  }
+  REQUIRE(fs::exists(golden));
+  CHECK(out.str() == read_file(golden));
+}
+
+TEST_CASE("summary shows only the sections that apply", "[report]") {
+  Probes p = sample_probes();
+  p.backoff.failures = 0;
+  p.enomem_failures = 0;
+  p.admin_probe_enabled = false;
+  p.request_wait.clear();
+  p.complete = false;
+  p.incomplete_reason = "stopped by the event guard";
+
+  std::ostringstream out;
+  forksim::print_summary(out, forksim::make_report(sample_info(), p));
+  const std::string s = out.str();
+  CHECK(s.rfind("INCOMPLETE: stopped by the event guard\n", 0) == 0);
+  CHECK(s.find("backoff") == std::string::npos);
+  CHECK(s.find("memory") == std::string::npos);
+  CHECK(s.find("admin probe") == std::string::npos);
+  CHECK(s.find("requests") == std::string::npos);
+  CHECK(s.find("pidlock") != std::string::npos);
+  CHECK(s.find("idle_lock") == std::string::npos);     // never acquired
+  CHECK(s.find("freemem_lock") == std::string::npos);  // fourth most contended
+}
+
+TEST_CASE("write_file_atomically", "[report][io]") {
+  const fs::path dir = make_temp_dir();
+  const std::string path = (dir / "report.json").string();
+
+  SECTION("writes, then replaces") {
+    forksim::write_file_atomically(path, "first\n");
+    CHECK(read_file(path) == "first\n");
+    forksim::write_file_atomically(path, "second\n");
+    CHECK(read_file(path) == "second\n");
+    CHECK_FALSE(fs::exists(path + ".tmp"));
+  }
+
+  SECTION("a missing directory throws, naming the path, and leaves no file") {
+    const std::string bad = (dir / "no-such-dir" / "report.json").string();
+    try {
+      forksim::write_file_atomically(bad, "x");
+      FAIL("no exception");
+    } catch (const std::runtime_error& e) {
+      CHECK_THAT(e.what(), Catch::Contains(bad));
+      CHECK_THAT(e.what(), Catch::Contains("No such file or directory"));
+    }
+    CHECK_FALSE(fs::exists(bad));
+    CHECK_FALSE(fs::exists(bad + ".tmp"));
+  }
+
+  SECTION("a failure leaves the existing file as it was") {
+    forksim::write_file_atomically(path, "old\n");
+    // The temporary cannot be created: a directory is in its way.
+    fs::create_directory(path + ".tmp");
+    CHECK_THROWS_AS(forksim::write_file_atomically(path, "new\n"), std::runtime_error);
+    CHECK(read_file(path) == "old\n");
+    CHECK(fs::is_directory(path + ".tmp"));  // not ours, not removed
+  }
+
+  SECTION("a failed rename removes the temporary") {
+    // PATH is a non-empty directory: rename() over it fails.
+    fs::create_directories(dir / "report.json" / "inside");
+    CHECK_THROWS_AS(forksim::write_file_atomically(path, "new\n"), std::runtime_error);
+    CHECK(fs::is_directory(path));
+    CHECK_FALSE(fs::exists(path + ".tmp"));
+  }
+
+  fs::remove_all(dir);
+}

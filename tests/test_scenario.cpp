@@ -1,0 +1,440 @@
+// Scenario parsing: defaults and derived tunables, --set overrides, the
+// round trip through to_json(), and the error (key and reason) for each kind
+// of bad input.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+
+#include "scenarios/scenario.hpp"
+
+using forksim::apply_override;
+using forksim::Dist;
+using forksim::parse_scenario;
+using forksim::RetryPolicy;
+using forksim::Scenario;
+using forksim::ScenarioError;
+using Catch::Matchers::Contains;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Raw scenario JSON built from --set assignments, as the command line does.
+json with(std::initializer_list<const char*> assignments) {
+  json j = json::object();
+  for (const char* a : assignments) apply_override(j, a);
+  return j;
+}
+
+Scenario parse_with(std::initializer_list<const char*> assignments) {
+  return parse_scenario(with(assignments));
+}
+
+// parse_scenario(j) must fail at `key` with a reason containing `reason`.
+void expect_error(const json& j, const std::string& key, const std::string& reason) {
+  INFO("scenario: " << j.dump());
+  try {
+    parse_scenario(j);
+    FAIL("no ScenarioError");
+  } catch (const ScenarioError& e) {
+    CHECK(e.key() == key);
+    CHECK_THAT(e.what(), Contains(key) && Contains(reason));
+  }
+}
+
+void expect_set_error(const std::string& assignment, const std::string& reason,
+                      json j = json::object()) {
+  INFO("--set " << assignment);
+  try {
+    apply_override(j, assignment);
+    FAIL("no ScenarioError");
+  } catch (const ScenarioError& e) {
+    CHECK(e.key() == "--set");
+    CHECK_THAT(e.what(), Contains(reason));
+  }
+}
+
+void check_round_trip(const json& j) {
+  json once = parse_scenario(j).to_json();
+  INFO("resolved: " << once.dump());
+  CHECK(parse_scenario(once).to_json() == once);
+}
+
+fs::path library_dir() { return fs::path(FORKSIM_SOURCE_DIR) / "scenarios" / "library"; }
+
+}  // namespace
+
+TEST_CASE("an empty scenario takes every default", "[scenario]") {
+  Scenario s = parse_scenario(json::object());
+  CHECK(s.name == "default");
+  CHECK(s.seed == 1);
+  CHECK(s.duration_s == 10);
+  CHECK(s.warmup_s == 1);
+  CHECK(s.machine.ncpus == 8);
+  CHECK(s.machine.physmem_mb == 16384);
+  CHECK(s.costs.empty());
+  CHECK(s.workload.type == "closed");
+  CHECK(s.workload.path == "fork1");
+  CHECK(s.workload.parents == 64);
+  CHECK(s.workload.think_s.kind == Dist::Kind::Exponential);
+  CHECK(s.workload.parent.uid == 100);
+  CHECK_FALSE(s.workload.parent.privileged);
+  CHECK_FALSE(s.workload.admin_probe.enabled);
+  // The struct defaults are the resolved defaults.
+  CHECK(Scenario{}.to_json() == s.to_json());
+}
+
+TEST_CASE("tunables derive from physical memory as param.c does", "[scenario]") {
+  SECTION("16 GB: the process table is capped at pidmax") {
+    auto t = parse_scenario(json::object()).tunables;
+    CHECK(t.pidmax == 30000);
+    CHECK(t.max_nprocs == 30000);
+    CHECK(t.reserved_procs == 5);
+    CHECK(t.maxuprc == 29995);
+    CHECK(t.minarmem_pages == 25);
+    CHECK(t.swapfs_minfree_mb == 2048);  // physmem / 8
+    CHECK(t.swapfs_reserve_mb == 128);   // capped at 128 MB
+  }
+  SECTION("512 MB: maxusers 512") {
+    auto t = parse_with({"machine.physmem_mb=512"}).tunables;
+    CHECK(t.max_nprocs == 10 + 16 * 512);
+    CHECK(t.max_nprocs == 8202);
+    CHECK(t.maxuprc == 8197);
+    CHECK(t.swapfs_minfree_mb == 64);
+    CHECK(t.swapfs_reserve_mb == 4);  // physmem / 128 = 4
+  }
+  SECTION("tiny memory: maxusers at least 8, swapfs floors") {
+    auto t = parse_with({"machine.physmem_mb=4"}).tunables;
+    CHECK(t.max_nprocs == 10 + 16 * 8);
+    CHECK(t.swapfs_minfree_mb == 2);
+    CHECK(t.swapfs_reserve_mb == 4);
+  }
+  SECTION("large memory: maxusers at most 2048, then the pidmax cap") {
+    CHECK(parse_with({"machine.physmem_mb=1e6"}).tunables.max_nprocs == 30000);
+    auto t = parse_with({"machine.physmem_mb=1e6", "tunables.pidmax=999999"}).tunables;
+    CHECK(t.max_nprocs == 10 + 16 * 2048);
+    CHECK(t.swapfs_reserve_mb == 128);
+  }
+  SECTION("a smaller pidmax caps the derived table") {
+    CHECK(parse_with({"tunables.pidmax=1000"}).tunables.max_nprocs == 1000);
+  }
+  SECTION("explicit values stand; maxuprc follows them") {
+    auto t = parse_with({"tunables.max_nprocs=2000", "tunables.reserved_procs=10",
+                         "tunables.swapfs_minfree_mb=0"})
+                 .tunables;
+    CHECK(t.max_nprocs == 2000);
+    CHECK(t.maxuprc == 1990);
+    CHECK(t.swapfs_minfree_mb == 0);
+    CHECK(parse_with({"tunables.maxuprc=100"}).tunables.maxuprc == 100);
+  }
+}
+
+TEST_CASE("--set assignments build the scenario JSON", "[scenario][override]") {
+  json j = with({"machine.ncpus=16", "machine.cpu_speed=1.5", "workload.child.exec=false",
+                 "workload.think_s={\"dist\":\"uniform\",\"min\":0.1,\"max\":0.2}",
+                 "name=\"quoted\"", "description=plain words", "workload.path=vfork"});
+  CHECK(j["machine"]["ncpus"] == 16);
+  CHECK(j["workload"]["child"]["exec"] == false);
+  CHECK(j["name"] == "quoted");
+  CHECK(j["description"] == "plain words");
+
+  Scenario s = parse_scenario(j);
+  CHECK(s.machine.ncpus == 16);
+  CHECK(s.machine.cpu_speed == 1.5);
+  CHECK_FALSE(s.workload.child.exec);
+  CHECK(s.workload.path == "vfork");
+  CHECK(s.workload.think_s.kind == Dist::Kind::Uniform);
+  CHECK(s.workload.think_s.b == 0.2);
+
+  SECTION("a later assignment replaces an earlier one, and null counts as absent") {
+    json k = with({"machine.ncpus=4", "machine.ncpus=32", "workload.admin_probe=null",
+                   "workload.admin_probe.uid=0"});
+    CHECK(k["machine"]["ncpus"] == 32);
+    CHECK(k["workload"]["admin_probe"]["uid"] == 0);
+  }
+  SECTION("validation is parse_scenario's job") {
+    expect_error(with({"machine.ncpu=3"}), "machine.ncpu", "unknown key");
+  }
+}
+
+TEST_CASE("malformed --set assignments", "[scenario][override]") {
+  expect_set_error("machine.ncpus", "expected KEY=VALUE");
+  expect_set_error("=3", "no key");
+  expect_set_error("machine..ncpus=3", "empty segment");
+  expect_set_error(".ncpus=3", "empty segment");
+  expect_set_error("machine.=3", "empty segment");
+  expect_set_error("machine.ncpus.x=3", "machine.ncpus is number, not an object",
+                   json{{"machine", {{"ncpus", 8}}}});
+  expect_set_error("a=1", "the scenario is array", json::array());
+}
+
+TEST_CASE("to_json round-trips", "[scenario][json]") {
+  check_round_trip(json::object());
+  check_round_trip(with({"workload.type=open", "workload.rate_per_s=250",
+                         "workload.child.cpu_s={\"dist\":\"lognormal\",\"mean\":0.002,\"cv\":1.5}",
+                         "workload.parent.class=RT", "workload.parent.uid=0"}));
+  check_round_trip(with({"workload.type=fork_bomb", "workload.initial=4",
+                         "workload.retry={\"policy\":\"exponential\",\"delay_s\":0.01,"
+                         "\"max_delay_s\":2}",
+                         "workload.admin_probe={\"interval_s\":0.25}"}));
+  check_round_trip(with({"workload.type=fork_bomb",
+                         "workload.retry={\"policy\":\"fixed\",\"delay_s\":0.1}"}));
+  check_round_trip(with({"costs.*=100", "costs.as_dup_page={\"dist\":\"exponential\",\"mean\":50}",
+                         "costs.pid_probe={\"dist\":\"uniform\",\"min\":1,\"max\":2}",
+                         "seed=18446744073709551615", "tunables.maxuprc=7"}));
+}
+
+TEST_CASE("to_json writes what the scenario means", "[scenario][json]") {
+  SECTION("fixed distributions as numbers, others as objects") {
+    json j = parse_scenario(json::object()).to_json();
+    CHECK(j["workload"]["child"]["lifetime_s"] == 0.001);
+    CHECK(j["workload"]["think_s"] == json{{"dist", "exponential"}, {"mean", 0.01}});
+  }
+  SECTION("derived tunables are written resolved") {
+    json j = parse_with({"machine.physmem_mb=512"}).to_json();
+    CHECK(j["tunables"]["max_nprocs"] == 8202);
+    CHECK(j["tunables"]["swapfs_reserve_mb"] == 4.0);
+  }
+  SECTION("only the workload keys of its type") {
+    json closed = parse_scenario(json::object()).to_json()["workload"];
+    CHECK(closed.contains("think_s"));
+    CHECK_FALSE(closed.contains("rate_per_s"));
+    CHECK_FALSE(closed.contains("retry"));
+
+    json open = parse_with({"workload.type=open"}).to_json()["workload"];
+    CHECK(open.contains("rate_per_s"));
+    CHECK(open.contains("child"));
+    CHECK_FALSE(open.contains("think_s"));
+
+    json bomb = parse_with({"workload.type=fork_bomb"}).to_json()["workload"];
+    CHECK(bomb.contains("parent"));
+    CHECK(bomb["admin_probe"].is_null());
+    CHECK(bomb["retry"] == json{{"policy", "exponential"}, {"delay_s", 0.001},
+                                {"max_delay_s", 1.0}});
+    for (const char* k : {"parents", "think_s", "rate_per_s", "child"})
+      CHECK_FALSE(bomb.contains(k));
+  }
+  SECTION("costs only as given") {
+    json j = parse_with({"costs.*=0", "costs.fork_publish=300"}).to_json();
+    CHECK(j["costs"] == json{{"*", 0.0}, {"fork_publish", 300.0}});
+  }
+}
+
+TEST_CASE("fork bomb settings", "[scenario]") {
+  Scenario s = parse_with({"workload.type=fork_bomb", "workload.retry.policy=immediate",
+                           "workload.admin_probe.interval_s=0.5"});
+  CHECK(s.workload.retry.kind == RetryPolicy::Kind::Immediate);
+  CHECK(s.workload.admin_probe.enabled);
+  CHECK(s.workload.admin_probe.uid == 0);
+  CHECK(s.workload.admin_probe.interval_s == 0.5);
+  CHECK(s.workload.parent.uid == 100);  // parent defaults still apply
+  CHECK_FALSE(parse_with({"workload.type=fork_bomb", "workload.admin_probe=null"})
+                  .workload.admin_probe.enabled);
+}
+
+TEST_CASE("uid 0 is privileged", "[scenario]") {
+  CHECK(parse_with({"workload.parent.uid=0"}).workload.parent.privileged);
+  expect_error(with({"workload.parent.uid=0", "workload.parent.privileged=false"}),
+               "workload.parent.privileged", "uid 0 is always privileged");
+}
+
+TEST_CASE("integers written as 16.0 are integers", "[scenario]") {
+  CHECK(parse_scenario(json{{"machine", {{"ncpus", 16.0}}}}).machine.ncpus == 16);
+  CHECK(parse_scenario(json{{"seed", 7.0}}).seed == 7);
+}
+
+TEST_CASE("unknown keys", "[scenario][errors]") {
+  expect_error(with({"durration_s=5"}), "durration_s", "unknown key");
+  expect_error(with({"machine.ncpu=3"}), "machine.ncpu", "unknown key");
+  expect_error(with({"tunables.nproc=3"}), "tunables.nproc", "unknown key");
+  expect_error(with({"workload.child.exec_mb=3"}), "workload.child.exec_mb", "unknown key");
+  expect_error(with({"workload.parent.gid=3"}), "workload.parent.gid", "unknown key");
+  expect_error(with({"workload.type=fork_bomb", "workload.admin_probe.every=1"}),
+               "workload.admin_probe.every", "unknown key");
+}
+
+TEST_CASE("wrong JSON types", "[scenario][errors]") {
+  expect_error(json::array(), "", "must be a JSON object, got array");
+  expect_error(with({"machine.ncpus=\"eight\""}), "machine.ncpus",
+               "expected an integer, got string");
+  expect_error(with({"machine.cpu_speed=fast"}), "machine.cpu_speed",
+               "expected a number, got string");
+  expect_error(with({"name=3"}), "name", "expected a string, got number");
+  expect_error(with({"workload.child.exec=1"}), "workload.child.exec",
+               "expected a boolean, got number");
+  expect_error(with({"machine=4"}), "machine", "expected an object, got number");
+  expect_error(with({"workload.type=fork_bomb", "workload.admin_probe=true"}),
+               "workload.admin_probe", "expected an object, got boolean");
+  expect_error(with({"workload.think_s=[1]"}), "workload.think_s",
+               "expected a number or a distribution object, got array");
+}
+
+TEST_CASE("integers must be whole", "[scenario][errors]") {
+  expect_error(with({"machine.ncpus=16.5"}), "machine.ncpus", "expected an integer, got 16.5");
+  expect_error(with({"seed=1.5"}), "seed", "expected an integer, got 1.5");
+  expect_error(with({"workload.parent.open_files=1e20"}), "workload.parent.open_files",
+               "out of range for an integer");
+}
+
+TEST_CASE("values out of range", "[scenario][errors]") {
+  expect_error(with({"duration_s=0"}), "duration_s", "must be > 0, got 0");
+  expect_error(with({"warmup_s=-1"}), "warmup_s", "must be >= 0, got -1");
+  expect_error(with({"seed=-1"}), "seed", "must be >= 0, got -1");
+  expect_error(with({"timeseries_s=0"}), "timeseries_s", "must be > 0");
+  expect_error(with({"machine.ncpus=0"}), "machine.ncpus", "must be between 1 and 4096, got 0");
+  expect_error(with({"machine.ncpus=5000"}), "machine.ncpus", "between 1 and 4096");
+  expect_error(with({"machine.hz=0"}), "machine.hz", "between 1 and 100000");
+  expect_error(with({"machine.cpu_speed=0"}), "machine.cpu_speed", "must be > 0");
+  expect_error(with({"machine.swap_mb=-1"}), "machine.swap_mb", "must be >= 0");
+  expect_error(with({"machine.system_procs=0"}), "machine.system_procs", "must be >= 1");
+  expect_error(with({"workload.parents=0"}), "workload.parents", "must be >= 1");
+  expect_error(with({"workload.parent.lwps=0"}), "workload.parent.lwps", "between 1 and 100000");
+  expect_error(with({"workload.parent.writable_mb=-2"}), "workload.parent.writable_mb",
+               "must be >= 0");
+  expect_error(with({"workload.type=open", "workload.rate_per_s=0"}), "workload.rate_per_s",
+               "must be > 0");
+}
+
+TEST_CASE("warm-up must end before the run does", "[scenario][errors]") {
+  expect_error(with({"duration_s=5", "warmup_s=5"}), "warmup_s",
+               "must be < duration_s (5), got 5");
+}
+
+TEST_CASE("tunables that contradict each other", "[scenario][errors]") {
+  expect_error(with({"tunables.maxuprc=29996"}), "tunables.maxuprc",
+               "must be <= max_nprocs - reserved_procs (29995), got 29996");
+  expect_error(with({"tunables.maxuprc=0"}), "tunables.maxuprc", "must be >= 1");
+  expect_error(with({"tunables.max_nprocs=40000"}), "tunables.max_nprocs",
+               "must be <= pidmax (30000), got 40000");
+  expect_error(with({"tunables.max_nprocs=64"}), "tunables.max_nprocs",
+               "must be > machine.system_procs (64), got 64");
+  expect_error(with({"machine.physmem_mb=4", "machine.system_procs=500"}),
+               "tunables.max_nprocs", "the default for this machine, 138");
+  expect_error(with({"tunables.pidmax=1000000"}), "tunables.pidmax",
+               "must be between 266 and 999999, got 1000000");
+  expect_error(with({"tunables.pidmax=100"}), "tunables.pidmax", "between 266 and 999999");
+  expect_error(with({"tunables.max_nprocs=100", "tunables.reserved_procs=100"}),
+               "tunables.reserved_procs", "must be between 0 and 99, got 100");
+  expect_error(with({"tunables.reserved_procs=-1"}), "tunables.reserved_procs",
+               "must be between 0 and");
+}
+
+TEST_CASE("costs", "[scenario]") {
+  Scenario s = parse_with({"costs.*=10", "costs.pid_probe={\"dist\":\"exponential\",\"mean\":40}"});
+  CHECK(s.costs.at("*").a == 10);
+  CHECK(s.costs.at("pid_probe").kind == Dist::Kind::Exponential);
+
+  expect_error(with({"costs.pid_prob=3"}), "costs.pid_prob", "forksim explain");
+  expect_error(with({"costs.as_dup=-1"}), "costs.as_dup", "must be >= 0, got -1");
+  expect_error(with({"costs=[]"}), "costs", "expected an object, got array");
+}
+
+TEST_CASE("bad distributions", "[scenario][errors]") {
+  expect_error(with({"workload.think_s={\"dist\":\"gamma\",\"mean\":1}"}),
+               "workload.think_s.dist", "must be one of");
+  expect_error(with({"workload.think_s={\"mean\":1}"}), "workload.think_s.dist", "missing");
+  expect_error(with({"workload.think_s={\"dist\":\"exponential\"}"}), "workload.think_s.mean",
+               "missing: the exponential distribution needs it");
+  expect_error(with({"workload.think_s={\"dist\":\"exponential\",\"mean\":-1}"}),
+               "workload.think_s.mean", "must be >= 0");
+  expect_error(with({"workload.child.lifetime_s={\"dist\":\"uniform\",\"min\":2,\"max\":1}"}),
+               "workload.child.lifetime_s.max", "must be >= min (2), got 1");
+  expect_error(with({"workload.child.cpu_s={\"dist\":\"lognormal\",\"mean\":1}"}),
+               "workload.child.cpu_s.cv", "missing");
+  expect_error(with({"workload.think_s={\"dist\":\"exponential\",\"mean\":1,\"cv\":2}"}),
+               "workload.think_s.cv", "not a field of the exponential distribution");
+  expect_error(with({"workload.child.lifetime_s=-0.5"}), "workload.child.lifetime_s",
+               "must be >= 0");
+}
+
+TEST_CASE("keys of another workload type", "[scenario][errors]") {
+  expect_error(with({"workload.rate_per_s=10"}), "workload.rate_per_s",
+               "applies only to open workloads");
+  expect_error(with({"workload.type=open", "workload.think_s=1"}), "workload.think_s",
+               "applies only to closed workloads");
+  expect_error(with({"workload.retry.policy=immediate"}), "workload.retry",
+               "applies only to fork_bomb workloads");
+  expect_error(with({"workload.type=fork_bomb", "workload.child.exec=false"}), "workload.child",
+               "applies only to closed and open workloads");
+  expect_error(with({"workload.type=fork_bomb", "workload.parents=3"}), "workload.parents",
+               "applies only to closed and open workloads");
+}
+
+TEST_CASE("bad choices", "[scenario][errors]") {
+  expect_error(with({"workload.type=bomb"}), "workload.type", "must be one of");
+  expect_error(with({"workload.path=fork"}), "workload.path", "\"fork1\", \"forkall\", \"vfork\"");
+  expect_error(with({"workload.parent.class=FSS"}), "workload.parent.class",
+               "must be one of \"TS\", \"RT\"; got \"FSS\"");
+}
+
+TEST_CASE("bad retry policies", "[scenario][errors]") {
+  auto bomb = [](const char* retry) { return with({"workload.type=fork_bomb", retry}); };
+  expect_error(bomb("workload.retry.policy=linear"), "workload.retry.policy", "must be one of");
+  expect_error(bomb("workload.retry={\"policy\":\"immediate\",\"delay_s\":1}"),
+               "workload.retry.delay_s", "not used by the immediate retry policy");
+  expect_error(bomb("workload.retry={\"policy\":\"fixed\",\"max_delay_s\":1}"),
+               "workload.retry.max_delay_s", "not used by the fixed retry policy");
+  expect_error(bomb("workload.retry={\"policy\":\"fixed\",\"delay_s\":0}"),
+               "workload.retry.delay_s", "must be > 0");
+  expect_error(bomb("workload.retry={\"policy\":\"exponential\",\"delay_s\":2,"
+                    "\"max_delay_s\":1}"),
+               "workload.retry.max_delay_s", "must be >= delay_s (2), got 1");
+  expect_error(bomb("workload.retry=\"immediate\""), "workload.retry",
+               "expected an object, got string");
+}
+
+TEST_CASE("scenario files", "[scenario][files]") {
+  SECTION("a missing file") {
+    try {
+      forksim::load_scenario_file("/nonexistent/x.json");
+      FAIL("no ScenarioError");
+    } catch (const ScenarioError& e) {
+      CHECK(e.key() == "/nonexistent/x.json");
+      CHECK_THAT(e.what(), Contains("cannot open"));
+    }
+  }
+  SECTION("a JSON syntax error") {
+    fs::path p = fs::temp_directory_path() / "forksim_test_scenario_bad.json";
+    std::ofstream(p) << "{\"name\": \"x\",}";
+    try {
+      forksim::load_scenario_file(p.string());
+      FAIL("no ScenarioError");
+    } catch (const ScenarioError& e) {
+      CHECK(e.key() == p.string());
+      CHECK_THAT(e.what(), Contains("not valid JSON") && Contains("parse error"));
+    }
+    fs::remove(p);
+  }
+  SECTION("every library scenario parses and round-trips") {
+    int n = 0;
+    for (const auto& entry : fs::directory_iterator(library_dir())) {
+      if (entry.path().extension() != ".json") continue;
+      INFO(entry.path());
+      json j = forksim::load_scenario_file(entry.path().string());
+      CHECK(parse_scenario(j).name == entry.path().stem().string());
+      check_round_trip(j);
+      ++n;
+    }
+    CHECK(n >= 3);
+  }
+  SECTION("default.json is the defaults") {
+    json lib = parse_scenario(forksim::load_scenario_file((library_dir() / "default.json").string()))
+                   .to_json();
+    json def = parse_scenario(json::object()).to_json();
+    lib.erase("description");
+    def.erase("description");
+    CHECK(lib == def);
+  }
+  SECTION("the library's fork bomb") {
+    Scenario s = parse_scenario(
+        forksim::load_scenario_file((library_dir() / "fork_bomb.json").string()));
+    CHECK(s.workload.type == "fork_bomb");
+    CHECK(s.machine.ncpus == 32);
+    CHECK(s.workload.retry.kind == RetryPolicy::Kind::Immediate);
+    CHECK(s.workload.admin_probe.enabled);
+    CHECK(s.tunables.max_nprocs == 2000);
+    CHECK(s.warmup_s == 0);
+  }
+}
