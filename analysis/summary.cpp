@@ -30,7 +30,7 @@ std::string fixed(double v, int precision) {
 std::string percent(double fraction) { return fixed(100 * fraction, 1) + "%"; }
 
 // One format for every latency (a time per event): microseconds up to
-// 10 ms, milliseconds up to 10 s, seconds beyond; 3 to 5 significant digits.
+// 10 ms, milliseconds up to 10 s, seconds beyond.
 std::string latency(double s) {
   if (s <= 0.01) return fixed(s * 1e6, 1) + " us";
   if (s <= 10) return fixed(s * 1e3, 2) + " ms";

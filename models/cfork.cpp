@@ -12,14 +12,13 @@ namespace {
 constexpr double kPagesPerMb = 256.0;
 }
 
-ForkResult Kernel::forksys(Proc& p, int subcode, int flags) {
+ForkResult Kernel::forksys(Proc& p, Kthread& t, int subcode, int flags) {
   switch (subcode) {  // 134-148
-    case 0: return cfork(p, ForkPath::Fork1, flags);
-    case 1: return cfork(p, ForkPath::Forkall, flags);
-    case 2: return cfork(p, ForkPath::Vfork, flags);
+    case 0: return cfork(p, t, ForkPath::Fork1, flags);
+    case 1: return cfork(p, t, ForkPath::Forkall, flags);
+    case 2: return cfork(p, t, ForkPath::Vfork, flags);
     default: break;
   }
-  Kthread& t = *p.thread;
   charge(t, Step::syscall_entry);
   charge(t, Step::forksys_einval);
   charge(t, Step::syscall_return);
@@ -53,8 +52,7 @@ void Kernel::continuelwps(Proc& p, Kthread& t) {
   (void)t;
 }
 
-ForkResult Kernel::cfork(Proc& p, ForkPath path, int flags) {
-  Kthread& t = *p.thread;
+ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   ForkResult r;
   bool isvfork = path == ForkPath::Vfork;
   bool isfork1 = path != ForkPath::Forkall;

@@ -9,7 +9,7 @@
 namespace forksim {
 
 Err Kernel::exec(Proc& p, double image_writable_mb) {
-  Kthread& t = *p.thread;
+  Kthread& t = *p.thread;  // exec runs in a single-threaded child
   relvm(p, t);
   charge(t, Step::exec_load);
   t.flush();
@@ -24,8 +24,7 @@ Err Kernel::exec(Proc& p, double image_writable_mb) {
   return Err::Ok;
 }
 
-void Kernel::exit_proc(Proc& p) {
-  Kthread& t = *p.thread;
+void Kernel::exit_proc(Proc& p, Kthread& t) {
   p.p_lock.enter(t);
   p.flags |= SEXITLWPS;
   p.p_lock.exit(t);
@@ -57,8 +56,7 @@ void Kernel::exit_proc(Proc& p) {
   disp_.exit_thread(t);  // swtch() for the last time: touch nothing after
 }
 
-void Kernel::wait_child(Proc& p) {
-  Kthread& t = *p.thread;
+void Kernel::wait_child(Proc& p, Kthread& t) {
   pidlock_.enter(t);
   while (p.zombies.empty()) p.p_cv.wait(t, pidlock_);
   charge(t, Step::wait_reap);

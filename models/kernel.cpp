@@ -137,6 +137,11 @@ Kthread& Kernel::make_thread(Proc& p) {
   return *p.thread;
 }
 
+Kthread& Kernel::make_lwp_thread(Proc& p) {
+  p.more_threads.push_back(std::make_unique<Kthread>(disp_, next_thread_id_++));
+  return *p.more_threads.back();
+}
+
 Proc* Kernel::create_initial_proc(int uid, bool privileged, double writable_mb, int lwps,
                                   int open_files, bool rt) {
   int probes = 0;
@@ -171,8 +176,10 @@ int Kernel::locks_held() const {
 
 std::vector<Kthread*> Kernel::threads() const {
   std::vector<Kthread*> v;
-  for (const auto& p : procs_)
+  for (const auto& p : procs_) {
     if (p->thread) v.push_back(p->thread.get());
+    for (const auto& t : p->more_threads) v.push_back(t.get());
+  }
   return v;
 }
 

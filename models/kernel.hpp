@@ -47,23 +47,29 @@ class Kernel {
   Kernel(const Scenario& s, Probes& probes, Rng& rng);
   ~Kernel();
 
+  // The calling thread t is one of p's LWPs (p.thread unless the process
+  // has several threads that fork).
   // forksys(subcode, flags): 0 forkx, 1 forkallx, 2 vforkx, else EINVAL.
-  ForkResult forksys(Proc& p, int subcode, int flags);
-  ForkResult cfork(Proc& p, ForkPath path, int flags);
+  ForkResult forksys(Proc& p, Kthread& t, int subcode, int flags);
+  ForkResult cfork(Proc& p, Kthread& t, ForkPath path, int flags);
   // The parent's wait: sleeps until a child is a zombie, then reaps it.
-  void wait_child(Proc& p);
-  // exec in p: relvm (releasing a vfork parent), then the new image.
+  void wait_child(Proc& p, Kthread& t);
+  // exec in a single-threaded p: relvm (releasing a vfork parent), then
+  // the new image.
   Err exec(Proc& p, double image_writable_mb);
-  // Exit: relvm, proc_exit, zombie; the thread leaves its CPU for good.
-  void exit_proc(Proc& p);
+  // Exit by p's last thread t: relvm, proc_exit, zombie; t leaves its CPU
+  // for good.
+  void exit_proc(Proc& p, Kthread& t);
 
   // A process that exists before the run (a workload's parent, a daemon):
   // pid, slot, nproc, upcount and its memory reservation. nullptr when the
   // table or swap cannot hold it.
   Proc* create_initial_proc(int uid, bool privileged, double writable_mb, int lwps,
                             int open_files, bool rt);
-  // Makes a new Kthread for p (one per process).
+  // Makes p's main thread (reused with a recycled Proc).
   Kthread& make_thread(Proc& p);
+  // Another thread of p that forks on its own (parent.forking_lwps).
+  Kthread& make_lwp_thread(Proc& p);
 
   // The workload decides what a new child runs: called when the child is
   // made runnable, from the parent's thread.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <vector>
 
 #include "sim/kcondvar.hpp"
 #include "sim/kmutex.hpp"
@@ -55,7 +56,8 @@ struct Proc {
   KMutex as_lock;            // its address space lock
   KCondVar p_cv;             // wait() for children, vfwait(), holdlwps
 
-  std::unique_ptr<Kthread> thread;
+  std::unique_ptr<Kthread> thread;                     // the main LWP
+  std::vector<std::unique_ptr<Kthread>> more_threads;  // other forking LWPs
   uint8_t role = 0;          // the workload's: what this process and its children run
 };
 

@@ -56,6 +56,7 @@ struct StepInfo {
   uint32_t paths;      // PathBit mask
   const char* lines;   // seed lines, or "file.c: function" outside the seed
   const char* locks;   // in the order taken, "-" for none
+  const char* releases;  // a lock taken before the step and dropped in it, or "" 
   double cost_ns;      // default, at cpu_speed 1.0
   const char* unit;    // what cost_ns is charged per: "call", "page", "lwp", ...
   const char* basis;   // where the default comes from ("estimate: ...")

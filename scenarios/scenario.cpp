@@ -5,6 +5,7 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -29,7 +30,12 @@ std::string num_str(double x) {
 
 std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
 
-std::string type_of(const json& v) { return v.type_name(); }
+// "string \"abc\"": the type, and the value when it is short enough to quote.
+std::string type_of(const json& v) {
+  std::string shown = v.dump();
+  if (v.is_structured() || shown.size() > 40) return v.type_name();
+  return std::string(v.type_name()) + " " + shown;
+}
 
 void require(bool ok, const std::string& key, const std::string& reason) {
   if (!ok) throw ScenarioError(key, reason);
@@ -355,6 +361,10 @@ ParentSpec parse_parent(ObjReader r) {
   }
   r.number("writable_mb", p.writable_mb, at_least(0));
   r.integer("lwps", p.lwps, between(1, 100000));
+  if (r.integer("forking_lwps", p.forking_lwps, at_least(1)))
+    require(p.forking_lwps <= p.lwps, r.key("forking_lwps"),
+            "must be <= lwps (" + std::to_string(p.lwps) + "), got " +
+                std::to_string(p.forking_lwps));
   r.integer("open_files", p.open_files, at_least(0));
   r.choice("class", p.sched_class, {"TS", "RT"});
   r.finish();
@@ -412,6 +422,8 @@ Workload parse_workload(ObjReader r) {
   r.number("rate_per_s", w.rate_per_s, above(0));
   w.child = parse_child(r.child("child"));
   w.parent = parse_parent(r.child("parent"));
+  require(w.parent.forking_lwps == 1 || w.type == "closed", r.key("parent") + ".forking_lwps",
+          "applies only to closed workloads");
   r.integer("initial", w.initial, at_least(1));
   w.retry = parse_retry(r.child("retry"));
   w.admin_probe = parse_admin_probe(r);
@@ -445,6 +457,7 @@ json workload_to_json(const Workload& w) {
         {"privileged", p.privileged},
         {"writable_mb", p.writable_mb},
         {"lwps", p.lwps},
+        {"forking_lwps", p.forking_lwps},
         {"open_files", p.open_files},
         {"class", p.sched_class}}},
       {"initial", w.initial},
@@ -545,6 +558,9 @@ void apply_override(json& j, const std::string& assignment) {
 }
 
 json load_scenario_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ScenarioError(path, "is a directory, not a scenario file");
   std::ifstream in(path);
   if (!in) throw ScenarioError(path, std::string("cannot open: ") + std::strerror(errno));
   try {

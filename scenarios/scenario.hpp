@@ -81,6 +81,7 @@ struct ParentSpec {
   bool privileged = false;     // secpolicy_newproc passes; always true for uid 0
   double writable_mb = 2;      // private writable memory, all resident
   int lwps = 1;
+  int forking_lwps = 1;        // closed: LWPs of each parent that fork, each in its own loop
   int open_files = 16;
   std::string sched_class = "TS";  // "TS" or "RT" (JSON key "class")
 };

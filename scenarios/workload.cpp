@@ -4,6 +4,7 @@
 #include <deque>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "models/kernel.hpp"
@@ -53,10 +54,18 @@ class Run {
     }
     for (int i = 0; i < w_.parents; ++i) {
       Proc* p = initial_proc(par.uid, par.privileged, kShell, rt);
-      if (w_.type == "closed")
-        spawn(p, [this](Proc* q) { closed_parent(q); });
-      else
+      if (w_.type == "closed") {
+        // Each forking LWP loops on its own; the last one out exits.
+        live_threads_[p] = par.forking_lwps;
+        spawn(p, [this](Proc* q) { closed_parent(q, *q->thread); });
+        for (int l = 1; l < par.forking_lwps; ++l) {
+          Kthread* t = &k_.make_lwp_thread(*p);
+          spawn(p, [this, t](Proc* q) { closed_parent(q, *t); });
+        }
+      } else {
+        live_threads_[p] = 1;
         spawn(p, [this](Proc* q) { open_parent(q); });
+      }
     }
     if (w_.type == "open")
       s4u::Actor::create("arrivals", eng_.host(), [this] { arrivals(); });
@@ -90,14 +99,13 @@ class Run {
   }
 
   // Closed: think, fork, wait for the child; again.
-  void closed_parent(Proc* p) {
-    Kthread& t = *p->thread;
+  void closed_parent(Proc* p, Kthread& t) {
     while (!stopping_) {
       user_sleep(t, w_.think_s.sample(rng_));
       if (stopping_) break;
-      fork_and_wait(p);
+      fork_and_wait(p, t);
     }
-    finish(p);
+    finish(p, t);
   }
 
   // Open: Poisson arrivals; each is served by an idle process of the pool.
@@ -133,16 +141,15 @@ class Run {
       double arrived = pending_.front();
       pending_.pop_front();
       if (probes_.in_window(arrived)) probes_.request_wait.record(SimEngine::now() - arrived);
-      fork_and_wait(p);
+      fork_and_wait(p, t);
     }
-    finish(p);
+    finish(p, t);
   }
 
-  void fork_and_wait(Proc* p) {
-    Kthread& t = *p->thread;
+  void fork_and_wait(Proc* p, Kthread& t) {
     if (!t.on_cpu()) k_.dispatcher().run(t, Prio::User);
-    ForkResult r = timed_fork(*p, probes_.paths[w_.path]);
-    if (r.child) k_.wait_child(*p);
+    ForkResult r = timed_fork(*p, t, probes_.paths[w_.path], path_);
+    if (r.child) k_.wait_child(*p, t);
   }
 
   // A fork bomb process: fork, and fork again; on failure, retry by policy.
@@ -154,7 +161,7 @@ class Run {
       k_.dispatcher().run(t, Prio::User);
     double delay = w_.retry.delay_s;
     while (!stopping_) {
-      ForkResult r = timed_fork(*p, probes_.paths[w_.path]);
+      ForkResult r = timed_fork(*p, t, probes_.paths[w_.path], path_);
       if (r.err == Err::Ok) {
         delay = w_.retry.delay_s;
         continue;
@@ -168,7 +175,7 @@ class Run {
           break;
       }
     }
-    finish(p);
+    finish(p, t);
   }
 
   // The privileged probe: can root still fork during the storm?
@@ -178,28 +185,28 @@ class Run {
       user_sleep(t, w_.admin_probe.interval_s);
       if (stopping_) break;
       if (!t.on_cpu()) k_.dispatcher().run(t, Prio::User);
-      ForkResult r = timed_fork(*p, probes_.admin_probe, ForkPath::Fork1);
-      if (r.child) k_.wait_child(*p);
+      ForkResult r = timed_fork(*p, t, probes_.admin_probe, ForkPath::Fork1);
+      if (r.child) k_.wait_child(*p, t);
     }
-    finish(p);
+    finish(p, t);
   }
 
   void shell_child(Proc* c) {
     Kthread& t = *c->thread;
     child_first_run(*c);
     if (w_.child.exec && k_.exec(*c, w_.child.exec_writable_mb) != Err::Ok) {
-      k_.exit_proc(*c);
+      k_.exit_proc(*c, t);
       return;
     }
     double cpu = w_.child.cpu_s.sample(rng_);
     if (cpu > 0) k_.dispatcher().run_user(t, cpu, s_.machine.ts_quantum_ms * 1e-3);
     user_sleep(t, w_.child.lifetime_s.sample(rng_));
-    k_.exit_proc(*c);
+    k_.exit_proc(*c, t);
   }
 
   void short_child(Proc* c) {
     child_first_run(*c);
-    k_.exit_proc(*c);
+    k_.exit_proc(*c, *c->thread);
   }
 
   // ---- helpers -----------------------------------------------------------
@@ -223,9 +230,9 @@ class Run {
     k_.dispatcher().run(t, Prio::User);
   }
 
-  ForkResult timed_fork(Proc& p, PathStats& st, ForkPath path) {
+  ForkResult timed_fork(Proc& p, Kthread& t, PathStats& st, ForkPath path) {
     double t0 = SimEngine::now();
-    ForkResult r = k_.cfork(p, path, 0);
+    ForkResult r = k_.cfork(p, t, path, 0);
     double t1 = SimEngine::now();
     if (r.err != Err::Ok) ++failures_since_sample_;
     if (!probes_.in_window(t0)) return r;
@@ -239,13 +246,17 @@ class Run {
     }
     return r;
   }
-  ForkResult timed_fork(Proc& p, PathStats& st) { return timed_fork(p, st, path_); }
-
-  // The workload's processes exit; their parent (outside the model) reaps.
-  void finish(Proc* p) {
-    Kthread& t = *p->thread;
+  // A workload process's thread is done; the last one exits the process,
+  // which its parent outside the model reaps.
+  void finish(Proc* p, Kthread& t) {
+    auto it = live_threads_.find(p);
+    if (it != live_threads_.end() && --it->second > 0) {
+      k_.dispatcher().exit_thread(t);  // lwp_exit: the process lives on
+      return;
+    }
+    if (it != live_threads_.end()) live_threads_.erase(it);
     if (!t.on_cpu()) k_.dispatcher().run(t, Prio::User);
-    k_.exit_proc(*p);
+    k_.exit_proc(*p, t);
   }
 
   void sampler() {
@@ -299,6 +310,7 @@ class Run {
   bool stopping_ = false;
   std::deque<double> pending_;     // open: arrival times waiting for a process
   std::deque<Kthread*> idle_;      // open: pool processes waiting for work
+  std::unordered_map<Proc*, int> live_threads_;  // closed/open parents' running LWPs
   uint64_t failures_since_sample_ = 0;
 };
 

@@ -67,7 +67,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   po::options_description d("forksim run [SCENARIO.json] [options]");
   d.add_options()
       ("scenario", po::value<std::string>(), "scenario file (default: the built-in one)")
-      ("seed", po::value<uint64_t>(), "random seed (overrides the scenario's)")
+      ("seed", po::value<std::string>(), "random seed (overrides the scenario's; as --set seed=N)")
       ("output,o", po::value<std::string>(), "write the JSON report here")
       ("quiet,q", "print no summary")
       ("stack-kb", po::value<int>()->default_value(64),
@@ -84,7 +84,9 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return kOk;
   }
   json raw = load_raw(vm);
-  if (vm.count("seed")) raw["seed"] = vm["seed"].as<uint64_t>();
+  // Through the scenario's own checks, so that --seed -1 fails as
+  // --set seed=-1 does.
+  if (vm.count("seed")) apply_override(raw, "seed=" + vm["seed"].as<std::string>());
   Scenario s = parse_scenario(raw);
 
   RunOptions opt;
@@ -148,34 +150,40 @@ std::vector<std::string> split_locks(const std::string& s) {
 json step_json(const StepInfo& st, const PathName& path, const CostTable& costs) {
   const Dist& d = costs.dist(st.id);
   json j = {{"name", st.name},     {"path", path.name},  {"lines", st.lines},
-            {"locks", split_locks(st.locks)}, {"cost_ns", d.mean()}, {"per", st.unit},
-            {"basis", st.basis}};
+            {"locks", split_locks(st.locks)}, {"releases", split_locks(*st.releases ? st.releases : "-")},
+            {"cost_ns", d.mean()}, {"per", st.unit}, {"basis", st.basis}};
   if (d.kind != Dist::Kind::Fixed) j["cost_dist"] = d.describe();
   return j;
 }
 
 void explain_text(std::ostream& out, const PathName& path, const CostTable& costs) {
   std::vector<const StepInfo*> rows;
-  size_t wn = 4, wl = 10, wk = 5;
+  auto locks = [](const StepInfo& st) {
+    std::string s = st.locks;
+    if (*st.releases) s = (s == "-" ? "" : s + "; ") + "releases " + st.releases;
+    return s;
+  };
+  size_t wn = 4, wl = 10, wk = 5, wc = 7;
   for (const auto& st : step_catalogue()) {
     if (!(st.paths & path.bit)) continue;
     rows.push_back(&st);
     wn = std::max(wn, std::string(st.name).size());
     wl = std::max(wl, std::string(st.lines).size());
-    wk = std::max(wk, std::string(st.locks).size());
+    wk = std::max(wk, locks(st).size());
+    wc = std::max(wc, costs.dist(st.id).describe().size());
   }
   auto cell = [&out](const std::string& s, size_t w) { out << std::left << std::setw(w + 2) << s; };
   out << path.name << ": " << path.what << "\n  ";
   cell("step", wn);
   cell("seed lines", wl);
   cell("locks", wk);
-  out << std::right << std::setw(9) << "cost ns" << "  per\n";
+  out << std::right << std::setw(wc) << "cost ns" << "  per\n";
   for (const StepInfo* st : rows) {
     out << "  ";
     cell(st->name, wn);
     cell(st->lines, wl);
-    cell(st->locks, wk);
-    out << std::right << std::setw(9) << costs.dist(st->id).describe() << "  " << st->unit << "\n";
+    cell(locks(*st), wk);
+    out << std::right << std::setw(wc) << costs.dist(st->id).describe() << "  " << st->unit << "\n";
   }
 }
 

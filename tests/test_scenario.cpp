@@ -131,7 +131,7 @@ TEST_CASE("tunables derive from physical memory as param.c does", "[scenario]") 
   }
 }
 
-TEST_CASE("--set assignments build the scenario JSON", "[scenario][override]") {
+TEST_CASE("set assignments build the scenario JSON", "[scenario][override]") {
   json j = with({"machine.ncpus=16", "machine.cpu_speed=1.5", "workload.child.exec=false",
                  "workload.think_s={\"dist\":\"uniform\",\"min\":0.1,\"max\":0.2}",
                  "name=\"quoted\"", "description=plain words", "workload.path=vfork"});
@@ -165,7 +165,7 @@ TEST_CASE("malformed --set assignments", "[scenario][override]") {
   expect_set_error("machine..ncpus=3", "empty segment");
   expect_set_error(".ncpus=3", "empty segment");
   expect_set_error("machine.=3", "empty segment");
-  expect_set_error("machine.ncpus.x=3", "machine.ncpus is number, not an object",
+  expect_set_error("machine.ncpus.x=3", "machine.ncpus is number 8, not an object",
                    json{{"machine", {{"ncpus", 8}}}});
   expect_set_error("a=1", "the scenario is array", json::array());
 }

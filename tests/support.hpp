@@ -1,0 +1,25 @@
+// Helpers the test files share: running one scenario in this process, and
+// running the forksim binary for tests that compare several runs (SimGrid
+// allows one engine per process, so each run beyond the first is a child
+// process).
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "analysis/probes.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace forksim::test {
+
+// Parses `raw` with the dotted overrides applied ("machine.ncpus=4").
+Scenario scenario(nlohmann::json raw, const std::vector<std::string>& sets = {});
+
+// Runs the scenario in this process (once per test case) and returns the report.
+nlohmann::json run_here(const Scenario& s);
+
+// Runs `forksim run --quiet -o FILE ARGS...` and returns the report; fails
+// the test if forksim exits non-zero.
+nlohmann::json run_forksim(const std::vector<std::string>& args);
+
+}  // namespace forksim::test

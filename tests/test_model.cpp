@@ -1,0 +1,299 @@
+// The fork model held to the kernel's behaviour (MODEL.md, "Behaviour the
+// model must reproduce") and to its invariants, with numbers. Tests that
+// compare several runs run each in its own forksim process.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "models/proctable.hpp"
+#include "models/swap.hpp"
+#include "tests/support.hpp"
+
+using nlohmann::json;
+using forksim::test::run_forksim;
+using forksim::test::run_here;
+using forksim::test::scenario;
+
+namespace {
+
+// What every run must leave behind once its processes are gone.
+void check_invariants(const json& r) {
+  const json& inv = r["invariants"];
+  int system_procs = r["scenario"]["machine"]["system_procs"];
+  CHECK(inv["drained"] == true);
+  CHECK(inv["nproc_after_drain"] == system_procs);
+  CHECK(inv["upcount_after_drain"] == json({{"0", system_procs}}));
+  CHECK(std::abs(inv["reserved_mb_after_drain"].get<double>()) < 1e-6);
+  CHECK(inv["locks_held_after_drain"] == 0);
+  CHECK(inv["threads_blocked_after_drain"] == 0);
+  CHECK(r["processes"]["nproc_max"].get<int>() <= r["scenario"]["tunables"]["max_nprocs"].get<int>());
+}
+
+double mean_latency(const json& r, const std::string& path) {
+  return r["paths"][path]["latency_s"]["mean"].get<double>();
+}
+
+// A closed loop with no contention: one parent, 8 CPUs, children that exit
+// at once; latency is then the sum of the path's costs.
+std::vector<std::string> quiet_loop(const std::string& path, double writable_mb, int lwps) {
+  return {"--set", "workload.parents=1", "--set", "workload.think_s=0.001",
+          "--set", "workload.child.lifetime_s=0", "--set", "workload.child.exec=false",
+          "--set", "workload.path=" + path,
+          "--set", "workload.parent.writable_mb=" + std::to_string(writable_mb),
+          "--set", "workload.parent.lwps=" + std::to_string(lwps),
+          "--set", "duration_s=0.3", "--set", "warmup_s=0.05"};
+}
+
+}  // namespace
+
+TEST_CASE("fork1 closed loop keeps the process table's invariants", "[model]") {
+  auto s = scenario(json::object(), {"duration_s=1", "warmup_s=0.2"});
+  json r = run_here(s);
+  CHECK(r["paths"]["fork1"]["successes"].get<int>() > 1000);
+  CHECK(r["paths"]["fork1"]["failures"].empty());
+  // 64 boot processes + 64 parents + their children alive at once.
+  CHECK(r["processes"]["nproc_max"].get<int>() > 128);
+  check_invariants(r);
+}
+
+// Each fork1 + exit + wait cycle enters pidlock four times (getproc's limit
+// check, publishing the child, proc_exit, the parent's reap) and
+// pidlinklock twice (pid_allocate, freeproc). With every cost zero but
+// getproc_link's 10 us under pidlock, pidlock is held 10 us per cycle, and
+// the closed loop obeys the response time law N = X (Z + R), where R is the
+// fork's own latency (the child's exit and the reap cost nothing here).
+TEST_CASE("lock sections and the closed loop add up", "[model]") {
+  auto s = scenario(json::object(),
+                    {"costs={\"*\": 0, \"getproc_link\": 10000}", "workload.parents=4",
+                     "workload.think_s={\"dist\": \"exponential\", \"mean\": 0.001}",
+                     "workload.child.lifetime_s=0",
+                     "workload.child.exec=false", "duration_s=2", "warmup_s=0.5"});
+  json r = run_here(s);
+  double forks = r["paths"]["fork1"]["successes"];
+  double window = r["window"]["length_s"];
+  const json& pl = r["locks"]["pidlock"];
+  CHECK(pl["acquisitions"].get<double>() == Approx(4 * forks).margin(8));
+  CHECK(r["locks"]["pidlinklock"]["acquisitions"].get<double>() == Approx(2 * forks).margin(4));
+  CHECK(pl["hold_mean_s"].get<double>() == Approx(10e-6 / 4).epsilon(0.01));
+  CHECK(pl["utilization"].get<double>() == Approx(forks * 10e-6 / window).epsilon(0.01));
+  double x = r["throughput"]["forks_per_s"];
+  double R = mean_latency(r, "fork1");
+  CHECK(R >= 10e-6);
+  CHECK(R < 12e-6);  // pidlock is 4% busy: little queueing
+  CHECK(x == Approx(4 / (1e-3 + R)).epsilon(0.02));
+  check_invariants(r);
+}
+
+TEST_CASE("same seed gives the same report and another seed another", "[model][determinism]") {
+  std::vector<std::string> a = {"--set", "duration_s=0.5", "--set", "warmup_s=0.1"};
+  auto seeded = [&](const char* seed) {
+    auto v = a;
+    v.push_back("--seed");
+    v.push_back(seed);
+    json r = run_forksim(v);
+    r.erase("wall_time_s");
+    return r;
+  };
+  json r1 = seeded("11"), r2 = seeded("11"), r3 = seeded("12");
+  CHECK(r1 == r2);
+  CHECK(r1["paths"] != r3["paths"]);
+}
+
+// Behaviour 1: "no more than one fork failure per cpu per clock tick".
+// With N processes asleep in the backoff, each sleeps about N/ncpus ticks,
+// so together they fail about ncpus x hz times a second whatever N is.
+TEST_CASE("fork bomb failures level off near ncpus x hz", "[model][backoff]") {
+  auto bomb = [](int ncpus, int max_nprocs) {
+    return run_forksim({"--set", "workload.type=fork_bomb", "--set", "workload.retry={\"policy\":\"immediate\"}",
+                        "--set", "machine.ncpus=" + std::to_string(ncpus),
+                        "--set", "tunables.max_nprocs=" + std::to_string(max_nprocs),
+                        "--set", "duration_s=4", "--set", "warmup_s=2"});
+  };
+  for (auto [ncpus, nprocs] : {std::pair{4, 400}, {8, 400}, {8, 1600}}) {
+    json r = bomb(ncpus, nprocs);
+    double rate = r["backoff"]["failures_per_s"];
+    INFO("ncpus " << ncpus << ", max_nprocs " << nprocs << ": " << rate << " failures/s");
+    CHECK(rate == Approx(ncpus * 100.0).epsilon(0.10));
+    CHECK(r["backoff"]["by_reason"]["per-user limit"].get<double>() > 0);
+    CHECK(r["backoff"]["fork_fail_pending_max"].get<int>() > nprocs / 2);
+    check_invariants(r);
+  }
+}
+
+// One process failing alone sleeps delay(1/ncpus + 1) = one tick: it fails
+// exactly hz times a second.
+TEST_CASE("a lone failing process fails once per clock tick", "[model][backoff]") {
+  // 64 boot processes + 1 parent = 65 = max_nprocs - reserved_procs: every
+  // unprivileged fork fails the per-user check.
+  auto s = scenario(json::object(),
+                    {"tunables.max_nprocs=70", "workload.parents=1", "workload.think_s=0",
+                     "duration_s=3", "warmup_s=1"});
+  json r = run_here(s);
+  CHECK(r["backoff"]["failures_per_s"].get<double>() == Approx(100).epsilon(0.01));
+  CHECK(r["paths"]["fork1"]["successes"] == 0);
+  CHECK(r["backoff"]["delay_total_s"].get<double>() / r["backoff"]["delays"].get<double>() ==
+        Approx(0.01).epsilon(0.01));
+  check_invariants(r);
+}
+
+// Behaviour 2: fork's cost grows with the parent's writable pages (as_dup
+// write-protects each: 75 ns a page by default); vfork's does not.
+TEST_CASE("fork latency grows with writable memory but vfork's does not", "[model][memory]") {
+  json f_small = run_forksim(quiet_loop("fork1", 2, 1));
+  json f_large = run_forksim(quiet_loop("fork1", 256, 1));
+  json v_small = run_forksim(quiet_loop("vfork", 2, 1));
+  json v_large = run_forksim(quiet_loop("vfork", 256, 1));
+  double per_page = 75e-9, pages = (256 - 2) * 256.0;
+  CHECK(mean_latency(f_large, "fork1") - mean_latency(f_small, "fork1") ==
+        Approx(pages * per_page).epsilon(0.02));
+  CHECK(mean_latency(v_large, "vfork") == Approx(mean_latency(v_small, "vfork")).epsilon(0.01));
+  for (const json* r : {&f_small, &f_large, &v_small, &v_large}) check_invariants(*r);
+}
+
+// Behaviour 3: forkall clones every LWP (forklwp 4 us and fork_publish_lwp
+// 0.2 us each) after quiescing the others (holdlwps_lwp 3 us each); fork1
+// pays only the quiescing.
+TEST_CASE("forkall grows with LWPs and fork1 pays holdlwps for them", "[model][lwps]") {
+  json a1 = run_forksim(quiet_loop("forkall", 2, 1));
+  json a32 = run_forksim(quiet_loop("forkall", 2, 32));
+  json f1 = run_forksim(quiet_loop("fork1", 2, 1));
+  json f32 = run_forksim(quiet_loop("fork1", 2, 32));
+  CHECK(mean_latency(a32, "forkall") - mean_latency(a1, "forkall") ==
+        Approx(31 * (4000 + 200 + 3000) * 1e-9).epsilon(0.02));
+  CHECK(mean_latency(f32, "fork1") - mean_latency(f1, "fork1") ==
+        Approx(31 * 3000 * 1e-9).epsilon(0.02));
+}
+
+// Behaviour 4: no overcommit. A 3000 MB parent on 4 GB of RAM and 1 GB of
+// swap leaves 1576 MB reservable (4096 - 512 minfree - 32 reserve + 1024 -
+// 3000): fork1 must fail ENOMEM, vfork (posix_spawn) reserves nothing.
+TEST_CASE("a large parent's fork fails ENOMEM while its vfork succeeds", "[model][memory]") {
+  auto big = [](const std::string& path) {
+    return run_forksim({"--set", "machine.physmem_mb=4096", "--set", "machine.swap_mb=1024",
+                        "--set", "workload.parents=1", "--set", "workload.parent.writable_mb=3000",
+                        "--set", "workload.path=" + path, "--set", "duration_s=0.5",
+                        "--set", "warmup_s=0.1"});
+  };
+  json f = big("fork1"), v = big("vfork");
+  CHECK(f["paths"]["fork1"]["successes"] == 0);
+  CHECK(f["paths"]["fork1"]["failures"]["ENOMEM"] == f["paths"]["fork1"]["attempts"]);
+  CHECK(f["memory"]["enomem_failures"] == f["paths"]["fork1"]["attempts"]);
+  CHECK(f["backoff"]["delays"] == 0);  // as_dup failures get no backoff
+  CHECK(v["paths"]["vfork"]["successes"].get<int>() > 10);
+  CHECK(v["paths"]["vfork"]["failures"].empty());
+  check_invariants(f);
+  check_invariants(v);
+}
+
+// Behaviour 5: reserved_procs keeps slots for privileged processes while one
+// user's bomb holds every slot it may have.
+TEST_CASE("root still forks while a bomb holds every per-user slot", "[model][backoff]") {
+  auto s = scenario(json::object(),
+                    {"workload.type=fork_bomb", "tunables.max_nprocs=400", "machine.ncpus=8",
+                     "workload.admin_probe={\"interval_s\": 0.1}", "duration_s=4", "warmup_s=1"});
+  json r = run_here(s);
+  int v_maxup = 400 - 5;
+  CHECK(r["processes"]["nproc_max"].get<int>() >= v_maxup);
+  CHECK(r["backoff"]["by_reason"]["per-user limit"].get<double>() > 0);
+  const json& a = r["admin_probe"];
+  CHECK(a["attempts"].get<int>() >= 25);
+  CHECK(a["successes"] == a["attempts"]);
+  check_invariants(r);
+}
+
+// Behaviour 6: once pidlock saturates, more CPUs add spinning, not forks.
+// pidlock is held 4 x 10 us per cycle here, so at most 25,000 forks/s; the
+// rest of the cycle (exec, exit, ...) needs about 200 us of CPU outside it,
+// so a few CPUs are the limit below the knee.
+TEST_CASE("throughput stops growing with CPUs once pidlock saturates", "[model][scaling]") {
+  auto at = [](int ncpus) {
+    return run_forksim({"--set", "machine.ncpus=" + std::to_string(ncpus),
+                        "--set", "costs={\"getproc_limit_check\": 10000, \"fork_publish\": 10000, "
+                                 "\"exit_proc\": 10000, \"wait_reap\": 10000}",
+                        "--set", "workload.parents=128", "--set", "workload.think_s=0",
+                        "--set", "workload.child.lifetime_s=0",
+                        "--set", "duration_s=1", "--set", "warmup_s=0.3"});
+  };
+  json r1 = at(1), r4 = at(4), r16 = at(16), r32 = at(32);
+  auto x = [](const json& r) { return r["throughput"]["forks_per_s"].get<double>(); };
+  auto spin = [](const json& r) { return r["locks"]["pidlock"]["spin_cpu_s"].get<double>(); };
+  INFO("forks/s: 1 cpu " << x(r1) << ", 4 " << x(r4) << ", 16 " << x(r16) << ", 32 " << x(r32));
+  CHECK(x(r4) > 3 * x(r1));                     // below the knee CPUs buy forks
+  CHECK(x(r32) < 1.05 * x(r16));                // past it they do not
+  CHECK(x(r32) < 1.0 / (4 * 10e-6));            // the pidlock bound
+  CHECK(r32["locks"]["pidlock"]["utilization"].get<double>() > 0.9);
+  CHECK(spin(r32) > 1.5 * spin(r16));           // they spin instead
+}
+
+TEST_CASE("forkall beside another forking LWP fails EINTR and cleans up", "[model][lwps]") {
+  auto s = scenario(json::object(),
+                    {"workload.path=forkall", "workload.parent.lwps=4",
+                     "workload.parent.forking_lwps=2", "duration_s=1", "warmup_s=0.2"});
+  json r = run_here(s);
+  CHECK(r["paths"]["forkall"]["failures"]["EINTR"].get<int>() > 0);
+  CHECK(r["paths"]["forkall"]["successes"].get<int>() > 0);
+  check_invariants(r);
+}
+
+TEST_CASE("forkall over the zone's LWP limit fails EAGAIN and gives back what it took",
+          "[model][lwps]") {
+  // 16 parents of 8 LWPs hold 128 LWPs (boot processes are not counted); a
+  // forkall child needs 8 more, so a limit of 140 lets one child live at a time.
+  auto s = scenario(json::object(),
+                    {"workload.path=forkall", "workload.parents=16", "workload.parent.lwps=8",
+                     "tunables.zone_max_lwps=140", "duration_s=1", "warmup_s=0.2"});
+  json r = run_here(s);
+  CHECK(r["paths"]["forkall"]["failures"]["EAGAIN"].get<int>() > 0);
+  CHECK(r["backoff"]["by_reason"]["lwp limit"].get<int>() > 0);
+  CHECK(r["backoff"]["delays"] == 0);  // forklwp failures get no backoff
+  check_invariants(r);
+}
+
+// pid.c pid_allocate: the next free pid above the last one, wrapping at
+// pidmax to minpid, skipping pids in use; no slot, no pid.
+TEST_CASE("pid allocation scans upward and wraps to minpid", "[model][pid]") {
+  forksim::ProcTable t(8, 12);  // 8 slots, pids 0..12
+  t.reserve_boot_pids(4);       // pids 0..3; minpid 4
+  int probes = 0;
+  for (int pid = 4; pid <= 7; ++pid) CHECK(t.pid_allocate(&probes) == pid);
+  CHECK(probes == 1);
+  CHECK(t.pid_allocate(&probes) == -1);  // every slot taken
+  t.pid_free(5);
+  CHECK(t.pid_allocate(&probes) == 8);   // upward from the last pid, not the freed one
+  t.pid_free(4);
+  t.pid_free(6);
+  CHECK(t.pid_allocate(&probes) == 9);
+  CHECK(t.pid_allocate(&probes) == 10);
+  t.pid_free(8);
+  t.pid_free(9);
+  t.pid_free(10);
+  CHECK(t.pid_allocate(&probes) == 11);
+  CHECK(t.pid_allocate(&probes) == 12);
+  CHECK(t.pid_allocate(&probes) == 4);   // wrapped at pidmax
+  CHECK(probes == 1);
+  t.pid_free(11);
+  t.pid_free(12);
+  CHECK(t.pid_allocate(&probes) == 5);
+  CHECK(t.pid_allocate(&probes) == 6);
+  CHECK(t.pid_allocate(&probes) == -1);  // 8 slots again
+  t.pid_free(5);
+  CHECK(t.pid_allocate(&probes) == 8);   // 7 is in use: two lookups
+  CHECK(probes == 2);
+  CHECK(t.slots_used() == 8);
+}
+
+TEST_CASE("swap reservation takes disk first then RAM and keeps the reserve from the unprivileged",
+          "[model][memory]") {
+  // 1000 MB disk; RAM 4096 - 512 minfree = 3584, of which 32 reserved.
+  forksim::SwapSpace sw(1000, 4096, 512, 32, 0.1);
+  CHECK(sw.capacity_mb(false) == Approx(1000 + 3584 - 32));
+  CHECK(sw.capacity_mb(true) == Approx(1000 + 3584));
+  CHECK(sw.reserve(4500, false));
+  CHECK_FALSE(sw.reserve(100, false));  // 52 MB left for the unprivileged
+  CHECK(sw.reserve(52, false));
+  CHECK(sw.reserve(32, true));          // root may use the reserve
+  CHECK_FALSE(sw.reserve(1, true));
+  CHECK_FALSE(sw.page_mem_avail());
+  sw.unreserve(4500 + 52 + 32);
+  CHECK(sw.reserved_mb() == Approx(0).margin(1e-9));
+  CHECK(sw.page_mem_avail());
+}
