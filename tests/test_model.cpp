@@ -297,3 +297,40 @@ TEST_CASE("swap reservation takes disk first then RAM and keeps the reserve from
   CHECK(sw.reserved_mb() == Approx(0).margin(1e-9));
   CHECK(sw.page_mem_avail());
 }
+
+// After CL_FORKRET a time-sharing parent gives its CPU to the child (ts.c
+// ts_forkret); a real-time parent keeps it. On one CPU the TS parent's fork
+// therefore returns only after the child's first run: its child_start and
+// exec (60 us) until it sleeps.
+TEST_CASE("a TS parent lets the child run first and an RT parent does not", "[model][sched]") {
+  auto one_cpu = [](const std::string& cls) {
+    return run_forksim({"--set", "machine.ncpus=1", "--set", "workload.parents=1",
+                        "--set", "workload.parent.class=" + cls, "--set", "workload.think_s=0.001",
+                        "--set", "workload.child.lifetime_s=0.001", "--set", "duration_s=0.5",
+                        "--set", "warmup_s=0.1"});
+  };
+  json ts = one_cpu("TS"), rt = one_cpu("RT");
+  double child_first = (1500 + 3000 + 60000 + 2 * 2500) * 1e-9;  // child_start, exec, 2 switches
+  CHECK(mean_latency(ts, "fork1") - mean_latency(rt, "fork1") ==
+        Approx(child_first + 512 * 30e-9).epsilon(0.05));     // + as_free of the 2 MB copy
+  check_invariants(ts);
+  check_invariants(rt);
+}
+
+// getproc's first check, page_mem_avail(t_minarmem), fails before anything
+// is taken: EAGAIN, reason "no memory", and no backoff (MODEL.md g1).
+TEST_CASE("fork fails without backoff when free memory is below t_minarmem", "[model][memory]") {
+  // No disk swap: the 2 parents' 400 MB come out of the 896 MB of RAM that
+  // 1 GB leaves above swapfs_minfree, leaving 496 MB; t_minarmem of 512 MB
+  // (131072 pages) is more than that.
+  auto s = scenario(json::object(),
+                    {"machine.physmem_mb=1024", "machine.swap_mb=0", "workload.parents=2",
+                     "workload.parent.writable_mb=200", "tunables.minarmem_pages=131072",
+                     "duration_s=0.5", "warmup_s=0.1"});
+  json r = run_here(s);
+  CHECK(r["paths"]["fork1"]["successes"] == 0);
+  CHECK(r["paths"]["fork1"]["failures"]["EAGAIN"] == r["paths"]["fork1"]["attempts"]);
+  CHECK(r["backoff"]["by_reason"]["no memory"] == r["paths"]["fork1"]["attempts"]);
+  CHECK(r["backoff"]["delays"] == 0);
+  check_invariants(r);
+}

@@ -1,0 +1,38 @@
+// Kernel entry points no workload reaches: forksys with a bad subcode and
+// cfork with bad flags (fork.c lines 146 and 173-176).
+#include <catch2/catch.hpp>
+
+#include "models/kernel.hpp"
+#include "sim/engine.hpp"
+
+using namespace forksim;
+
+TEST_CASE("forksys with a bad subcode and cfork with bad flags fail EINVAL", "[model][kernel]") {
+  Scenario s;
+  Probes probes;
+  probes.window_end_s = 1;
+  Rng rng(1);
+  SimEngine eng(2);
+  Kernel k(s, probes, rng);
+  Proc* p = k.create_initial_proc(100, false, 2, 1, 16, false);
+  REQUIRE(p != nullptr);
+  int nproc = k.table().nproc();
+  std::vector<ForkResult> got;
+  simgrid::s4u::Actor::create("caller", eng.host(), [&] {
+    Kthread& t = *p->thread;
+    k.dispatcher().run(t, Prio::User);
+    got.push_back(k.forksys(*p, t, 3, 0));
+    got.push_back(k.cfork(*p, t, ForkPath::Fork1, 0x4));
+    got.push_back(k.forksys(*p, t, 0, FORK_NOSIGCHLD | FORK_WAITPID));
+    k.exit_proc(*p, t);
+  });
+  eng.engine().run();
+  REQUIRE(got.size() == 3);
+  CHECK(got[0].err == Err::EINVAL_);
+  CHECK(got[1].err == Err::EINVAL_);
+  CHECK(got[2].err == Err::Ok);  // the two allowed flags
+  // The failed calls took nothing; the good call's child (no workload runs
+  // it here) outlives its parent, which init reaped: one for one.
+  CHECK(k.table().nproc() == nproc);
+  CHECK(k.locks_held() == 0);
+}
