@@ -12,6 +12,18 @@ namespace {
 constexpr double kPagesPerMb = 256.0;
 }
 
+// forkerr (671-672): the errno goes back to the caller.
+ForkResult Kernel::fork_error(Kthread& t, Err e, FailReason why) {
+  charge(t, Step::forkerr);
+  charge(t, Step::syscall_return);
+  t.flush();
+  ForkResult r;
+  r.err = e;
+  r.reason = why;
+  note_failure(r);
+  return r;
+}
+
 ForkResult Kernel::forksys(Proc& p, Kthread& t, int subcode, int flags) {
   switch (subcode) {  // 134-148
     case 0: return cfork(p, t, ForkPath::Fork1, flags);
@@ -53,30 +65,17 @@ void Kernel::continuelwps(Proc& p, Kthread& t) {
 }
 
 ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
-  ForkResult r;
   bool isvfork = path == ForkPath::Vfork;
   bool isfork1 = path != ForkPath::Forkall;
 
   charge(t, Step::syscall_entry);
   charge(t, Step::check_flags);  // 173-187
-  if ((flags & ~(FORK_NOSIGCHLD | FORK_WAITPID)) != 0) {
-    r.err = Err::EINVAL_;
-    r.reason = FailReason::BadCall;
-    charge(t, Step::forkerr);
-    charge(t, Step::syscall_return);
-    t.flush();
-    return r;
-  }
+  if ((flags & ~(FORK_NOSIGCHLD | FORK_WAITPID)) != 0)
+    return fork_error(t, Err::EINVAL_, FailReason::BadCall);
 
   // 198-202
-  if (!holdlwps(p, t, isfork1 ? SHOLDFORK1 : SHOLDFORK)) {
-    r.err = Err::EINTR_;
-    r.reason = FailReason::Interrupted;
-    charge(t, Step::forkerr);
-    charge(t, Step::syscall_return);
-    t.flush();
-    return r;
-  }
+  if (!holdlwps(p, t, isfork1 ? SHOLDFORK1 : SHOLDFORK))
+    return fork_error(t, Err::EINTR_, FailReason::Interrupted);
 
   // 212-225
   p.p_lock.enter(t);
@@ -84,17 +83,14 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   p.p_lock.exit(t);
 
   // 230-237
-  Proc* cp = getproc(p, t, &r.reason);
+  FailReason why = FailReason::None;
+  Proc* cp = getproc(p, t, &why);
   if (!cp) {
     p.p_lock.enter(t);
     charge(t, Step::cfork_getproc_fail);
     continuelwps(p, t);
     p.p_lock.exit(t);
-    r.err = Err::EAGAIN_;
-    charge(t, Step::forkerr);
-    charge(t, Step::syscall_return);
-    t.flush();
-    return r;
+    return fork_error(t, Err::EAGAIN_, why);
   }
 
   if (isvfork) {
@@ -133,13 +129,7 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
       p.p_lock.enter(t);
       continuelwps(p, t);
       p.p_lock.exit(t);
-      r.err = Err::ENOMEM_;
-      r.reason = FailReason::SwapReservation;
-      note_failure(r);
-      charge(t, Step::forkerr);
-      charge(t, Step::syscall_return);
-      t.flush();
-      return r;
+      return fork_error(t, Err::ENOMEM_, FailReason::SwapReservation);
     }
     // 313-340
     p.p_lock.enter(t);
@@ -167,12 +157,7 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     zone_nlwps_lock_.exit(t);
     if (over) {
       forklwperr(p, *cp, t, i, path);
-      r.err = Err::EAGAIN_;
-      r.reason = FailReason::LwpLimit;
-      charge(t, Step::forkerr);
-      charge(t, Step::syscall_return);
-      t.flush();
-      return r;
+      return fork_error(t, Err::EAGAIN_, FailReason::LwpLimit);
     }
     charge(t, Step::forklwp);
   }
@@ -230,8 +215,9 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     charge(t, Step::syscall_return);
     t.flush();
   }
-  r.child = cp;
-  return r;
+  ForkResult ok;
+  ok.child = cp;
+  return ok;
 }
 
 // fork_fail(), 678-706: the upcount taken in getproc goes back (nproc goes

@@ -106,6 +106,7 @@ class Kernel {
   Proc* alloc_proc();
   void free_proc(Proc* p);
   void note_failure(ForkResult& r);
+  ForkResult fork_error(Kthread& t, Err e, FailReason why);
 
   const Scenario& sc_;
   Probes& probes_;

@@ -43,16 +43,22 @@ void add_scenario_options(po::options_description& d) {
       ("help,h", "this help");
 }
 
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& d,
-                        const po::positional_options_description& pos) {
-  po::variables_map vm;
+// Parses a command's options, the first positional argument going to
+// `positional`. Returns false when --help was asked (and printed).
+bool parse(const std::vector<std::string>& args, const po::options_description& d,
+           const char* positional, std::ostream& out, po::variables_map& vm,
+           const char* help_note = "") {
+  po::positional_options_description pos;
+  pos.add(positional, 1);
   try {
     po::store(po::command_line_parser(args).options(d).positional(pos).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw Usage(e.what());
   }
-  return vm;
+  if (!vm.count("help")) return true;
+  out << d << help_note;
+  return false;
 }
 
 json load_raw(const po::variables_map& vm) {
@@ -76,13 +82,8 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
        "stack guard pages: on, off, or auto (on unless the run may need more "
        "actors than guarded stacks allow)");
   add_scenario_options(d);
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
-  auto vm = parse(args, d, pos);
-  if (vm.count("help")) {
-    out << d;
-    return kOk;
-  }
+  po::variables_map vm;
+  if (!parse(args, d, "scenario", out, vm)) return kOk;
   json raw = load_raw(vm);
   // Through the scenario's own checks, so that --seed -1 fails as
   // --set seed=-1 does.
@@ -122,13 +123,8 @@ int cmd_validate(const std::vector<std::string>& args, std::ostream& out) {
   po::options_description d("forksim validate SCENARIO.json [options]");
   d.add_options()("scenario", po::value<std::string>(), "scenario file");
   add_scenario_options(d);
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
-  auto vm = parse(args, d, pos);
-  if (vm.count("help")) {
-    out << d;
-    return kOk;
-  }
+  po::variables_map vm;
+  if (!parse(args, d, "scenario", out, vm)) return kOk;
   if (!vm.count("scenario")) throw Usage("validate needs a scenario file");
   Scenario s = parse_scenario(load_raw(vm));
   out << s.to_json().dump(2) << "\n";
@@ -196,13 +192,10 @@ int cmd_explain(const std::vector<std::string>& args, std::ostream& out) {
       ("json", "print a JSON array of steps")
       ("scenario", po::value<std::string>(), "show the costs this scenario sets");
   add_scenario_options(d);
-  po::positional_options_description pos;
-  pos.add("path", 1);
-  auto vm = parse(args, d, pos);
-  if (vm.count("help")) {
-    out << d << "\nEvery default cost is an estimate; `basis` in --json says where it comes from.\n";
+  po::variables_map vm;
+  if (!parse(args, d, "path", out, vm,
+             "\nEvery default cost is an estimate; `basis` in --json says where it comes from.\n"))
     return kOk;
-  }
   Scenario s = parse_scenario(load_raw(vm));
   CostTable costs(s.costs);
   std::vector<const PathName*> shown;
