@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -26,6 +27,7 @@ class Run {
     probes_.window_end_s = s.duration_s;
     probes_.paths[w_.path];  // the workload's path is reported even if never tried
     k_.on_child = [this](Proc& c) { start_child(c); };
+    k_.dispatcher().step_by_step = opt.step_by_step;
   }
 
   Probes run() {
@@ -89,12 +91,42 @@ class Run {
     s4u::Actor::create("p", eng_.host(), [body, p] { body(p); });
   }
 
+  // A new child runs on a pooled actor: creating an actor per fork costs
+  // a stack and a context each time (SIMGRID.md: ~2 us, 14% of a fork).
+  struct Worker {
+    s4u::SemaphorePtr sem = s4u::Semaphore::create(0);
+    Proc* job = nullptr;
+  };
+
   void start_child(Proc& c) {
-    Proc* cp = &c;
-    switch (c.role) {
-      case kBomb: spawn(cp, [this](Proc* p) { bomb(p, true); }); break;
-      case kAdmin: spawn(cp, [this](Proc* p) { short_child(p); }); break;
-      default: spawn(cp, [this](Proc* p) { shell_child(p); }); break;
+    if (!idle_workers_.empty()) {
+      Worker* w = idle_workers_.back();
+      idle_workers_.pop_back();
+      w->job = &c;
+      w->sem->release();
+      return;
+    }
+    workers_.push_back(std::make_unique<Worker>());
+    Worker* w = workers_.back().get();
+    w->job = &c;
+    s4u::Actor::create("w", eng_.host(), [this, w] { worker(w); });
+  }
+
+  void worker(Worker* w) {
+    while (Proc* c = w->job) {
+      w->job = nullptr;
+      run_child(c);  // ends in exit_proc: c may be reused from here on
+      if (stopping_) break;
+      idle_workers_.push_back(w);
+      w->sem->acquire();
+    }
+  }
+
+  void run_child(Proc* c) {
+    switch (c->role) {
+      case kBomb: bomb(c, true); break;
+      case kAdmin: short_child(c); break;
+      default: shell_child(c); break;
     }
   }
 
@@ -278,6 +310,9 @@ class Run {
 
   void stop() {
     stopping_ = true;
+    // Pooled actors waiting for a child to run end (no job).
+    for (Worker* w : idle_workers_) w->sem->release();
+    idle_workers_.clear();
     probes_.nproc_end = k_.table().nproc();
     // Idle pool processes wake up to exit.
     while (!idle_.empty()) {
@@ -311,6 +346,8 @@ class Run {
   std::deque<double> pending_;     // open: arrival times waiting for a process
   std::deque<Kthread*> idle_;      // open: pool processes waiting for work
   std::unordered_map<Proc*, int> live_threads_;  // closed/open parents' running LWPs
+  std::vector<std::unique_ptr<Worker>> workers_;  // every pooled actor's state
+  std::vector<Worker*> idle_workers_;
   uint64_t failures_since_sample_ = 0;
 };
 

@@ -11,6 +11,9 @@ namespace forksim {
 
 struct RunOptions {
   EngineOptions engine;
+  // A sleep per charged step: the naive engine the shortcuts are tested
+  // against (same answer, more events).
+  bool step_by_step = false;
 };
 
 Probes run_scenario(const Scenario& s, const RunOptions& opt = {});

@@ -78,6 +78,8 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       ("quiet,q", "print no summary")
       ("stack-kb", po::value<int>()->default_value(64),
        "actor stack size in KiB (SimGrid's default, 8 MiB, with 0)")
+      ("step-by-step", "one engine event per charged step: slower, same answer "
+       "(for checking the engine's shortcuts)")
       ("guard-pages", po::value<std::string>()->default_value("auto"),
        "stack guard pages: on, off, or auto (on unless the run may need more "
        "actors than guarded stacks allow)");
@@ -91,6 +93,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   Scenario s = parse_scenario(raw);
 
   RunOptions opt;
+  opt.step_by_step = vm.count("step-by-step") > 0;
   opt.engine.stack_kb = vm["stack-kb"].as<int>();
   if (opt.engine.stack_kb < 0) throw Usage("--stack-kb must be >= 0");
   std::string guard = vm["guard-pages"].as<std::string>();

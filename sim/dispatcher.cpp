@@ -25,7 +25,9 @@ void Dispatcher::grant(Kthread& t) {
   t.state_ = Kthread::State::OnCpu;
   t.since_ = now;
   if (probes_.in_window(now)) ++probes_.dispatches;
-  t.charge(switch_cost_ns_());
+  // Added, not charge()d: grant() runs in the releasing thread's actor, and
+  // a step-by-step charge would sleep there.
+  t.pending_ns_ += switch_cost_ns_();
 }
 
 void Dispatcher::run(Kthread& t, Prio p) {

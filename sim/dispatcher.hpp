@@ -52,6 +52,10 @@ class Dispatcher {
 
   Probes& probes() { return probes_; }
   double cpu_speed = 1.0;
+  // Off by default: consecutive charges are flushed as one sleep (Kthread).
+  // On: a sleep per charged step, as a naive simulator would do; a test
+  // holds the two to the same answer.
+  bool step_by_step = false;
 
  private:
   friend class Kthread;

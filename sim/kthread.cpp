@@ -9,6 +9,11 @@ namespace forksim {
 Kthread::Kthread(Dispatcher& disp, int id)
     : disp_(&disp), id_(id), sem_(simgrid::s4u::Semaphore::create(0)) {}
 
+void Kthread::charge(double ns) {
+  pending_ns_ += ns;
+  if (disp_->step_by_step) flush();
+}
+
 void Kthread::flush() {
   if (pending_ns_ <= 0) return;
   if (!on_cpu()) throw std::logic_error("CPU work charged to a thread off CPU");

@@ -33,7 +33,7 @@ class Kthread {
 
   Kthread(Dispatcher& disp, int id);
 
-  void charge(double ns) { pending_ns_ += ns; }
+  void charge(double ns);
   void flush();
   double pending_ns() const { return pending_ns_; }
 
