@@ -41,11 +41,11 @@ ForkResult Kernel::forksys(Proc& p, Kthread& t, int subcode, int flags) {
 // lwp.c holdlwps(): another LWP in forkall or exit makes this fork fail
 // with EINTR; another in fork1 or vfork makes it wait its turn.
 bool Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
-  p.p_lock.enter(t);
+  own_enter(p.p_lock, p, t);
   charge(t, Step::holdlwps);
   while (p.flags & (SEXITLWPS | SHOLDFORK | SHOLDFORK1)) {
     if (p.flags & (SEXITLWPS | SHOLDFORK)) {
-      p.p_lock.exit(t);
+      own_exit(p.p_lock, p, t);
       return false;
     }
     p.p_cv.wait(t, p.p_lock);  // stop(PR_SUSPENDED) until the other fork1 ends
@@ -54,7 +54,7 @@ bool Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
   // pokelwps and the wait for the others to stop, each a cross-call when
   // it runs on another CPU: the process's other LWPs.
   charge(t, Step::holdlwps_lwp, p.lwps - 1);
-  p.p_lock.exit(t);
+  own_exit(p.p_lock, p, t);
   return true;
 }
 
@@ -78,18 +78,18 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     return fork_error(t, Err::EINTR_, FailReason::Interrupted);
 
   // 212-225
-  p.p_lock.enter(t);
+  own_enter(p.p_lock, p, t);
   charge(t, Step::pool_barrier_enter);
-  p.p_lock.exit(t);
+  own_exit(p.p_lock, p, t);
 
   // 230-237
   FailReason why = FailReason::None;
   Proc* cp = getproc(p, t, &why);
   if (!cp) {
-    p.p_lock.enter(t);
+    own_enter(p.p_lock, p, t);
     charge(t, Step::cfork_getproc_fail);
     continuelwps(p, t);
-    p.p_lock.exit(t);
+    own_exit(p.p_lock, p, t);
     return fork_error(t, Err::EAGAIN_, why);
   }
 
@@ -100,15 +100,15 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     cp->reserved_mb = 0;
   } else {
     // 269-272
-    p.p_lock.enter(t);
+    own_enter(p.p_lock, p, t);
     charge(t, Step::as_dup_prlock);
     // SFORKING and P_PR_LOCK are set here; nothing in the model waits on
     // them (no /proc or DTrace activity), so they are not kept.
-    p.p_lock.exit(t);
+    own_exit(p.p_lock, p, t);
     // 274: as_dup. segvn_dup reserves swap for the whole private writable
     // size first (anon_resv), then duplicates the anon maps and
     // write-protects every resident page.
-    p.as_lock.enter(t);
+    own_enter(p.as_lock, p, t);
     charge(t, Step::as_dup);
     t.flush();
     bool reserved = swap_.reserve(p.writable_mb, p.privileged);
@@ -118,29 +118,29 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
       probes_.reserved_max_mb = std::max(probes_.reserved_max_mb, probes_.reserved_mb);
       charge(t, Step::as_dup_page, p.writable_mb * kPagesPerMb);
     }
-    p.as_lock.exit(t);
+    own_exit(p.as_lock, p, t);
     if (!reserved) {
       // 275-310: undo getproc, no backoff; ENOMEM is kept.
-      p.p_lock.enter(t);
+      own_enter(p.p_lock, p, t);
       charge(t, Step::as_dup_fail);
-      p.p_lock.exit(t);
+      own_exit(p.p_lock, p, t);
       fork_fail(*cp, t);
       unlink_failed_child(*cp, t);
-      p.p_lock.enter(t);
+      own_enter(p.p_lock, p, t);
       continuelwps(p, t);
-      p.p_lock.exit(t);
+      own_exit(p.p_lock, p, t);
       return fork_error(t, Err::ENOMEM_, FailReason::SwapReservation);
     }
     // 313-340
-    p.p_lock.enter(t);
+    own_enter(p.p_lock, p, t);
     charge(t, Step::as_dup_done);
-    p.p_lock.exit(t);
+    own_exit(p.p_lock, p, t);
   }
 
   // 346-361
-  p.rcs_lock.enter(t);
+  own_enter(p.rcs_lock, p, t);
   charge(t, Step::rctl_dup);
-  p.rcs_lock.exit(t);
+  own_exit(p.rcs_lock, p, t);
 
   // 366-376
   charge(t, Step::lwpdir_alloc);
@@ -169,34 +169,34 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   ct_lock_.exit(t);
 
   // 451-515
-  p.p_lock.enter(t);
+  own_enter(p.p_lock, p, t);
   charge(t, Step::fork_finish);
-  p.p_lock.exit(t);
+  own_exit(p.p_lock, p, t);
   // 523-525
-  p.p_lock.enter(t);
+  own_enter(p.p_lock, p, t);
   charge(t, Step::pool_barrier_exit);
-  p.p_lock.exit(t);
+  own_exit(p.p_lock, p, t);
 
   // 527-564: the child joins the process group and is marked runnable.
   pidlock_.enter(t);
-  cp->p_lock.enter(t);
+  own_enter(cp->p_lock, *cp, t);
   charge(t, Step::fork_publish);
   charge(t, Step::fork_publish_lwp, cp->lwps);
   cp->stat = Proc::Stat::Run;
-  cp->p_lock.exit(t);
+  own_exit(cp->p_lock, *cp, t);
   make_thread(*cp);
 
   if (isvfork) {
     // 566-582
-    p.p_lock.enter(t);
+    p.p_lock.enter(t);  // not own_enter: SVFWAIT changes inside
     charge(t, Step::vfork_start);
     p.flags |= SVFWAIT;
     p.p_lock.exit(t);
-    cp->p_lock.enter(t);
+    own_enter(cp->p_lock, *cp, t);
     pidlock_.exit(t);
     if (on_child) on_child(*cp);  // continuelwps(cp): the child may run
     disp_.make_runnable(*cp->thread, Prio::User);
-    cp->p_lock.exit(t);
+    own_exit(cp->p_lock, *cp, t);
     charge(t, Step::syscall_return);
     vfwait(p, *cp, t);  // post_syscall: t_post_sys was set by forksys
   } else {
@@ -205,9 +205,9 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     pidlock_.exit(t);
     if (on_child) on_child(*cp);
     disp_.make_runnable(*cp->thread, Prio::User);
-    p.p_lock.enter(t);
+    own_enter(p.p_lock, p, t);
     continuelwps(p, t);
-    p.p_lock.exit(t);
+    own_exit(p.p_lock, p, t);
     // ts.c ts_forkret: the child goes to the back of the dispatch queue and
     // the parent gives up its CPU so that the child runs first. RT: the
     // parent keeps running.
@@ -233,8 +233,8 @@ void Kernel::fork_fail(Proc& cp, Kthread& t) {
 // task, unlink from the parent, pid_exit.
 void Kernel::unlink_failed_child(Proc& cp, Kthread& t) {
   pidlock_.enter(t);
-  cp.p_lock.enter(t);
-  cp.p_lock.exit(t);
+  own_enter(cp.p_lock, cp, t);
+  own_exit(cp.p_lock, cp, t);
   unlink_child(cp);
   pidlinklock_.enter(t);  // pid_exit -> proc_entry_free, pid_rele
   t.flush();
@@ -268,9 +268,9 @@ void Kernel::forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, ForkPath
   }
   fork_fail(cp, t);
   unlink_failed_child(cp, t);
-  p.p_lock.enter(t);
+  own_enter(p.p_lock, p, t);
   continuelwps(p, t);
-  p.p_lock.exit(t);
+  own_exit(p.p_lock, p, t);
 }
 
 }  // namespace forksim

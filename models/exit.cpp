@@ -25,9 +25,9 @@ Err Kernel::exec(Proc& p, double image_writable_mb) {
 }
 
 void Kernel::exit_proc(Proc& p, Kthread& t) {
-  p.p_lock.enter(t);
+  own_enter(p.p_lock, p, t);
   p.flags |= SEXITLWPS;
-  p.p_lock.exit(t);
+  own_exit(p.p_lock, p, t);
   charge(t, Step::exit_prepare);
   charge(t, Step::exit_file, p.open_files);
   relvm(p, t);

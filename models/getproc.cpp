@@ -71,10 +71,10 @@ Proc* Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
   cp->role = pp.role;
   link_child(pp, *cp);
   ++live_procs_;
-  pp.p_lock.enter(t);  // 1071-1079: pool reference
-  pp.p_lock.exit(t);
-  cp->p_lock.enter(t);  // 1085-1090: task_attach
-  cp->p_lock.exit(t);
+  own_enter(pp.p_lock, pp, t);  // 1071-1079: pool reference
+  own_exit(pp.p_lock, pp, t);
+  own_enter(cp->p_lock, *cp, t);  // 1085-1090: task_attach; nobody knows cp yet
+  own_exit(cp->p_lock, *cp, t);
   pidlock_.exit(t);
 
   // g6 (1093-1165)

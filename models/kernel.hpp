@@ -75,6 +75,24 @@ class Kernel {
   // made runnable, from the parent's thread.
   std::function<void(Proc& child)> on_child;
 
+  // p's own locks (p_lock, as_lock, rcs_lock) taken by p's thread t. When
+  // p has one thread and no vfork relation (a child on its address space,
+  // or being one), no other thread can take them, so they are entered
+  // privately: no engine event. A section that sets or clears SVFWAIT or
+  // SVFORK inside must use enter/exit.
+  void own_enter(KMutex& m, Proc& p, Kthread& t) {
+    if (is_private(p)) m.enter_private(t); else m.enter(t);
+  }
+  void own_exit(KMutex& m, Proc& p, Kthread& t) {
+    if (is_private(p)) m.exit_private(t); else m.exit(t);
+  }
+  // An own-lock section with one step's cost inside it.
+  void own_section(KMutex& m, Proc& p, Kthread& t, Step s) {
+    own_enter(m, p, t);
+    charge(t, s);
+    own_exit(m, p, t);
+  }
+
   void charge(Kthread& t, Step s, double units = 1.0) {
     t.charge(costs_.ns(s, rng_, units));
   }
@@ -91,6 +109,9 @@ class Kernel {
   std::vector<Kthread*> threads() const;
 
  private:
+  bool is_private(const Proc& p) const {
+    return !disp_.step_by_step && p.more_threads.empty() && !(p.flags & (SVFWAIT | SVFORK));
+  }
   Proc* getproc(Proc& pp, Kthread& t, FailReason* why);
   void getproc_backoff(Kthread& t);
   void fork_fail(Proc& cp, Kthread& t);

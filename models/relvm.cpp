@@ -27,9 +27,9 @@ void Kernel::relvm(Proc& p, Kthread& t) {
   }
   if (!p.has_as) return;
   // 1281-1306: p_lock only around the pointer swap; as_free outside it.
-  p.p_lock.enter(t);
+  own_enter(p.p_lock, p, t);
   p.has_as = false;
-  p.p_lock.exit(t);
+  own_exit(p.p_lock, p, t);
   charge(t, Step::exec_relvm);
   charge(t, Step::as_free_page, p.writable_mb * kPagesPerMb);
   t.flush();

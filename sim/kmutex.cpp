@@ -82,6 +82,25 @@ void KMutex::exit(Kthread& t) {
   for (Kthread* w : woken) d.make_runnable(*w, Prio::Kernel);
 }
 
+static double local_clock(Kthread& t) {
+  return SimEngine::now() + t.pending_ns() * 1e-9 / t.dispatcher().cpu_speed;
+}
+
+void KMutex::enter_private(Kthread& t) {
+  if (owner_ != nullptr || !spinners_.empty() || !sleepers_.empty())
+    throw std::logic_error("private entry of a mutex in use");
+  double at = local_clock(t);
+  owner_ = &t;
+  acquired_at_ = at;
+  if (t.dispatcher().probes().in_window(at)) ++stats_->acquisitions;
+}
+
+void KMutex::exit_private(Kthread& t) {
+  if (owner_ != &t) throw std::logic_error("private exit of a mutex not held");
+  stats_->hold_sum_s += window_overlap(t.dispatcher().probes(), acquired_at_, local_clock(t));
+  owner_ = nullptr;
+}
+
 void KMutex::owner_off_cpu(Dispatcher& d) {
   double now = SimEngine::now();
   std::deque<Kthread*> spinners;

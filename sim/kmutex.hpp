@@ -30,6 +30,12 @@ class KMutex {
 
   void enter(Kthread& t);
   void exit(Kthread& t);
+  // For a lock no other thread can touch until the matching exit (the
+  // caller's model guarantees it): taken and released at the thread's own
+  // clock, its pending CPU work included, without flushing it. Same
+  // statistics, no engine event. Throws if the lock is in use.
+  void enter_private(Kthread& t);
+  void exit_private(Kthread& t);
 
   bool held() const { return owner_ != nullptr; }
   Kthread* owner() const { return owner_; }
