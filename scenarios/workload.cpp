@@ -21,7 +21,7 @@ enum Role : uint8_t { kShell = 0, kBomb = 1, kAdmin = 2 };
 class Run {
  public:
   Run(const Scenario& s, const RunOptions& opt)
-      : s_(s), w_(s.workload), rng_(s.seed), eng_(s.machine.ncpus, opt.engine),
+      : s_(s), opt_(opt), w_(s.workload), rng_(s.seed), eng_(s.machine.ncpus, opt.engine),
         k_(s, probes_, rng_), path_(path_from_name(w_.path)) {
     probes_.window_start_s = s.warmup_s;
     probes_.window_end_s = s.duration_s;
@@ -33,12 +33,23 @@ class Run {
   Probes run() {
     start_workload();
     s4u::Actor::create("sampler", eng_.host(), [this] { sampler(); });
-    eng_.engine().run_until(s_.duration_s);
+    // Slices of simulated time, so that a monitor can report progress and
+    // stop a run that outgrows its budget.
+    double slice = std::max(s_.duration_s / 1000, 1e-3);
+    for (double t = slice; t < s_.duration_s + slice; t += slice) {
+      eng_.engine().run_until(std::min(t, s_.duration_s));
+      if (!keep_going()) return probes_;
+    }
     stop();
+    // The drain: every workload process exits; run() returns when no actor
+    // is left, or when those left are blocked for good (the invariants then
+    // say so). It is short beside the run and not monitored.
     eng_.engine().run();
     check_invariants();
     return probes_;
   }
+
+  bool complete() const { return probes_.complete; }
 
  private:
   // ---- the workloads -------------------------------------------------
@@ -335,7 +346,27 @@ class Run {
     probes_.nproc_max = k_.table().nproc_max();
   }
 
+  // Asks the monitor; on a stop, the window ends here and the run is
+  // marked incomplete (no drain, so no invariants).
+  bool keep_going() {
+    if (!opt_.monitor) return true;
+    RunStatus st;
+    st.sim_time_s = SimEngine::now();
+    st.duration_s = s_.duration_s;
+    st.events = probes_.engine_events;
+    st.nproc = k_.table().nproc();
+    std::string why = opt_.monitor(st);
+    if (why.empty()) return true;
+    probes_.complete = false;
+    probes_.incomplete_reason = why;
+    probes_.window_end_s = std::max(probes_.window_start_s, st.sim_time_s);
+    probes_.nproc_end = k_.table().nproc();
+    probes_.nproc_max = k_.table().nproc_max();
+    return false;
+  }
+
   const Scenario& s_;
+  const RunOptions opt_;
   const Workload& w_;
   Probes probes_;
   Rng rng_;
@@ -354,8 +385,12 @@ class Run {
 }  // namespace
 
 Probes run_scenario(const Scenario& s, const RunOptions& opt) {
-  Run r(s, opt);
-  return r.run();
+  auto r = std::make_unique<Run>(s, opt);
+  Probes p = r->run();
+  // A run stopped early still has actors blocked in the engine; tearing
+  // the engine down under them is not safe, and the process ends soon.
+  if (!r->complete()) r.release();
+  return p;
 }
 
 }  // namespace forksim

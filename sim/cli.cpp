@@ -6,12 +6,14 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <unistd.h>
 
 #include "analysis/report.hpp"
 #include "models/costs.hpp"
 #include "models/steps.hpp"
 #include "scenarios/scenario.hpp"
 #include "scenarios/workload.hpp"
+#include "sim/monitor.hpp"
 
 namespace po = boost::program_options;
 using nlohmann::json;
@@ -19,7 +21,9 @@ using nlohmann::json;
 namespace forksim {
 namespace {
 
-constexpr int kOk = 0, kInternal = 1, kBadInput = 2;
+// 3: a budget (--max-wall-s, --max-memory-mb) stopped the run; the report
+// was still written, marked incomplete.
+constexpr int kOk = 0, kInternal = 1, kBadInput = 2, kStopped = 3;
 
 const char* kUsage =
     "usage: forksim <command> [options]\n"
@@ -80,6 +84,14 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
        "actor stack size in KiB (SimGrid's default, 8 MiB, with 0)")
       ("step-by-step", "one engine event per charged step: slower, same answer "
        "(for checking the engine's shortcuts)")
+      ("max-wall-s", po::value<double>()->default_value(0),
+       "stop (exit 3, report marked incomplete) past this wall time; 0: no limit")
+      ("max-memory-mb", po::value<double>(),
+       "stop (exit 3, report marked incomplete) past this resident memory "
+       "(default: 80% of physical memory); 0: no limit")
+      ("progress", po::value<std::string>()->default_value("auto"),
+       "progress on stderr for runs longer than 2 s: on, off, or auto (when "
+       "stderr is a terminal and not --quiet)")
       ("guard-pages", po::value<std::string>()->default_value("auto"),
        "stack guard pages: on, off, or auto (on unless the run may need more "
        "actors than guarded stacks allow)");
@@ -107,8 +119,22 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     throw Usage("--guard-pages must be on, off or auto, got '" + guard + "'");
   }
 
+  MonitorOptions mon;
+  mon.max_wall_s = vm["max-wall-s"].as<double>();
+  mon.max_memory_mb =
+      vm.count("max-memory-mb") ? vm["max-memory-mb"].as<double>() : default_memory_budget_mb();
+  if (mon.max_wall_s < 0) throw Usage("--max-wall-s must be >= 0");
+  if (mon.max_memory_mb < 0) throw Usage("--max-memory-mb must be >= 0");
+  std::string progress = vm["progress"].as<std::string>();
+  if (progress != "on" && progress != "off" && progress != "auto")
+    throw Usage("--progress must be on, off or auto, got '" + progress + "'");
+  mon.progress = progress == "on" || (progress == "auto" && !vm.count("quiet") && isatty(2));
+  RunMonitor monitor(mon, err);
+  opt.monitor = [&monitor](const RunStatus& st) { return monitor(st); };
+
   auto t0 = std::chrono::steady_clock::now();
   Probes p = run_scenario(s, opt);
+  monitor.finish();
   RunInfo info;
   info.scenario = s.to_json();
   info.seed = s.seed;
@@ -118,7 +144,10 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   json report = make_report(info, p);
   if (vm.count("output")) write_file_atomically(vm["output"].as<std::string>(), report.dump(2) + "\n");
   if (!vm.count("quiet")) print_summary(out, report);
-  (void)err;
+  if (!p.complete) {
+    err << "forksim: stopped early: " << p.incomplete_reason << "; the report is marked incomplete\n";
+    return kStopped;
+  }
   return kOk;
 }
 

@@ -452,3 +452,30 @@ TEST_CASE("CLI defects found once stay fixed", "[cli]") {
       }
   }
 }
+
+// A run that outgrows its budget stops cleanly: exit 3, a report marked
+// incomplete that says why, its window cut where the run stopped.
+TEST_CASE("budgets stop a run with a partial report", "[cli][guard]") {
+  TempDir d;
+  std::vector<std::string> long_run = {"run", "--quiet", "--set", "duration_s=1000", "--set", "warmup_s=0",
+                                       "--set", "workload.think_s=0", "-o", "r.json"};
+  SECTION("wall time") {
+    Result r = forksim(d, concat(long_run, {"--max-wall-s", "0.5"}));
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Contains("--max-wall-s"));
+    json rep = parse_json(read_file(d / "r.json"));
+    CHECK(rep["complete"] == false);
+    CHECK_THAT(rep["incomplete_reason"].get<std::string>(), Contains("--max-wall-s"));
+    double end = rep["window"]["end_s"];
+    CHECK(end > 0);
+    CHECK(end < 1000);
+    CHECK(rep["throughput"]["forks_per_s"].get<double>() > 0);
+  }
+  SECTION("memory") {
+    Result r = forksim(d, concat(long_run, {"--max-memory-mb", "1"}));
+    CHECK(r.status == 3);
+    json rep = parse_json(read_file(d / "r.json"));
+    CHECK(rep["complete"] == false);
+    CHECK_THAT(rep["incomplete_reason"].get<std::string>(), Contains("--max-memory-mb"));
+  }
+}
