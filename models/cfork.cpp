@@ -151,7 +151,6 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   long limit = sc_.tunables.zone_max_lwps;  // 0: none
   for (int i = 0; i < to_clone; ++i) {
     zone_nlwps_lock_.enter(t);
-    t.flush();
     bool over = limit > 0 && zone_nlwps_ + 1 > limit;
     if (!over) ++zone_nlwps_;
     zone_nlwps_lock_.exit(t);
@@ -224,7 +223,6 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
 // back later, in pid_exit).
 void Kernel::fork_fail(Proc& cp, Kthread& t) {
   pidlock_.enter(t);
-  t.flush();
   table_.upcount_dec(cp.uid);
   pidlock_.exit(t);
 }
@@ -237,7 +235,6 @@ void Kernel::unlink_failed_child(Proc& cp, Kthread& t) {
   own_exit(cp.p_lock, cp, t);
   unlink_child(cp);
   pidlinklock_.enter(t);  // pid_exit -> proc_entry_free, pid_rele
-  t.flush();
   table_.pid_free(cp.pid);
   pidlinklock_.exit(t);
   // pid_exit's nproc--: the upcount already went back in fork_fail.
@@ -260,7 +257,6 @@ void Kernel::forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, ForkPath
     charge(t, Step::forklwperr_page, cp.writable_mb * kPagesPerMb);  // as_free
   for (int i = 0; i < lwps_cloned; ++i) {  // forklwp_fail, 721-776
     zone_nlwps_lock_.enter(t);
-    t.flush();
     --zone_nlwps_;
     zone_nlwps_lock_.exit(t);
     pidlock_.enter(t);

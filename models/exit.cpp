@@ -42,7 +42,7 @@ void Kernel::exit_proc(Proc& p, Kthread& t) {
   p.zombies.clear();
   while (Proc* c = p.child) {
     unlink_child(*c);
-    if (c->stat == Proc::Stat::Zomb) freeproc(*c);
+    if (c->stat == Proc::Stat::Zomb) freeproc(*c, t);
   }
   p.stat = Proc::Stat::Zomb;
   if (p.parent) {
@@ -50,7 +50,7 @@ void Kernel::exit_proc(Proc& p, Kthread& t) {
     p.parent->p_cv.broadcast(disp_);  // sigcld wakes the parent's wait
     pidlock_.exit(t);
   } else {
-    freeproc(p);  // a parent outside the model (init) reaps it at once
+    freeproc(p, t);  // a parent outside the model (init) reaps it at once
     pidlock_.exit(t);
   }
   disp_.exit_thread(t);  // swtch() for the last time: touch nothing after
@@ -63,18 +63,18 @@ void Kernel::wait_child(Proc& p, Kthread& t) {
   Proc* z = p.zombies.front();
   p.zombies.pop_front();
   unlink_child(*z);
-  // freeproc -> pid_exit takes pidlinklock inside pidlock.
-  pidlinklock_.enter(t);
   charge(t, Step::freeproc);
-  pidlinklock_.exit(t);
-  freeproc(*z);
+  freeproc(*z, t);
   pidlock_.exit(t);
 }
 
-// Called under pidlock: the slot, the pid, nproc and the uid's count go
-// back. Any reservation left (a zombie has none) goes too.
-void Kernel::freeproc(Proc& p) {
+// Called under pidlock: the slot, the pid (under pidlinklock, as pid_exit
+// takes it), nproc and the uid's count go back. Any reservation left (a
+// zombie has none) goes too.
+void Kernel::freeproc(Proc& p, Kthread& t) {
+  pidlinklock_.enter(t);
   table_.pid_free(p.pid);
+  pidlinklock_.exit(t);
   table_.nproc_dec(p.uid);
   --live_procs_;
   if (p.reserved_mb > 0) {

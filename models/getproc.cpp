@@ -38,7 +38,6 @@ Proc* Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
     // g5 (976-989): the per-user check exactly as the seed writes it.
     pidlock_.enter(t);
     charge(t, Step::getproc_limit_check);
-    t.flush();
     int nproc = table_.nproc();
     if (nproc >= v_maxup_ &&
         (nproc >= v_maxupttl_ || table_.upcount(pp.uid) >= v_maxup_) && !pp.privileged) {
@@ -89,7 +88,6 @@ void Kernel::getproc_backoff(Kthread& t) {
   if (probes_.in_window(SimEngine::now())) ++probes_.backoff.failures;
   pidlock_.enter(t);  // INCR_COUNT
   charge(t, Step::backoff_enter);
-  t.flush();
   ++fork_fail_pending_;
   probes_.backoff.fork_fail_pending_max =
       std::max(probes_.backoff.fork_fail_pending_max, fork_fail_pending_);
@@ -109,7 +107,6 @@ void Kernel::getproc_backoff(Kthread& t) {
 
   pidlock_.enter(t);  // DECR_COUNT
   charge(t, Step::backoff_exit);
-  t.flush();
   --fork_fail_pending_;
   pidlock_.exit(t);
 }

@@ -68,6 +68,12 @@ class Kernel {
                             int open_files, bool rt);
   // Makes p's main thread (reused with a recycled Proc).
   Kthread& make_thread(Proc& p);
+  // Shared state is read and written at the thread's engine clock, its
+  // pending CPU work not yet flushed. That is exact for state that only
+  // changes under a lock the thread holds (nproc, upcount and
+  // fork_fail_pending under pidlock, the pid table under pidlinklock,
+  // zone_nlwps under its lock). Anything else (swap, waking a thread) is
+  // touched after a flush.
   // Another thread of p that forks on its own (parent.forking_lwps).
   Kthread& make_lwp_thread(Proc& p);
 
@@ -121,7 +127,7 @@ class Kernel {
   void continuelwps(Proc& p, Kthread& t);
   void vfwait(Proc& pp, Proc& cp, Kthread& t);
   void relvm(Proc& p, Kthread& t);
-  void freeproc(Proc& p);
+  void freeproc(Proc& p, Kthread& t);
   void link_child(Proc& pp, Proc& cp);
   void unlink_child(Proc& cp);
   Proc* alloc_proc();
