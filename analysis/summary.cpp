@@ -156,7 +156,12 @@ void print_backoff(std::ostream& o, const json& r) {
   const json& b = r.at("backoff");
   if (b.at("failures").get<uint64_t>() == 0) return;
   o << left("backoff", kLabel) << count(b.at("failures")) << " getproc failures ("
-    << fixed(b.at("failures_per_s").get<double>(), 1) << "/s), " << count(b.at("delays"))
+    << fixed(b.at("failures_per_s").get<double>(), 1) << "/s";
+  // The seed's own yardstick: about one failure per CPU per clock tick.
+  const json& m = r.at("scenario").value("machine", json::object());
+  if (m.contains("ncpus") && m.contains("hz"))
+    o << "; ncpus x hz = " << m.at("ncpus").get<int>() * m.at("hz").get<int>() << "/s";
+  o << "), " << count(b.at("delays"))
     << " delays totalling " << total(b.at("delay_total_s").get<double>())
     << ", fork_fail_pending max " << b.at("fork_fail_pending_max").get<int>() << "\n";
 }

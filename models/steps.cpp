@@ -146,7 +146,10 @@ const std::vector<PathName> kPaths = {
   {"exec", kExec, "exec in the child: relvm, then the image"},
   {"exit", kExit, "exit: relvm, proc_exit"},
   {"wait", kWait, "the parent's wait: reap the zombie, freeproc"},
-  {"getproc_fail", kGetprocFail, "getproc fails (table, per-user limit, memory), backoff"},
+  {"getproc_fail", kGetprocFail,
+   "getproc fails out of processes (out_of_procs) or over the per-user limit "
+   "(getproc_limit_fail), then backs off; a page_mem_avail failure returns "
+   "before pid_allocate, with no backoff"},
   {"asdup_fail", kAsdupFail, "as_dup fails (ENOMEM or EAGAIN), no backoff"},
   {"forklwp_fail", kForklwpFail, "forklwp or contract fails (EAGAIN), no backoff"},
   {"badcall", kBadCall, "bad subcode or flags: EINVAL"},
