@@ -78,9 +78,7 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     return fork_error(t, Err::EINTR_, FailReason::Interrupted);
 
   // 212-225
-  own_enter(p.p_lock, p, t);
-  charge(t, Step::pool_barrier_enter);
-  own_exit(p.p_lock, p, t);
+  own_section(p.p_lock, p, t, Step::pool_barrier_enter);
 
   // 230-237
   FailReason why = FailReason::None;
@@ -121,9 +119,7 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     own_exit(p.as_lock, p, t);
     if (!reserved) {
       // 275-310: undo getproc, no backoff; ENOMEM is kept.
-      own_enter(p.p_lock, p, t);
-      charge(t, Step::as_dup_fail);
-      own_exit(p.p_lock, p, t);
+      own_section(p.p_lock, p, t, Step::as_dup_fail);
       fork_fail(*cp, t);
       unlink_failed_child(*cp, t);
       own_enter(p.p_lock, p, t);
@@ -132,15 +128,11 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
       return fork_error(t, Err::ENOMEM_, FailReason::SwapReservation);
     }
     // 313-340
-    own_enter(p.p_lock, p, t);
-    charge(t, Step::as_dup_done);
-    own_exit(p.p_lock, p, t);
+    own_section(p.p_lock, p, t, Step::as_dup_done);
   }
 
   // 346-361
-  own_enter(p.rcs_lock, p, t);
-  charge(t, Step::rctl_dup);
-  own_exit(p.rcs_lock, p, t);
+  own_section(p.rcs_lock, p, t, Step::rctl_dup);
 
   // 366-376
   charge(t, Step::lwpdir_alloc);
@@ -168,13 +160,9 @@ ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   ct_lock_.exit(t);
 
   // 451-515
-  own_enter(p.p_lock, p, t);
-  charge(t, Step::fork_finish);
-  own_exit(p.p_lock, p, t);
+  own_section(p.p_lock, p, t, Step::fork_finish);
   // 523-525
-  own_enter(p.p_lock, p, t);
-  charge(t, Step::pool_barrier_exit);
-  own_exit(p.p_lock, p, t);
+  own_section(p.p_lock, p, t, Step::pool_barrier_exit);
 
   // 527-564: the child joins the process group and is marked runnable.
   pidlock_.enter(t);
