@@ -61,7 +61,7 @@ void Kernel::wait_child(Proc& p, Kthread& t) {
   while (p.zombies.empty()) p.p_cv.wait(t, pidlock_);
   charge(t, Step::wait_reap);
   Proc* z = p.zombies.front();
-  p.zombies.pop_front();
+  p.zombies.erase(p.zombies.begin());
   unlink_child(*z);
   charge(t, Step::freeproc);
   freeproc(*z, t);

@@ -4,7 +4,6 @@
 // run no code of their own.
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -49,7 +48,7 @@ struct Proc {
   Proc* sibling = nullptr;
   Proc* psibling = nullptr;
   int nchildren = 0;
-  std::deque<Proc*> zombies; // children to reap
+  std::vector<Proc*> zombies;  // children to reap, oldest first
 
   KMutex p_lock;
   KMutex rcs_lock;           // the process's rctl set lock

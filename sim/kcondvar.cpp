@@ -14,7 +14,7 @@ void KCondVar::wait(Kthread& t, KMutex& m) {
 void KCondVar::signal(Dispatcher& d) {
   if (waiters_.empty()) return;
   Kthread* w = waiters_.front();
-  waiters_.pop_front();
+  waiters_.erase(waiters_.begin());
   d.make_runnable(*w, Prio::Kernel);
 }
 

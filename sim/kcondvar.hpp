@@ -4,7 +4,7 @@
 // The signaller holds the mutex, so no wake-up falls between the waiter's
 // check and its sleep.
 #pragma once
-#include <deque>
+#include <vector>
 
 #include "sim/dispatcher.hpp"
 #include "sim/kmutex.hpp"
@@ -19,7 +19,7 @@ class KCondVar {
   bool has_waiters() const { return !waiters_.empty(); }
 
  private:
-  std::deque<Kthread*> waiters_;
+  std::vector<Kthread*> waiters_;  // few per process: a vector allocates only when used
 };
 
 }  // namespace forksim

@@ -67,7 +67,7 @@ void KMutex::exit(Kthread& t) {
   h.erase(std::find(h.begin(), h.end(), this));
   if (!spinners_.empty()) {
     Kthread* next = spinners_.front();
-    spinners_.pop_front();
+    spinners_.erase(spinners_.begin());
     owner_ = next;
     acquired_at_ = now;
     next->held_.push_back(this);
@@ -77,7 +77,7 @@ void KMutex::exit(Kthread& t) {
   owner_ = nullptr;
   // Take the list first: each wake lets other threads run, and they may
   // queue on this lock again.
-  std::deque<Kthread*> woken;
+  std::vector<Kthread*> woken;
   woken.swap(sleepers_);
   for (Kthread* w : woken) d.make_runnable(*w, Prio::Kernel);
 }
@@ -103,7 +103,7 @@ void KMutex::exit_private(Kthread& t) {
 
 void KMutex::owner_off_cpu(Dispatcher& d) {
   double now = SimEngine::now();
-  std::deque<Kthread*> spinners;
+  std::vector<Kthread*> spinners;
   spinners.swap(spinners_);
   for (Kthread* w : spinners) {
     stats_->spin_cpu_s += window_overlap(d.probes(), w->spin_since_, now);

@@ -12,7 +12,7 @@
 // Statistics go to a LockStats shared by every instance of the same name
 // (p_lock of every process counts as one).
 #pragma once
-#include <deque>
+#include <vector>
 #include <functional>
 
 #include "analysis/probes.hpp"
@@ -50,8 +50,11 @@ class KMutex {
   const std::function<double()>* handoff_cost_ns_;
   Kthread* owner_ = nullptr;
   double acquired_at_ = 0;
-  std::deque<Kthread*> spinners_;  // on their CPUs, handed the lock in order
-  std::deque<Kthread*> sleepers_;  // on the turnstile, woken all at once
+  // Vectors, not deques: a deque allocates on construction, and every
+  // process has three mutexes. Spinners are at most ncpus (each holds a
+  // CPU), so taking the front is cheap.
+  std::vector<Kthread*> spinners_;  // on their CPUs, handed the lock in order
+  std::vector<Kthread*> sleepers_;  // on the turnstile, woken all at once
 };
 
 }  // namespace forksim
