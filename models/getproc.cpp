@@ -85,7 +85,6 @@ Proc* Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
 // 1182-1194: "no more than one fork failure per cpu per clock tick on
 // average (yes, I just made this up)".
 void Kernel::getproc_backoff(Kthread& t) {
-  if (probes_.in_window(SimEngine::now())) ++probes_.backoff.failures;
   pidlock_.enter(t);  // INCR_COUNT
   charge(t, Step::backoff_enter);
   ++fork_fail_pending_;
@@ -100,7 +99,9 @@ void Kernel::getproc_backoff(Kthread& t) {
   double start = SimEngine::now();
   double wake = tick_after(start, sc_.machine.hz, ticks);
   t.sleep_until(wake);
-  if (probes_.in_window(start)) {
+  // Counted when the delay ends, as the failed call's return is.
+  if (probes_.in_window(wake)) {
+    ++probes_.backoff.failures;
     ++probes_.backoff.delays;
     probes_.backoff.delay_total_s += wake - start;  // the sleep, not the wait for a CPU after it
   }

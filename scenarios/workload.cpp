@@ -163,7 +163,7 @@ class Run {
       if (!idle_.empty()) {
         Kthread* t = idle_.front();
         idle_.pop_front();
-        k_.dispatcher().make_runnable(*t, Prio::User);
+        k_.dispatcher().make_runnable(*t, Prio::Kernel);  // woken from its wait for work
       }
     }
   }
@@ -270,15 +270,18 @@ class Run {
     }
     ++probes_.engine_events;
     s4u::this_actor::sleep_for(seconds);
-    k_.dispatcher().run(t, Prio::User);
+    k_.dispatcher().run(t, Prio::Kernel);  // a sleeper's wake-up priority, like any other
   }
 
+  // A call counts where it returns: calls still in getproc's backoff when
+  // the window closes return after it and are not counted, as the time
+  // series does not count them.
   ForkResult timed_fork(Proc& p, Kthread& t, PathStats& st, ForkPath path) {
     double t0 = SimEngine::now();
     ForkResult r = k_.cfork(p, t, path, 0);
     double t1 = SimEngine::now();
     if (r.err != Err::Ok) ++failures_since_sample_;
-    if (!probes_.in_window(t0)) return r;
+    if (!probes_.in_window(t1)) return r;
     ++st.attempts;
     if (r.err == Err::Ok) {
       ++st.successes;

@@ -3,9 +3,10 @@
 // A thread keeps its CPU from dispatch until it blocks, sleeps, yields or
 // exits, as a kernel thread does; there is no time slicing of kernel code.
 // The run queue has two levels, each first come first served: threads woken
-// in the kernel (a lock handed over, a delay() or wait() ended) queue at
-// kernel priority ahead of threads coming back from user mode, as illumos's
-// TS class raises a thread woken from a kernel sleep above user priorities.
+// from a sleep (a lock handed over, a delay(), cv_wait or sleeping system
+// call such as nanosleep or waitid ended) queue ahead of threads that were
+// preempted, yielded or are new, as illumos's TS class gives a thread back
+// from sleep its high ts_slpret priority and lowers CPU-bound ones.
 // Each dispatch charges the thread one context switch.
 //
 // Gating the CPUs here, rather than letting SimGrid share a host among every
