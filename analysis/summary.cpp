@@ -41,13 +41,17 @@ std::string latency(double s) {
 // run that lasts seconds: always in seconds.
 std::string total(double s) { return fixed(s, 3) + " s"; }
 
+// Cells wider than their column keep one space from their neighbour, so
+// that a number never runs into the next one (the row then shifts).
 std::string right(const std::string& s, int width) {
+  if (static_cast<int>(s.size()) >= width) return " " + s;
   std::ostringstream o;
   o << std::setw(width) << s;
   return o.str();
 }
 
 std::string left(const std::string& s, int width) {
+  if (static_cast<int>(s.size()) >= width) return s + " ";
   std::ostringstream o;
   o << std::left << std::setw(width) << s;
   return o.str();
