@@ -60,8 +60,9 @@ bool Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
 
 void Kernel::continuelwps(Proc& p, Kthread& t) {
   p.flags &= ~(SHOLDFORK | SHOLDFORK1);
+  if (!p.p_cv.has_waiters()) return;
+  t.flush();  // another LWP wakes now, not before our work so far is done
   p.p_cv.broadcast(disp_);
-  (void)t;
 }
 
 ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
