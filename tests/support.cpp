@@ -1,14 +1,16 @@
 #include "tests/support.hpp"
 
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
+#include <stdexcept>
+#include <sys/wait.h>
 
 #include "analysis/report.hpp"
 #include "scenarios/workload.hpp"
+
+namespace fs = std::filesystem;
 
 namespace forksim::test {
 
@@ -26,31 +28,53 @@ nlohmann::json run_here(const Scenario& s) {
   return make_report(info, p);
 }
 
-static std::string quote(const std::string& a) {
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "forksim_test_XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed for " + tmpl);
+  path = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+static std::string shell_quote(const std::string& s) {
   std::string q = "'";
-  for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
 }
 
+Result run_cli(const TempDir& dir, const std::vector<std::string>& args) {
+  std::string cmd = "cd " + shell_quote(dir.path.string()) + " && " + shell_quote(FORKSIM_BINARY);
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  const fs::path out = dir / ".stdout", err = dir / ".stderr";
+  cmd += " </dev/null >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string());
+  int w = std::system(cmd.c_str());
+  Result r;
+  r.status = w == -1 ? -1 : WIFEXITED(w) ? WEXITSTATUS(w) : WIFSIGNALED(w) ? 128 + WTERMSIG(w) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
+  fs::remove(out);
+  fs::remove(err);
+  return r;
+}
+
 nlohmann::json run_forksim(const std::vector<std::string>& args) {
-  char dir[] = "/tmp/forksim-test-XXXXXX";
-  REQUIRE(mkdtemp(dir) != nullptr);
-  std::string out = std::string(dir) + "/report.json";
-  std::string cmd = std::string(FORKSIM_BINARY) + " run --quiet -o " + quote(out);
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " 2>" + quote(std::string(dir) + "/stderr");
-  int rc = std::system(cmd.c_str());
-  std::ifstream err(std::string(dir) + "/stderr");
-  std::stringstream es;
-  es << err.rdbuf();
-  INFO("command: " << cmd << "\nstderr: " << es.str());
-  REQUIRE(rc == 0);
-  std::ifstream in(out);
-  nlohmann::json j = nlohmann::json::parse(in);
-  std::remove(out.c_str());
-  std::remove((std::string(dir) + "/stderr").c_str());
-  rmdir(dir);
-  return j;
+  TempDir d;
+  std::vector<std::string> all = {"run", "--quiet", "-o", "report.json"};
+  all.insert(all.end(), args.begin(), args.end());
+  Result r = run_cli(d, all);
+  INFO("forksim run " << nlohmann::json(args).dump() << "\nstderr: " << r.err);
+  REQUIRE(r.status == 0);
+  return nlohmann::json::parse(read_file(d / "report.json"));
 }
 
 }  // namespace forksim::test

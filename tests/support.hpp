@@ -3,6 +3,7 @@
 // allows one engine per process, so each run beyond the first is a child
 // process).
 #pragma once
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -17,6 +18,27 @@ Scenario scenario(nlohmann::json raw, const std::vector<std::string>& sets = {})
 
 // Runs the scenario in this process (once per test case) and returns the report.
 nlohmann::json run_here(const Scenario& s);
+
+// A directory made by mkdtemp, removed with everything in it at scope exit.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::filesystem::path operator/(const std::string& name) const { return path / name; }
+};
+
+std::string read_file(const std::filesystem::path& p);
+
+struct Result {
+  int status;  // the exit status; 128 + signal number if killed by a signal
+  std::string out, err;
+};
+
+// Runs `forksim args...` with `dir` as its working directory (so relative
+// paths such as `-o r.json` land there) and stdin from /dev/null.
+Result run_cli(const TempDir& dir, const std::vector<std::string>& args);
 
 // Runs `forksim run --quiet -o FILE ARGS...` and returns the report; fails
 // the test if forksim exits non-zero.

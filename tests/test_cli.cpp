@@ -20,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support.hpp"
+
 #ifndef FORKSIM_BINARY
 #error "FORKSIM_BINARY (the path of the forksim executable) must be defined"
 #endif
@@ -30,65 +32,17 @@
 using Catch::Matchers::Contains;
 using nlohmann::json;
 namespace fs = std::filesystem;
+using forksim::test::run_cli;
+using forksim::test::read_file;
+using forksim::test::Result;
+using forksim::test::TempDir;
 
 namespace {
-
-// A directory made by mkdtemp, removed with everything in it at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "forksim_cli_XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed for " + tmpl);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path operator/(const std::string& name) const { return path / name; }
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void write_file(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary);
   out << text;
   REQUIRE(out.good());
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-struct Result {
-  int status;  // the exit status; 128 + signal number if killed by a signal
-  std::string out, err;
-};
-
-// Runs `forksim args...` with `dir` as its working directory (so relative
-// paths such as `-o r.json` land there) and stdin from /dev/null.
-Result forksim(const TempDir& dir, const std::vector<std::string>& args) {
-  std::string cmd = "cd " + shell_quote(dir.path.string()) + " && " + shell_quote(FORKSIM_BINARY);
-  for (const auto& a : args) cmd += " " + shell_quote(a);
-  const fs::path out = dir / ".stdout", err = dir / ".stderr";
-  cmd += " </dev/null >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string());
-  int w = std::system(cmd.c_str());
-  Result r;
-  r.status = w == -1 ? -1 : WIFEXITED(w) ? WEXITSTATUS(w) : WIFSIGNALED(w) ? 128 + WTERMSIG(w) : -1;
-  r.out = read_file(out);
-  r.err = read_file(err);
-  fs::remove(out);
-  fs::remove(err);
-  return r;
 }
 
 std::string library(const std::string& name) {
@@ -130,7 +84,7 @@ std::vector<std::string> concat(std::vector<std::string> a, const std::vector<st
 
 TEST_CASE("forksim without a command prints the usage on stderr and exits 2", "[cli]") {
   TempDir d;
-  Result r = forksim(d, {});
+  Result r = run_cli(d, {});
   CHECK(r.status == 2);
   CHECK(r.out.empty());
   CHECK_THAT(r.err, Contains("usage: forksim") && Contains("run") && Contains("validate") &&
@@ -139,7 +93,7 @@ TEST_CASE("forksim without a command prints the usage on stderr and exits 2", "[
 
 TEST_CASE("forksim --help and every command's --help exit 0 on stdout", "[cli]") {
   TempDir d;
-  Result top = forksim(d, {"--help"});
+  Result top = run_cli(d, {"--help"});
   CHECK(top.status == 0);
   CHECK_THAT(top.out, Contains("usage: forksim"));
   CHECK(top.err.empty());
@@ -153,7 +107,7 @@ TEST_CASE("forksim --help and every command's --help exit 0 on stdout", "[cli]")
            {"validate", {"--set"}},
            {"explain", {"--json", "--scenario", "--set", "fork1", "getproc_fail"}}}) {
     INFO("forksim " << c.command << " --help");
-    Result r = forksim(d, {c.command, "--help"});
+    Result r = run_cli(d, {c.command, "--help"});
     CHECK(r.status == 0);
     CHECK(r.err.empty());
     for (const char* o : c.options) CHECK_THAT(r.out, Contains(o));
@@ -162,7 +116,7 @@ TEST_CASE("forksim --help and every command's --help exit 0 on stdout", "[cli]")
 
 TEST_CASE("an unknown command exits 2 and names the command", "[cli]") {
   TempDir d;
-  Result r = forksim(d, {"frobnicate"});
+  Result r = run_cli(d, {"frobnicate"});
   CHECK(r.status == 2);
   CHECK(r.out.empty());
   CHECK_THAT(r.err, Contains("frobnicate") && Contains("usage"));
@@ -197,7 +151,7 @@ TEST_CASE("bad input exits 2 with a message naming the key and the reason", "[cl
     std::string cmd = "forksim";
     for (const auto& a : c.args) cmd += " " + a;
     INFO(cmd);
-    Result r = forksim(d, c.args);
+    Result r = run_cli(d, c.args);
     CHECK(r.status == 2);
     CHECK(r.out.empty());
     INFO("stderr: " << r.err);
@@ -208,7 +162,7 @@ TEST_CASE("bad input exits 2 with a message naming the key and the reason", "[cl
 TEST_CASE("a failed run leaves an existing report untouched", "[cli]") {
   TempDir d;
   write_file(d / "r.json", "KEEP");
-  Result r = forksim(d, {"run", "--set", "machine.ncpus=0", "-o", "r.json"});
+  Result r = run_cli(d, {"run", "--set", "machine.ncpus=0", "-o", "r.json"});
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("machine.ncpus"));
   CHECK(read_file(d / "r.json") == "KEEP");
@@ -220,7 +174,7 @@ TEST_CASE("a failed run leaves an existing report untouched", "[cli]") {
 
 TEST_CASE("a short run is quiet with --quiet and writes a complete report", "[cli]") {
   TempDir d;
-  Result r = forksim(d, concat({"run"}, concat(kShortRun, {"-o", "r.json"})));
+  Result r = run_cli(d, concat({"run"}, concat(kShortRun, {"-o", "r.json"})));
   REQUIRE(r.status == 0);
   CHECK(r.out.empty());
   CHECK(r.err.empty());
@@ -260,7 +214,7 @@ TEST_CASE("a short run is quiet with --quiet and writes a complete report", "[cl
 
 TEST_CASE("the --seed option reaches the report and its scenario", "[cli]") {
   TempDir d;
-  Result r = forksim(d, concat({"run", "--seed", "7"}, concat(kShortRun, {"-o", "r.json"})));
+  Result r = run_cli(d, concat({"run", "--seed", "7"}, concat(kShortRun, {"-o", "r.json"})));
   REQUIRE(r.status == 0);
   const json rep = parse_json(read_file(d / "r.json"));
   CHECK(rep["seed"] == 7);
@@ -269,7 +223,7 @@ TEST_CASE("the --seed option reaches the report and its scenario", "[cli]") {
 
 TEST_CASE("validate prints the scenario resolved, every default filled", "[cli]") {
   TempDir d;
-  Result r = forksim(d, {"validate", library("fork_bomb.json")});
+  Result r = run_cli(d, {"validate", library("fork_bomb.json")});
   REQUIRE(r.status == 0);
   CHECK(r.err.empty());
   const json s = parse_json(r.out);
@@ -288,7 +242,7 @@ TEST_CASE("validate prints the scenario resolved, every default filled", "[cli]"
 
   // The resolved scenario is a valid scenario that resolves to itself.
   write_file(d / "resolved.json", r.out);
-  Result again = forksim(d, {"validate", "resolved.json"});
+  Result again = run_cli(d, {"validate", "resolved.json"});
   CHECK(again.status == 0);
   CHECK(again.out == r.out);
 }
@@ -296,7 +250,7 @@ TEST_CASE("validate prints the scenario resolved, every default filled", "[cli]"
 TEST_CASE("validate rejects a scenario file with an unknown key", "[cli]") {
   TempDir d;
   write_file(d / "s.json", R"({"machine": {"ncpus": 4, "hertz": 100}})");
-  Result r = forksim(d, {"validate", "s.json"});
+  Result r = run_cli(d, {"validate", "s.json"});
   CHECK(r.status == 2);
   CHECK(r.out.empty());
   CHECK_THAT(r.err, Contains("machine.hertz") && Contains("unknown key"));
@@ -304,7 +258,7 @@ TEST_CASE("validate rejects a scenario file with an unknown key", "[cli]") {
 
 TEST_CASE("explain --json lists each path's steps in order", "[cli]") {
   TempDir d;
-  Result r = forksim(d, {"explain", "--json"});
+  Result r = run_cli(d, {"explain", "--json"});
   REQUIRE(r.status == 0);
   const json steps = parse_json(r.out);
   REQUIRE(steps.is_array());
@@ -355,19 +309,19 @@ TEST_CASE("explain --json lists each path's steps in order", "[cli]") {
 
 TEST_CASE("every step explain lists is accepted as a cost key", "[cli]") {
   TempDir d;
-  Result r = forksim(d, {"explain", "--json"});
+  Result r = run_cli(d, {"explain", "--json"});
   REQUIRE(r.status == 0);
   json costs = json::object();
   for (const json& st : parse_json(r.out)) costs[st["name"].get<std::string>()] = 777;
   write_file(d / "costs.json", json{{"costs", costs}}.dump());
 
-  Result v = forksim(d, {"validate", "costs.json"});
+  Result v = run_cli(d, {"validate", "costs.json"});
   INFO("stderr: " << v.err);
   REQUIRE(v.status == 0);
   CHECK(parse_json(v.out)["costs"] == costs);
 
   // And a run takes one.
-  Result run = forksim(d, {"run", "--quiet", "--set", "duration_s=0.2", "--set", "warmup_s=0",
+  Result run = run_cli(d, {"run", "--quiet", "--set", "duration_s=0.2", "--set", "warmup_s=0",
                            "--set", "costs.as_dup=1000"});
   INFO("stderr: " << run.err);
   CHECK(run.status == 0);
@@ -376,7 +330,7 @@ TEST_CASE("every step explain lists is accepted as a cost key", "[cli]") {
 
 TEST_CASE("explain shows the costs --set gives", "[cli]") {
   TempDir d;
-  Result r = forksim(d, {"explain", "fork1", "--set", "costs.as_dup=12345", "--json"});
+  Result r = run_cli(d, {"explain", "fork1", "--set", "costs.as_dup=12345", "--json"});
   REQUIRE(r.status == 0);
   int seen = 0;
   for (const json& st : parse_json(r.out)) {
@@ -398,7 +352,7 @@ TEST_CASE("explain shows the costs --set gives", "[cli]") {
 // default cost or of the scheduling changes it.
 TEST_CASE("explain fork1 matches its golden transcript", "[cli][golden]") {
   TempDir d;
-  Result r = forksim(d, {"explain", "fork1"});
+  Result r = run_cli(d, {"explain", "fork1"});
   REQUIRE(r.status == 0);
   CHECK(r.err.empty());
   check_golden("explain_fork1.txt", r.out);
@@ -406,7 +360,7 @@ TEST_CASE("explain fork1 matches its golden transcript", "[cli][golden]") {
 
 TEST_CASE("explain getproc_fail matches its golden transcript", "[cli][golden]") {
   TempDir d;
-  Result r = forksim(d, {"explain", "getproc_fail"});
+  Result r = run_cli(d, {"explain", "getproc_fail"});
   REQUIRE(r.status == 0);
   CHECK(r.err.empty());
   check_golden("explain_getproc_fail.txt", r.out);
@@ -418,13 +372,13 @@ TEST_CASE("the summary of a short seeded run matches its golden transcript", "[c
   TempDir d;
   const std::vector<std::string> args = {"run", "--set", "duration_s=0.5", "--set", "warmup_s=0.1",
                                          "--seed", "3"};
-  Result r = forksim(d, args);
+  Result r = run_cli(d, args);
   REQUIRE(r.status == 0);
   CHECK(r.err.empty());
   CHECK_THAT(r.out, !Contains("wall"));
   check_golden("summary_default.txt", r.out);
   // Determinism within this build, whatever the golden says.
-  CHECK(forksim(d, args).out == r.out);
+  CHECK(run_cli(d, args).out == r.out);
 }
 
 // Defects found while writing these tests, fixed since: they stay fixed.
@@ -432,18 +386,18 @@ TEST_CASE("CLI defects found once stay fixed", "[cli]") {
   TempDir d;
   SECTION("--seed -1 is rejected like --set seed=-1") {
     // Boost's lexical_cast turns "-1" into 2^64-1 for the uint64_t option.
-    Result r = forksim(d, concat({"run", "--seed", "-1"}, kShortRun));
+    Result r = run_cli(d, concat({"run", "--seed", "-1"}, kShortRun));
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Contains("seed"));
   }
   SECTION("a directory given as scenario file is bad input, not an internal error") {
     fs::create_directory(d / "dir.json");
-    Result r = forksim(d, {"validate", "dir.json"});
+    Result r = run_cli(d, {"validate", "dir.json"});
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Contains("dir.json"));
   }
   SECTION("explain --json lists only lock names in locks") {
-    Result r = forksim(d, {"explain", "--json"});
+    Result r = run_cli(d, {"explain", "--json"});
     REQUIRE(r.status == 0);
     for (const json& st : parse_json(r.out))
       for (const json& l : st["locks"]) {
@@ -460,7 +414,7 @@ TEST_CASE("budgets stop a run with a partial report", "[cli][guard]") {
   std::vector<std::string> long_run = {"run", "--quiet", "--set", "duration_s=1000", "--set", "warmup_s=0",
                                        "--set", "workload.think_s=0", "-o", "r.json"};
   SECTION("wall time") {
-    Result r = forksim(d, concat(long_run, {"--max-wall-s", "0.5"}));
+    Result r = run_cli(d, concat(long_run, {"--max-wall-s", "0.5"}));
     CHECK(r.status == 3);
     CHECK_THAT(r.err, Contains("--max-wall-s"));
     json rep = parse_json(read_file(d / "r.json"));
@@ -472,7 +426,7 @@ TEST_CASE("budgets stop a run with a partial report", "[cli][guard]") {
     CHECK(rep["throughput"]["forks_per_s"].get<double>() > 0);
   }
   SECTION("memory") {
-    Result r = forksim(d, concat(long_run, {"--max-memory-mb", "1"}));
+    Result r = run_cli(d, concat(long_run, {"--max-memory-mb", "1"}));
     CHECK(r.status == 3);
     json rep = parse_json(read_file(d / "r.json"));
     CHECK(rep["complete"] == false);
