@@ -89,10 +89,16 @@ class Run {
     double mb = role == kAdmin ? 0 : par.writable_mb;
     Proc* p = k_.create_initial_proc(uid, privileged, mb, role == kAdmin ? 1 : par.lwps,
                                      par.open_files, rt);
-    if (!p)
+    if (!p) {
+      const char* key = w_.type == "fork_bomb" ? "workload.initial" : "workload.parents";
+      if (k_.table().slots_used() >= k_.table().v_proc())
+        throw ScenarioError(key, "with machine.system_procs the workload's processes do not fit "
+                                 "in tunables.max_nprocs (" + std::to_string(k_.table().v_proc()) + ")");
       throw ScenarioError("workload.parent.writable_mb",
-                          "the workload's processes do not fit in the process table or swap "
-                          "at the start");
+                          "the workload's processes' memory does not fit in swap and RAM (" +
+                              std::to_string(static_cast<long>(k_.swap().capacity_mb(privileged))) +
+                              " MB reservable)");
+    }
     p->role = role;
     return p;
   }
