@@ -92,6 +92,7 @@ struct Probes {
   struct Invariants {
     bool drained = false;        // every workload process has exited and been reaped
     int nproc_after_drain = 0;
+    int pids_after_drain = 0;        // pids (and /proc slots) still taken
     std::map<int, int> upcount_after_drain;   // uid -> count
     double reserved_mb_after_drain = 0;
     int locks_held_after_drain = 0;

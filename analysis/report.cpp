@@ -121,6 +121,7 @@ json invariants_json(const Probes::Invariants& inv) {
   for (const auto& [uid, n] : inv.upcount_after_drain) upcount[std::to_string(uid)] = n;
   return {{"drained", inv.drained},
           {"nproc_after_drain", inv.nproc_after_drain},
+          {"pids_after_drain", inv.pids_after_drain},
           {"upcount_after_drain", upcount},
           {"reserved_mb_after_drain", inv.reserved_mb_after_drain},
           {"locks_held_after_drain", inv.locks_held_after_drain},

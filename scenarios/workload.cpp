@@ -347,6 +347,7 @@ class Run {
     auto& inv = probes_.invariants;
     inv.drained = k_.live_procs() == 0;
     inv.nproc_after_drain = k_.table().nproc();
+    inv.pids_after_drain = k_.table().slots_used();
     for (const auto& [uid, n] : k_.table().upcounts()) inv.upcount_after_drain[uid] = n;
     inv.reserved_mb_after_drain = k_.swap().reserved_mb();
     inv.locks_held_after_drain = k_.locks_held();

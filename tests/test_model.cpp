@@ -21,6 +21,7 @@ void check_invariants(const json& r) {
   int system_procs = r["scenario"]["machine"]["system_procs"];
   CHECK(inv["drained"] == true);
   CHECK(inv["nproc_after_drain"] == system_procs);
+  CHECK(inv["pids_after_drain"] == system_procs);  // every pid and slot given back
   CHECK(inv["upcount_after_drain"] == json({{"0", system_procs}}));
   CHECK(std::abs(inv["reserved_mb_after_drain"].get<double>()) < 1e-6);
   CHECK(inv["locks_held_after_drain"] == 0);

@@ -107,6 +107,7 @@ Probes sample_probes() {
 
   p.invariants.drained = true;
   p.invariants.nproc_after_drain = 64;
+  p.invariants.pids_after_drain = 64;
   p.invariants.upcount_after_drain = {{0, 64}, {100, 0}};
   return p;
 }
@@ -259,6 +260,7 @@ TEST_CASE("report admin_probe/requests/timeseries/invariants sections", "[report
 
   CHECK(r["invariants"] == json{{"drained", true},
                                 {"nproc_after_drain", 64},
+                                {"pids_after_drain", 64},
                                 {"upcount_after_drain", {{"0", 64}, {"100", 0}}},
                                 {"reserved_mb_after_drain", 0.0},
                                 {"locks_held_after_drain", 0},
