@@ -121,11 +121,12 @@ void print_paths(std::ostream& o, const json& r) {
 }
 
 // The three locks with most contended acquisitions (then longest mean
-// wait, then name, so that ties print in a fixed order).
+// wait, then name, so that ties print in a fixed order); uncontended locks
+// say nothing about contention and are left out.
 std::vector<std::pair<std::string, json>> most_contended(const json& locks, size_t n) {
   std::vector<std::pair<std::string, json>> v;
   for (const auto& [name, l] : locks.items())
-    if (l.at("acquisitions").get<uint64_t>() > 0) v.emplace_back(name, l);
+    if (l.at("contended").get<uint64_t>() > 0) v.emplace_back(name, l);
   std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
     const auto ca = a.second.at("contended").template get<uint64_t>();
     const auto cb = b.second.at("contended").template get<uint64_t>();
@@ -141,7 +142,10 @@ std::vector<std::pair<std::string, json>> most_contended(const json& locks, size
 
 void print_locks(std::ostream& o, const json& r) {
   const auto top = most_contended(r.at("locks"), 3);
-  if (top.empty()) return;
+  if (top.empty()) {
+    o << left("lock", kLabel) << "no lock was contended\n";
+    return;
+  }
   // Utilization is hold time per second: for a per-process lock it sums
   // all instances and may exceed 1, hence a plain number, not a percent.
   o << left("lock", kLabel) << right("contended", 14) << right("mean wait", 11)

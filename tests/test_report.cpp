@@ -355,6 +355,16 @@ TEST_CASE("summary shows only the sections that apply", "[report]") {
   CHECK(s.find("freemem_lock") == std::string::npos);  // fourth most contended
 }
 
+TEST_CASE("summary says so when no lock was contended", "[report]") {
+  Probes p = sample_probes();
+  for (auto& [name, l] : p.locks) l.contended = 0;
+  std::ostringstream out;
+  forksim::print_summary(out, forksim::make_report(sample_info(), p));
+  const std::string s = out.str();
+  CHECK(s.find("no lock was contended") != std::string::npos);
+  CHECK(s.find("pidlock") == std::string::npos);
+}
+
 TEST_CASE("write_file_atomically", "[report][io]") {
   const fs::path dir = make_temp_dir();
   const std::string path = (dir / "report.json").string();
