@@ -175,15 +175,6 @@ int Kernel::locks_held() const {
   return pidlock_.held() + pidlinklock_.held() + zone_nlwps_lock_.held() + ct_lock_.held();
 }
 
-std::vector<Kthread*> Kernel::threads() const {
-  std::vector<Kthread*> v;
-  for (const auto& p : procs_) {
-    if (p->thread) v.push_back(p->thread.get());
-    for (const auto& t : p->more_threads) v.push_back(t.get());
-  }
-  return v;
-}
-
 void Kernel::note_failure(ForkResult& r) {
   if (r.err == Err::ENOMEM_ && probes_.in_window(SimEngine::now())) ++probes_.enomem_failures;
 }

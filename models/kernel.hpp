@@ -111,8 +111,6 @@ class Kernel {
   int fork_fail_pending() const { return fork_fail_pending_; }
   int live_procs() const { return live_procs_; }
   int locks_held() const;  // global locks held now (0 when quiet)
-  // All threads ever made, for end-of-window accounting.
-  std::vector<Kthread*> threads() const;
 
  private:
   bool is_private(const Proc& p) const {

@@ -160,7 +160,7 @@ class Run {
   // Open: Poisson arrivals; each is served by an idle process of the pool.
   void arrivals() {
     for (;;) {
-      s4u::this_actor::sleep_for(rng_.exponential(1.0 / w_.rate_per_s));
+      k_.dispatcher().wait_for(rng_.exponential(1.0 / w_.rate_per_s));
       double now = SimEngine::now();
       if (stopping_ || now >= s_.duration_s) break;
       pending_.push_back(now);
@@ -275,7 +275,7 @@ class Run {
       k_.dispatcher().release(t);
     }
     ++probes_.engine_events;
-    s4u::this_actor::sleep_for(seconds);
+    k_.dispatcher().wait_for(seconds);
     k_.dispatcher().run(t, Prio::Kernel);  // a sleeper's wake-up priority, like any other
   }
 
@@ -316,7 +316,7 @@ class Run {
     for (long i = 0;; ++i) {
       double t = i * period;
       if (t > s_.duration_s + 1e-12) break;
-      s4u::this_actor::sleep_until(t);
+      k_.dispatcher().wait_until(t);
       TimeSample x;
       x.t_s = t;
       x.nproc = k_.table().nproc();

@@ -106,10 +106,9 @@ void Dispatcher::exit_thread(Kthread& t) {
     t.state_ = Kthread::State::Dead;
 }
 
-void Dispatcher::close_window(const std::vector<Kthread*>& running) const {
-  double now = SimEngine::now();
-  for (Kthread* t : running)
-    if (t->on_cpu()) probes_.cpu_busy_s += window_overlap(probes_, t->since_, now);
+void Dispatcher::wait_until(double t) {
+  double d = t - SimEngine::now();
+  if (d > 0) wait_for(d);
 }
 
 }  // namespace forksim

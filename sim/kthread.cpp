@@ -20,7 +20,7 @@ void Kthread::flush() {
   double s = pending_ns_ * 1e-9 / disp_->cpu_speed;
   pending_ns_ = 0;
   ++disp_->probes().engine_events;
-  simgrid::s4u::this_actor::sleep_for(s);
+  disp_->wait_for(s);
 }
 
 void Kthread::block() {
@@ -36,7 +36,7 @@ void Kthread::sleep_until(double t) {
   flush();
   disp_->release(*this, State::Sleeping);
   ++disp_->probes().engine_events;
-  simgrid::s4u::this_actor::sleep_until(t);
+  disp_->wait_until(t);
   disp_->run(*this, Prio::Kernel);
 }
 
