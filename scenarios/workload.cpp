@@ -159,8 +159,9 @@ class Run {
 
   // Open: Poisson arrivals; each is served by an idle process of the pool.
   void arrivals() {
+    auto timer = s4u::Semaphore::create(0);  // only times out: see Kthread::wait_for
     for (;;) {
-      k_.dispatcher().wait_for(rng_.exponential(1.0 / w_.rate_per_s));
+      timer->acquire_timeout(rng_.exponential(1.0 / w_.rate_per_s));
       double now = SimEngine::now();
       if (stopping_ || now >= s_.duration_s) break;
       pending_.push_back(now);
@@ -275,7 +276,7 @@ class Run {
       k_.dispatcher().release(t);
     }
     ++probes_.engine_events;
-    k_.dispatcher().wait_for(seconds);
+    t.wait_for(seconds);
     k_.dispatcher().run(t, Prio::Kernel);  // a sleeper's wake-up priority, like any other
   }
 
@@ -312,11 +313,13 @@ class Run {
   }
 
   void sampler() {
+    auto timer = s4u::Semaphore::create(0);  // only times out: see Kthread::wait_for
     double period = s_.timeseries_s;
     for (long i = 0;; ++i) {
       double t = i * period;
       if (t > s_.duration_s + 1e-12) break;
-      k_.dispatcher().wait_until(t);
+      double d = t - SimEngine::now();
+      if (d > 0) timer->acquire_timeout(d);
       TimeSample x;
       x.t_s = t;
       x.nproc = k_.table().nproc();

@@ -106,9 +106,4 @@ void Dispatcher::exit_thread(Kthread& t) {
     t.state_ = Kthread::State::Dead;
 }
 
-void Dispatcher::wait_until(double t) {
-  double d = t - SimEngine::now();
-  if (d > 0) wait_for(d);
-}
-
 }  // namespace forksim

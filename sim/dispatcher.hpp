@@ -44,12 +44,6 @@ class Dispatcher {
   // t is done for good: gives up its CPU if it had one.
   void exit_thread(Kthread& t);
 
-  // The calling actor waits `seconds` (or until `t`) of simulated time.
-  // A timed-out acquire of a semaphore nobody releases: the same wait as
-  // this_actor::sleep_for, through a plain timer instead of a CPU-model
-  // sleep action, which costs a third less engine time per wait here.
-  void wait_for(double seconds) { never_->acquire_timeout(seconds); }
-  void wait_until(double t);
 
   int ncpus() const { return ncpus_; }
   int busy() const { return busy_; }
@@ -72,7 +66,6 @@ class Dispatcher {
   int busy_ = 0;
   int blocked_ = 0;  // threads blocked in block() right now
   std::deque<Kthread*> kq_, uq_;
-  simgrid::s4u::SemaphorePtr never_ = simgrid::s4u::Semaphore::create(0);  // never released
   Probes& probes_;
   std::function<double()> switch_cost_ns_;
 };

@@ -3,11 +3,18 @@
 #include <stdexcept>
 
 #include "sim/dispatcher.hpp"
+#include "sim/engine.hpp"
 
 namespace forksim {
 
 Kthread::Kthread(Dispatcher& disp, int id)
-    : disp_(&disp), id_(id), sem_(simgrid::s4u::Semaphore::create(0)) {}
+    : disp_(&disp), id_(id), sem_(simgrid::s4u::Semaphore::create(0)),
+      timer_(simgrid::s4u::Semaphore::create(0)) {}
+
+void Kthread::wait_until(double t) {
+  double d = t - SimEngine::now();
+  if (d > 0) wait_for(d);
+}
 
 void Kthread::charge(double ns) {
   pending_ns_ += ns;
@@ -20,7 +27,7 @@ void Kthread::flush() {
   double s = pending_ns_ * 1e-9 / disp_->cpu_speed;
   pending_ns_ = 0;
   ++disp_->probes().engine_events;
-  disp_->wait_for(s);
+  wait_for(s);
 }
 
 void Kthread::block() {
@@ -36,7 +43,7 @@ void Kthread::sleep_until(double t) {
   flush();
   disp_->release(*this, State::Sleeping);
   ++disp_->probes().engine_events;
-  disp_->wait_until(t);
+  wait_until(t);
   disp_->run(*this, Prio::Kernel);
 }
 

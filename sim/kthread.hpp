@@ -43,6 +43,14 @@ class Kthread {
   // Sleeps off CPU until time t (a kernel sleep such as delay()).
   void sleep_until(double t);
 
+  // The thread's actor waits `seconds` (or until time t), on or off CPU.
+  // A timed-out acquire of a semaphore nobody releases: the same wait as
+  // this_actor::sleep_for, through a plain timer instead of a CPU-model
+  // sleep action, which costs SimGrid less per wait. Each thread has its
+  // own: a shared one would keep every sleeper in one waiting list.
+  void wait_for(double seconds) { timer_->acquire_timeout(seconds); }
+  void wait_until(double t);
+
   Dispatcher& dispatcher() { return *disp_; }
   int id() const { return id_; }
   bool on_cpu() const { return state_ == State::OnCpu || state_ == State::Spinning; }
@@ -61,6 +69,7 @@ class Kthread {
   double since_ = 0;          // when the current state began (CPU accounting)
   double spin_since_ = 0;
   simgrid::s4u::SemaphorePtr sem_;
+  simgrid::s4u::SemaphorePtr timer_;  // never released: only times out
   std::vector<KMutex*> held_;
 };
 
