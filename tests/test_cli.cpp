@@ -350,20 +350,20 @@ TEST_CASE("explain shows the costs --set gives", "[cli]") {
 // under tests/golden/ instead of comparing, then read the diff before
 // committing it. The summary golden also pins the model: a change of a
 // default cost or of the scheduling changes it.
-TEST_CASE("explain fork1 matches its golden transcript", "[cli][golden]") {
+void check_explain_golden(const std::string& path) {
   TempDir d;
-  Result r = run_cli(d, {"explain", "fork1"});
+  Result r = run_cli(d, {"explain", path});
   REQUIRE(r.status == 0);
   CHECK(r.err.empty());
-  check_golden("explain_fork1.txt", r.out);
+  check_golden("explain_" + path + ".txt", r.out);
+}
+
+TEST_CASE("explain fork1 matches its golden transcript", "[cli][golden]") {
+  check_explain_golden("fork1");
 }
 
 TEST_CASE("explain getproc_fail matches its golden transcript", "[cli][golden]") {
-  TempDir d;
-  Result r = run_cli(d, {"explain", "getproc_fail"});
-  REQUIRE(r.status == 0);
-  CHECK(r.err.empty());
-  check_golden("explain_getproc_fail.txt", r.out);
+  check_explain_golden("getproc_fail");
 }
 
 // The summary leaves wall-clock time out (analysis/summary.cpp), so a seeded
