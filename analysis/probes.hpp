@@ -81,8 +81,11 @@ struct Probes {
 
   std::vector<TimeSample> timeseries;
 
-  // Engine work, for the benchmarks: simulated events (sleeps and blocks).
+  // Engine work, for the benchmarks: events are the model's waits that the
+  // engine resumed (a CPU burst, a lock, a sleep, a child), rounds the
+  // distinct times SimGrid advanced its clock to.
   uint64_t engine_events = 0;
+  uint64_t engine_rounds = 0;
 
   // Whether the run reached its end (false if stopped by a guard).
   bool complete = true;

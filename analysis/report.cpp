@@ -163,7 +163,7 @@ json make_report(const RunInfo& info, const Probes& p) {
                      {"waiting_max", p.requests_waiting_max}};
   r["timeseries"] = timeseries_json(info, p.timeseries);
   r["invariants"] = invariants_json(p.invariants);
-  r["engine"] = {{"events", p.engine_events}};
+  r["engine"] = {{"events", p.engine_events}, {"rounds", p.engine_rounds}};
   return r;
 }
 

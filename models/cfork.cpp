@@ -13,223 +13,223 @@ constexpr double kPagesPerMb = 256.0;
 }
 
 // forkerr (671-672): the errno goes back to the caller.
-ForkResult Kernel::fork_error(Kthread& t, Err e, FailReason why) {
-  charge(t, Step::forkerr);
-  charge(t, Step::syscall_return);
-  t.flush();
+Co<ForkResult> Kernel::fork_error(Kthread& t, Err e, FailReason why) {
+  co_await charge(t, Step::forkerr);
+  co_await charge(t, Step::syscall_return);
+  co_await t.flush();
   ForkResult r;
   r.err = e;
   r.reason = why;
   note_failure(r);
-  return r;
+  co_return r;
 }
 
-ForkResult Kernel::forksys(Proc& p, Kthread& t, int subcode, int flags) {
+Co<ForkResult> Kernel::forksys(Proc& p, Kthread& t, int subcode, int flags) {
   switch (subcode) {  // 134-148
-    case 0: return cfork(p, t, ForkPath::Fork1, flags);
-    case 1: return cfork(p, t, ForkPath::Forkall, flags);
-    case 2: return cfork(p, t, ForkPath::Vfork, flags);
+    case 0: co_return co_await cfork(p, t, ForkPath::Fork1, flags);
+    case 1: co_return co_await cfork(p, t, ForkPath::Forkall, flags);
+    case 2: co_return co_await cfork(p, t, ForkPath::Vfork, flags);
     default: break;
   }
-  charge(t, Step::syscall_entry);
-  charge(t, Step::forksys_einval);
-  charge(t, Step::syscall_return);
-  t.flush();
-  return {Err::EINVAL_, FailReason::BadCall, nullptr};
+  co_await charge(t, Step::syscall_entry);
+  co_await charge(t, Step::forksys_einval);
+  co_await charge(t, Step::syscall_return);
+  co_await t.flush();
+  co_return ForkResult{Err::EINVAL_, FailReason::BadCall, nullptr};
 }
 
 // lwp.c holdlwps(): another LWP in forkall or exit makes this fork fail
 // with EINTR; another in fork1 or vfork makes it wait its turn.
-bool Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
-  own_enter(p.p_lock, p, t);
-  charge(t, Step::holdlwps);
+Co<bool> Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
+  co_await own_enter(p.p_lock, p, t);
+  co_await charge(t, Step::holdlwps);
   while (p.flags & (SEXITLWPS | SHOLDFORK | SHOLDFORK1)) {
     if (p.flags & (SEXITLWPS | SHOLDFORK)) {
-      own_exit(p.p_lock, p, t);
-      return false;
+      co_await own_exit(p.p_lock, p, t);
+      co_return false;
     }
-    p.p_cv.wait(t, p.p_lock);  // stop(PR_SUSPENDED) until the other fork1 ends
+    co_await p.p_cv.wait(t, p.p_lock);  // stop(PR_SUSPENDED) until the other fork1 ends
   }
   p.flags |= holdflag;
   // pokelwps and the wait for the others to stop, each a cross-call when
   // it runs on another CPU: the process's other LWPs.
-  charge(t, Step::holdlwps_lwp, p.lwps - 1);
-  own_exit(p.p_lock, p, t);
-  return true;
+  co_await charge(t, Step::holdlwps_lwp, p.lwps - 1);
+  co_await own_exit(p.p_lock, p, t);
+  co_return true;
 }
 
-void Kernel::continuelwps(Proc& p, Kthread& t) {
+Co<void> Kernel::continuelwps(Proc& p, Kthread& t) {
   p.flags &= ~(SHOLDFORK | SHOLDFORK1);
-  if (!p.p_cv.has_waiters()) return;
-  t.flush();  // another LWP wakes now, not before our work so far is done
+  if (!p.p_cv.has_waiters()) co_return;
+  co_await t.flush();  // another LWP wakes now, not before our work so far is done
   p.p_cv.broadcast(disp_);
 }
 
-ForkResult Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
+Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   bool isvfork = path == ForkPath::Vfork;
   bool isfork1 = path != ForkPath::Forkall;
 
-  charge(t, Step::syscall_entry);
-  charge(t, Step::check_flags);  // 173-187
+  co_await charge(t, Step::syscall_entry);
+  co_await charge(t, Step::check_flags);  // 173-187
   if ((flags & ~(FORK_NOSIGCHLD | FORK_WAITPID)) != 0)
-    return fork_error(t, Err::EINVAL_, FailReason::BadCall);
+    co_return co_await fork_error(t, Err::EINVAL_, FailReason::BadCall);
 
   // 198-202
-  if (!holdlwps(p, t, isfork1 ? SHOLDFORK1 : SHOLDFORK))
-    return fork_error(t, Err::EINTR_, FailReason::Interrupted);
+  if (!co_await holdlwps(p, t, isfork1 ? SHOLDFORK1 : SHOLDFORK))
+    co_return co_await fork_error(t, Err::EINTR_, FailReason::Interrupted);
 
   // 212-225
-  own_section(p.p_lock, p, t, Step::pool_barrier_enter);
+  co_await own_section(p.p_lock, p, t, Step::pool_barrier_enter);
 
   // 230-237
   FailReason why = FailReason::None;
-  Proc* cp = getproc(p, t, &why);
+  Proc* cp = co_await getproc(p, t, &why);
   if (!cp) {
-    own_enter(p.p_lock, p, t);
-    charge(t, Step::cfork_getproc_fail);
-    continuelwps(p, t);
-    own_exit(p.p_lock, p, t);
-    return fork_error(t, Err::EAGAIN_, why);
+    co_await own_enter(p.p_lock, p, t);
+    co_await charge(t, Step::cfork_getproc_fail);
+    co_await continuelwps(p, t);
+    co_await own_exit(p.p_lock, p, t);
+    co_return co_await fork_error(t, Err::EAGAIN_, why);
   }
 
   if (isvfork) {
     // 244-260: the child borrows the address space; nothing reserved.
-    charge(t, Step::vfork_share_as);
+    co_await charge(t, Step::vfork_share_as);
     cp->flags |= SVFORK;
     cp->reserved_mb = 0;
   } else {
     // 269-272
-    own_enter(p.p_lock, p, t);
-    charge(t, Step::as_dup_prlock);
+    co_await own_enter(p.p_lock, p, t);
+    co_await charge(t, Step::as_dup_prlock);
     // SFORKING and P_PR_LOCK are set here; nothing in the model waits on
     // them (no /proc or DTrace activity), so they are not kept.
-    own_exit(p.p_lock, p, t);
+    co_await own_exit(p.p_lock, p, t);
     // 274: as_dup. segvn_dup reserves swap for the whole private writable
     // size first (anon_resv), then duplicates the anon maps and
     // write-protects every resident page.
-    own_enter(p.as_lock, p, t);
-    charge(t, Step::as_dup);
-    t.flush();
+    co_await own_enter(p.as_lock, p, t);
+    co_await charge(t, Step::as_dup);
+    co_await t.flush();
     bool reserved = swap_.reserve(p.writable_mb, p.privileged);
     if (reserved) {
       cp->reserved_mb = p.writable_mb;
       probes_.reserved_mb = swap_.reserved_mb();
       probes_.reserved_max_mb = std::max(probes_.reserved_max_mb, probes_.reserved_mb);
-      charge(t, Step::as_dup_page, p.writable_mb * kPagesPerMb);
+      co_await charge(t, Step::as_dup_page, p.writable_mb * kPagesPerMb);
     }
-    own_exit(p.as_lock, p, t);
+    co_await own_exit(p.as_lock, p, t);
     if (!reserved) {
       // 275-310: undo getproc, no backoff; ENOMEM is kept.
-      own_section(p.p_lock, p, t, Step::as_dup_fail);
-      fork_fail(*cp, t);
-      unlink_failed_child(*cp, t);
-      own_enter(p.p_lock, p, t);
-      continuelwps(p, t);
-      own_exit(p.p_lock, p, t);
-      return fork_error(t, Err::ENOMEM_, FailReason::SwapReservation);
+      co_await own_section(p.p_lock, p, t, Step::as_dup_fail);
+      co_await fork_fail(*cp, t);
+      co_await unlink_failed_child(*cp, t);
+      co_await own_enter(p.p_lock, p, t);
+      co_await continuelwps(p, t);
+      co_await own_exit(p.p_lock, p, t);
+      co_return co_await fork_error(t, Err::ENOMEM_, FailReason::SwapReservation);
     }
     // 313-340
-    own_section(p.p_lock, p, t, Step::as_dup_done);
+    co_await own_section(p.p_lock, p, t, Step::as_dup_done);
   }
 
   // 346-361
-  own_section(p.rcs_lock, p, t, Step::rctl_dup);
+  co_await own_section(p.rcs_lock, p, t, Step::rctl_dup);
 
   // 366-376
-  charge(t, Step::lwpdir_alloc);
+  co_await charge(t, Step::lwpdir_alloc);
 
   // 384-436: clone the calling LWP, or every LWP for forkall. Each clone
   // counts against the zone's LWP limit under zone_nlwps_lock (lwp.c).
   int to_clone = isfork1 ? 1 : p.lwps;
   long limit = sc_.tunables.zone_max_lwps;  // 0: none
   for (int i = 0; i < to_clone; ++i) {
-    zone_nlwps_lock_.enter(t);
+    co_await zone_nlwps_lock_.enter(t);
     bool over = limit > 0 && zone_nlwps_ + 1 > limit;
     if (!over) ++zone_nlwps_;
-    zone_nlwps_lock_.exit(t);
+    co_await zone_nlwps_lock_.exit(t);
     if (over) {
-      forklwperr(p, *cp, t, i, path);
-      return fork_error(t, Err::EAGAIN_, FailReason::LwpLimit);
+      co_await forklwperr(p, *cp, t, i, path);
+      co_return co_await fork_error(t, Err::EAGAIN_, FailReason::LwpLimit);
     }
-    charge(t, Step::forklwp);
+    co_await charge(t, Step::forklwp);
   }
   cp->lwps = to_clone;
 
   // 444-445: fails only for a SIGKILLed parent, which no workload sends.
-  ct_lock_.enter(t);
-  charge(t, Step::contract_fork);
-  ct_lock_.exit(t);
+  co_await ct_lock_.enter(t);
+  co_await charge(t, Step::contract_fork);
+  co_await ct_lock_.exit(t);
 
   // 451-515
-  own_section(p.p_lock, p, t, Step::fork_finish);
+  co_await own_section(p.p_lock, p, t, Step::fork_finish);
   // 523-525
-  own_section(p.p_lock, p, t, Step::pool_barrier_exit);
+  co_await own_section(p.p_lock, p, t, Step::pool_barrier_exit);
 
   // 527-564: the child joins the process group and is marked runnable.
-  pidlock_.enter(t);
-  own_enter(cp->p_lock, *cp, t);
-  charge(t, Step::fork_publish);
-  charge(t, Step::fork_publish_lwp, cp->lwps);
+  co_await pidlock_.enter(t);
+  co_await own_enter(cp->p_lock, *cp, t);
+  co_await charge(t, Step::fork_publish);
+  co_await charge(t, Step::fork_publish_lwp, cp->lwps);
   cp->stat = Proc::Stat::Run;
-  own_exit(cp->p_lock, *cp, t);
+  co_await own_exit(cp->p_lock, *cp, t);
   make_thread(*cp);
 
   if (isvfork) {
     // 566-582
-    p.p_lock.enter(t);  // not own_enter: SVFWAIT changes inside
-    charge(t, Step::vfork_start);
+    co_await p.p_lock.enter(t);  // not own_enter: SVFWAIT changes inside
+    co_await charge(t, Step::vfork_start);
     p.flags |= SVFWAIT;
-    p.p_lock.exit(t);
-    own_enter(cp->p_lock, *cp, t);
-    pidlock_.exit(t);
+    co_await p.p_lock.exit(t);
+    co_await own_enter(cp->p_lock, *cp, t);
+    co_await pidlock_.exit(t);
     if (on_child) on_child(*cp);  // continuelwps(cp): the child may run
     disp_.make_runnable(*cp->thread, Prio::User);
-    own_exit(cp->p_lock, *cp, t);
-    charge(t, Step::syscall_return);
-    vfwait(p, *cp, t);  // post_syscall: t_post_sys was set by forksys
+    co_await own_exit(cp->p_lock, *cp, t);
+    co_await charge(t, Step::syscall_return);
+    co_await vfwait(p, *cp, t);  // post_syscall: t_post_sys was set by forksys
   } else {
     // 583-594: CL_FORKRET drops pidlock and schedules.
-    charge(t, Step::forkret);
-    pidlock_.exit(t);
+    co_await charge(t, Step::forkret);
+    co_await pidlock_.exit(t);
     if (on_child) on_child(*cp);
     disp_.make_runnable(*cp->thread, Prio::User);
-    own_enter(p.p_lock, p, t);
-    continuelwps(p, t);
-    own_exit(p.p_lock, p, t);
+    co_await own_enter(p.p_lock, p, t);
+    co_await continuelwps(p, t);
+    co_await own_exit(p.p_lock, p, t);
     // ts.c ts_forkret: the child goes to the back of the dispatch queue and
     // the parent gives up its CPU so that the child runs first. RT: the
     // parent keeps running.
-    if (!p.rt) disp_.yield(t);
-    charge(t, Step::syscall_return);
-    t.flush();
+    if (!p.rt) co_await disp_.yield(t);
+    co_await charge(t, Step::syscall_return);
+    co_await t.flush();
   }
   ForkResult ok;
   ok.child = cp;
-  return ok;
+  co_return ok;
 }
 
 // fork_fail(), 678-706: the upcount taken in getproc goes back (nproc goes
 // back later, in pid_exit).
-void Kernel::fork_fail(Proc& cp, Kthread& t) {
-  pidlock_.enter(t);
+Co<void> Kernel::fork_fail(Proc& cp, Kthread& t) {
+  co_await pidlock_.enter(t);
   table_.upcount_dec(cp.uid);
-  pidlock_.exit(t);
+  co_await pidlock_.exit(t);
 }
 
 // The unlinking both error paths share (279-297, 639-662): detach from the
 // task, unlink from the parent, pid_exit.
-void Kernel::unlink_failed_child(Proc& cp, Kthread& t) {
-  pidlock_.enter(t);
-  own_enter(cp.p_lock, cp, t);
-  own_exit(cp.p_lock, cp, t);
+Co<void> Kernel::unlink_failed_child(Proc& cp, Kthread& t) {
+  co_await pidlock_.enter(t);
+  co_await own_enter(cp.p_lock, cp, t);
+  co_await own_exit(cp.p_lock, cp, t);
   unlink_child(cp);
-  pidlinklock_.enter(t);  // pid_exit -> proc_entry_free, pid_rele
+  co_await pidlinklock_.enter(t);  // pid_exit -> proc_entry_free, pid_rele
   table_.pid_free(cp.pid);
-  pidlinklock_.exit(t);
+  co_await pidlinklock_.exit(t);
   // pid_exit's nproc--: the upcount already went back in fork_fail.
   table_.nproc_dec_only();
   --live_procs_;
-  pidlock_.exit(t);
+  co_await pidlock_.exit(t);
   if (cp.reserved_mb > 0) {
     swap_.unreserve(cp.reserved_mb);
     cp.reserved_mb = 0;
@@ -240,22 +240,22 @@ void Kernel::unlink_failed_child(Proc& cp, Kthread& t) {
 
 // forklwperr, 598-670: free the address space copy and the LWPs cloned so
 // far, give back what getproc took, no backoff.
-void Kernel::forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, ForkPath path) {
-  charge(t, Step::forklwperr);
+Co<void> Kernel::forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, ForkPath path) {
+  co_await charge(t, Step::forklwperr);
   if (path != ForkPath::Vfork)
-    charge(t, Step::forklwperr_page, cp.writable_mb * kPagesPerMb);  // as_free
+    co_await charge(t, Step::forklwperr_page, cp.writable_mb * kPagesPerMb);  // as_free
   for (int i = 0; i < lwps_cloned; ++i) {  // forklwp_fail, 721-776
-    zone_nlwps_lock_.enter(t);
+    co_await zone_nlwps_lock_.enter(t);
     --zone_nlwps_;
-    zone_nlwps_lock_.exit(t);
-    pidlock_.enter(t);
-    pidlock_.exit(t);
+    co_await zone_nlwps_lock_.exit(t);
+    co_await pidlock_.enter(t);
+    co_await pidlock_.exit(t);
   }
-  fork_fail(cp, t);
-  unlink_failed_child(cp, t);
-  own_enter(p.p_lock, p, t);
-  continuelwps(p, t);
-  own_exit(p.p_lock, p, t);
+  co_await fork_fail(cp, t);
+  co_await unlink_failed_child(cp, t);
+  co_await own_enter(p.p_lock, p, t);
+  co_await continuelwps(p, t);
+  co_await own_exit(p.p_lock, p, t);
 }
 
 }  // namespace forksim

@@ -7,42 +7,42 @@
 
 namespace forksim {
 
-Proc* Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
+Co<Proc*> Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
   // g1, g2 (932-935): fail before taking anything, so no backoff.
-  charge(t, Step::page_mem_avail);
-  t.flush();
+  co_await charge(t, Step::page_mem_avail);
+  co_await t.flush();
   if (!swap_.page_mem_avail()) {
     *why = FailReason::NoMemory;
-    return nullptr;
+    co_return nullptr;
   }
-  charge(t, Step::zone_status);  // the zone is never shutting down here
+  co_await charge(t, Step::zone_status);  // the zone is never shutting down here
 
   // g3 (938-961)
-  charge(t, Step::proc_alloc);
+  co_await charge(t, Step::proc_alloc);
   Proc* cp = alloc_proc();
 
   // g4 (963-969): pidlinklock, not pidlock (pid.c).
-  pidlinklock_.enter(t);
+  co_await pidlinklock_.enter(t);
   int probes = 0;
   int pid = table_.pid_allocate(&probes);
-  charge(t, Step::pid_allocate);
-  charge(t, Step::pid_probe, probes);
-  pidlinklock_.exit(t);
+  co_await charge(t, Step::pid_allocate);
+  co_await charge(t, Step::pid_probe, probes);
+  co_await pidlinklock_.exit(t);
 
   bool failed = pid < 0;
   if (failed) {
     *why = FailReason::OutOfProcs;
-    if (table_.nproc() >= table_.v_proc()) charge(t, Step::out_of_procs);  // 964-967
+    if (table_.nproc() >= table_.v_proc()) co_await charge(t, Step::out_of_procs);  // 964-967
   } else {
     cp->pid = pid;
     // g5 (976-989): the per-user check exactly as the seed writes it.
-    pidlock_.enter(t);
-    charge(t, Step::getproc_limit_check);
+    co_await pidlock_.enter(t);
+    co_await charge(t, Step::getproc_limit_check);
     int nproc = table_.nproc();
     if (nproc >= v_maxup_ &&
         (nproc >= v_maxupttl_ || table_.upcount(pp.uid) >= v_maxup_) && !pp.privileged) {
-      pidlock_.exit(t);
-      charge(t, Step::getproc_limit_fail);  // zcmn_err, 986-988
+      co_await pidlock_.exit(t);
+      co_await charge(t, Step::getproc_limit_fail);  // zcmn_err, 986-988
       *why = FailReason::PerUser;
       failed = true;
     }
@@ -50,18 +50,18 @@ Proc* Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
 
   if (failed) {
     // bad: (1168-1181)
-    pidlinklock_.enter(t);
-    charge(t, Step::getproc_undo);
+    co_await pidlinklock_.enter(t);
+    co_await charge(t, Step::getproc_undo);
     if (pid >= 0) table_.pid_free(pid);
-    pidlinklock_.exit(t);
+    co_await pidlinklock_.exit(t);
     free_proc(cp);
-    getproc_backoff(t);
-    return nullptr;
+    co_await getproc_backoff(t);
+    co_return nullptr;
   }
 
   // 996-1091, still under pidlock: nproc, upcount, practive, links.
   table_.nproc_inc(pp.uid);
-  charge(t, Step::getproc_link);
+  co_await charge(t, Step::getproc_link);
   cp->uid = pp.uid;
   cp->privileged = pp.privileged;
   cp->rt = pp.rt;
@@ -70,35 +70,35 @@ Proc* Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
   cp->role = pp.role;
   link_child(pp, *cp);
   ++live_procs_;
-  own_enter(pp.p_lock, pp, t);  // 1071-1079: pool reference
-  own_exit(pp.p_lock, pp, t);
-  own_enter(cp->p_lock, *cp, t);  // 1085-1090: task_attach; nobody knows cp yet
-  own_exit(cp->p_lock, *cp, t);
-  pidlock_.exit(t);
+  co_await own_enter(pp.p_lock, pp, t);  // 1071-1079: pool reference
+  co_await own_exit(pp.p_lock, pp, t);
+  co_await own_enter(cp->p_lock, *cp, t);  // 1085-1090: task_attach; nobody knows cp yet
+  co_await own_exit(cp->p_lock, *cp, t);
+  co_await pidlock_.exit(t);
 
   // g6 (1093-1165)
-  charge(t, Step::getproc_copy);
-  charge(t, Step::getproc_file, pp.open_files);
-  return cp;
+  co_await charge(t, Step::getproc_copy);
+  co_await charge(t, Step::getproc_file, pp.open_files);
+  co_return cp;
 }
 
 // 1182-1194: "no more than one fork failure per cpu per clock tick on
 // average (yes, I just made this up)".
-void Kernel::getproc_backoff(Kthread& t) {
-  pidlock_.enter(t);  // INCR_COUNT
-  charge(t, Step::backoff_enter);
+Co<void> Kernel::getproc_backoff(Kthread& t) {
+  co_await pidlock_.enter(t);  // INCR_COUNT
+  co_await charge(t, Step::backoff_enter);
   ++fork_fail_pending_;
   probes_.backoff.fork_fail_pending_max =
       std::max(probes_.backoff.fork_fail_pending_max, fork_fail_pending_);
-  pidlock_.exit(t);
+  co_await pidlock_.exit(t);
 
   // delay() reads fork_fail_pending without the lock, after the increment.
   long ticks = fork_fail_pending_ / sc_.machine.ncpus + 1;
-  charge(t, Step::backoff_delay);
-  t.flush();
+  co_await charge(t, Step::backoff_delay);
+  co_await t.flush();
   double start = SimEngine::now();
   double wake = tick_after(start, sc_.machine.hz, ticks);
-  t.sleep_until(wake);
+  co_await t.sleep_until(wake);
   // Counted when the delay ends, as the failed call's return is.
   if (probes_.in_window(wake)) {
     ++probes_.backoff.failures;
@@ -106,10 +106,10 @@ void Kernel::getproc_backoff(Kthread& t) {
     probes_.backoff.delay_total_s += wake - start;  // the sleep, not the wait for a CPU after it
   }
 
-  pidlock_.enter(t);  // DECR_COUNT
-  charge(t, Step::backoff_exit);
+  co_await pidlock_.enter(t);  // DECR_COUNT
+  co_await charge(t, Step::backoff_exit);
   --fork_fail_pending_;
-  pidlock_.exit(t);
+  co_await pidlock_.exit(t);
 }
 
 }  // namespace forksim

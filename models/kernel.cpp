@@ -133,7 +133,7 @@ void Kernel::unlink_child(Proc& cp) {
 }
 
 Kthread& Kernel::make_thread(Proc& p) {
-  // A recycled Proc keeps its thread: its old actor touches it no more.
+  // A recycled Proc keeps its thread: its old code touches it no more.
   if (!p.thread) p.thread = std::make_unique<Kthread>(disp_, next_thread_id_++);
   return *p.thread;
 }
@@ -169,6 +169,35 @@ Proc* Kernel::create_initial_proc(int uid, bool privileged, double writable_mb, 
   probes_.reserved_max_mb = std::max(probes_.reserved_max_mb, probes_.reserved_mb);
   make_thread(*p);
   return p;
+}
+
+Soon Kernel::own_enter(KMutex& m, Proc& p, Kthread& t) {
+  if (!is_private(p)) return m.enter(t);
+  m.enter_private(t);
+  return {};
+}
+
+Soon Kernel::own_exit(KMutex& m, Proc& p, Kthread& t) {
+  if (!is_private(p)) return m.exit(t);
+  m.exit_private(t);
+  return {};
+}
+
+namespace {
+Co<void> shared_section(Kernel& k, KMutex& m, Kthread& t, Step s) {
+  co_await m.enter(t);
+  co_await k.charge(t, s);
+  co_await m.exit(t);
+}
+}  // namespace
+
+Soon Kernel::own_section(KMutex& m, Proc& p, Kthread& t, Step s) {
+  if (!is_private(p)) return shared_section(*this, m, t, s);
+  // Private means not step by step: the charge never waits.
+  m.enter_private(t);
+  (void)charge(t, s);
+  m.exit_private(t);
+  return {};
 }
 
 int Kernel::locks_held() const {

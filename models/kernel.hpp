@@ -50,16 +50,16 @@ class Kernel {
   // The calling thread t is one of p's LWPs (p.thread unless the process
   // has several threads that fork).
   // forksys(subcode, flags): 0 forkx, 1 forkallx, 2 vforkx, else EINVAL.
-  ForkResult forksys(Proc& p, Kthread& t, int subcode, int flags);
-  ForkResult cfork(Proc& p, Kthread& t, ForkPath path, int flags);
+  Co<ForkResult> forksys(Proc& p, Kthread& t, int subcode, int flags);
+  Co<ForkResult> cfork(Proc& p, Kthread& t, ForkPath path, int flags);
   // The parent's wait: sleeps until a child is a zombie, then reaps it.
-  void wait_child(Proc& p, Kthread& t);
+  Co<void> wait_child(Proc& p, Kthread& t);
   // exec in a single-threaded p: relvm (releasing a vfork parent), then
   // the new image.
-  Err exec(Proc& p, double image_writable_mb);
+  Co<Err> exec(Proc& p, double image_writable_mb);
   // Exit by p's last thread t: relvm, proc_exit, zombie; t leaves its CPU
   // for good.
-  void exit_proc(Proc& p, Kthread& t);
+  Co<void> exit_proc(Proc& p, Kthread& t);
 
   // A process that exists before the run (a workload's parent, a daemon):
   // pid, slot, nproc, upcount and its memory reservation. nullptr when the
@@ -86,21 +86,14 @@ class Kernel {
   // or being one), no other thread can take them, so they are entered
   // privately: no engine event. A section that sets or clears SVFWAIT or
   // SVFORK inside must use enter/exit.
-  void own_enter(KMutex& m, Proc& p, Kthread& t) {
-    if (is_private(p)) m.enter_private(t); else m.enter(t);
-  }
-  void own_exit(KMutex& m, Proc& p, Kthread& t) {
-    if (is_private(p)) m.exit_private(t); else m.exit(t);
-  }
+  Soon own_enter(KMutex& m, Proc& p, Kthread& t);
+  Soon own_exit(KMutex& m, Proc& p, Kthread& t);
   // An own-lock section with one step's cost inside it.
-  void own_section(KMutex& m, Proc& p, Kthread& t, Step s) {
-    own_enter(m, p, t);
-    charge(t, s);
-    own_exit(m, p, t);
-  }
+  Soon own_section(KMutex& m, Proc& p, Kthread& t, Step s);
 
-  void charge(Kthread& t, Step s, double units = 1.0) {
-    t.charge(costs_.ns(s, rng_, units));
+  // One step's CPU work, drawn from the costs table (co_await it).
+  Kthread::Charge charge(Kthread& t, Step s, double units = 1.0) {
+    return t.charge(costs_.ns(s, rng_, units));
   }
 
   Dispatcher& dispatcher() { return disp_; }
@@ -116,22 +109,22 @@ class Kernel {
   bool is_private(const Proc& p) const {
     return !disp_.step_by_step && p.more_threads.empty() && !(p.flags & (SVFWAIT | SVFORK));
   }
-  Proc* getproc(Proc& pp, Kthread& t, FailReason* why);
-  void getproc_backoff(Kthread& t);
-  void fork_fail(Proc& cp, Kthread& t);
-  void unlink_failed_child(Proc& cp, Kthread& t);
-  void forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, ForkPath path);
-  bool holdlwps(Proc& p, Kthread& t, uint32_t holdflag);
-  void continuelwps(Proc& p, Kthread& t);
-  void vfwait(Proc& pp, Proc& cp, Kthread& t);
-  void relvm(Proc& p, Kthread& t);
-  void freeproc(Proc& p, Kthread& t);
+  Co<Proc*> getproc(Proc& pp, Kthread& t, FailReason* why);
+  Co<void> getproc_backoff(Kthread& t);
+  Co<void> fork_fail(Proc& cp, Kthread& t);
+  Co<void> unlink_failed_child(Proc& cp, Kthread& t);
+  Co<void> forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, ForkPath path);
+  Co<bool> holdlwps(Proc& p, Kthread& t, uint32_t holdflag);
+  Co<void> continuelwps(Proc& p, Kthread& t);
+  Co<void> vfwait(Proc& pp, Proc& cp, Kthread& t);
+  Co<void> relvm(Proc& p, Kthread& t);
+  Co<void> freeproc(Proc& p, Kthread& t);
   void link_child(Proc& pp, Proc& cp);
   void unlink_child(Proc& cp);
   Proc* alloc_proc();
   void free_proc(Proc* p);
   void note_failure(ForkResult& r);
-  ForkResult fork_error(Kthread& t, Err e, FailReason why);
+  Co<ForkResult> fork_error(Kthread& t, Err e, FailReason why);
 
   const Scenario& sc_;
   Probes& probes_;

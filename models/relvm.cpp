@@ -8,31 +8,31 @@ namespace {
 constexpr double kPagesPerMb = 256.0;
 }
 
-void Kernel::relvm(Proc& p, Kthread& t) {
+Co<void> Kernel::relvm(Proc& p, Kthread& t) {
   if (p.flags & SVFORK) {
     // 1230-1280: child's p_lock first, then the parent's; clear SVFORK and
     // wake the parent in vfwait.
     Proc& pp = *p.parent;
-    p.p_lock.enter(t);
-    pp.p_lock.enter(t);
-    charge(t, Step::exec_relvm_vfork);
-    t.flush();
+    co_await p.p_lock.enter(t);
+    co_await pp.p_lock.enter(t);
+    co_await charge(t, Step::exec_relvm_vfork);
+    co_await t.flush();
     p.flags &= ~SVFORK;
     pp.flags &= ~SVFWAIT;
     p.has_as = false;
     pp.p_cv.broadcast(disp_);  // cv_signal(&pp->p_cv)
-    pp.p_lock.exit(t);
-    p.p_lock.exit(t);
-    return;
+    co_await pp.p_lock.exit(t);
+    co_await p.p_lock.exit(t);
+    co_return;
   }
-  if (!p.has_as) return;
+  if (!p.has_as) co_return;
   // 1281-1306: p_lock only around the pointer swap; as_free outside it.
-  own_enter(p.p_lock, p, t);
+  co_await own_enter(p.p_lock, p, t);
   p.has_as = false;
-  own_exit(p.p_lock, p, t);
-  charge(t, Step::exec_relvm);
-  charge(t, Step::as_free_page, p.writable_mb * kPagesPerMb);
-  t.flush();
+  co_await own_exit(p.p_lock, p, t);
+  co_await charge(t, Step::exec_relvm);
+  co_await charge(t, Step::as_free_page, p.writable_mb * kPagesPerMb);
+  co_await t.flush();
   swap_.unreserve(p.reserved_mb);
   p.reserved_mb = 0;
   probes_.reserved_mb = swap_.reserved_mb();
@@ -40,27 +40,27 @@ void Kernel::relvm(Proc& p, Kthread& t) {
 
 // 1316-1387: wait for the child to exec or exit, re-checking under pidlock
 // and the child's p_lock after every wake-up.
-void Kernel::vfwait(Proc& pp, Proc& cp, Kthread& t) {
+Co<void> Kernel::vfwait(Proc& pp, Proc& cp, Kthread& t) {
   for (;;) {
-    pidlock_.enter(t);
-    charge(t, Step::vfwait);
+    co_await pidlock_.enter(t);
+    co_await charge(t, Step::vfwait);
     // prfind: a child that has exited and been reaped is gone; our own
     // child cannot be reaped before we return, so it is always found.
-    cp.p_lock.enter(t);
-    pidlock_.exit(t);
+    co_await cp.p_lock.enter(t);
+    co_await pidlock_.exit(t);
     if (!(cp.flags & SVFORK)) {
-      cp.p_lock.exit(t);
+      co_await cp.p_lock.exit(t);
       break;
     }
-    pp.p_lock.enter(t);
-    cp.p_lock.exit(t);
-    pp.p_cv.wait(t, pp.p_lock);
-    pp.p_lock.exit(t);
+    co_await pp.p_lock.enter(t);
+    co_await cp.p_lock.exit(t);
+    co_await pp.p_cv.wait(t, pp.p_lock);
+    co_await pp.p_lock.exit(t);
   }
-  pp.p_lock.enter(t);  // 1383-1386
-  continuelwps(pp, t);
-  pp.p_lock.exit(t);
-  t.flush();
+  co_await pp.p_lock.enter(t);  // 1383-1386
+  co_await continuelwps(pp, t);
+  co_await pp.p_lock.exit(t);
+  co_await t.flush();
 }
 
 }  // namespace forksim

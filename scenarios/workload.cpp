@@ -13,15 +13,13 @@
 namespace forksim {
 namespace {
 
-namespace s4u = simgrid::s4u;
-
 // What a process runs; its children inherit it (Proc::role).
 enum Role : uint8_t { kShell = 0, kBomb = 1, kAdmin = 2 };
 
 class Run {
  public:
   Run(const Scenario& s, const RunOptions& opt)
-      : s_(s), opt_(opt), w_(s.workload), rng_(s.seed), eng_(s.machine.ncpus, opt.engine),
+      : s_(s), opt_(opt), w_(s.workload), rng_(s.seed),
         k_(s, probes_, rng_), path_(path_from_name(w_.path)) {
     probes_.window_start_s = s.warmup_s;
     probes_.window_end_s = s.duration_s;
@@ -32,24 +30,26 @@ class Run {
 
   Probes run() {
     start_workload();
-    s4u::Actor::create("sampler", eng_.host(), [this] { sampler(); });
+    spawn(sampler());
     // Slices of simulated time, so that a monitor can report progress and
     // stop a run that outgrows its budget.
     double slice = std::max(s_.duration_s / 1000, 1e-3);
     for (double t = slice; t < s_.duration_s + slice; t += slice) {
-      eng_.engine().run_until(std::min(t, s_.duration_s));
+      eng_.run_until(std::min(t, s_.duration_s));
+      probes_.engine_events = eng_.resumptions();
+      probes_.engine_rounds = eng_.rounds();
       if (!keep_going()) return probes_;
     }
     stop();
-    // The drain: every workload process exits; run() returns when no actor
-    // is left, or when those left are blocked for good (the invariants then
-    // say so). It is short beside the run and not monitored.
-    eng_.engine().run();
+    // The drain: every workload process exits; run() returns when nothing
+    // is left to resume, or when what is left waits for good (the
+    // invariants then say so). It is short beside the run and not monitored.
+    eng_.run();
+    probes_.engine_events = eng_.resumptions();
+    probes_.engine_rounds = eng_.rounds();
     check_invariants();
     return probes_;
   }
-
-  bool complete() const { return probes_.complete; }
 
  private:
   // ---- the workloads -------------------------------------------------
@@ -58,10 +58,10 @@ class Run {
     bool rt = par.sched_class == "RT";
     if (w_.type == "fork_bomb") {
       for (int i = 0; i < w_.initial; ++i)
-        spawn(initial_proc(par.uid, par.privileged, kBomb, rt), [this](Proc* p) { bomb(p, false); });
+        spawn(bomb(initial_proc(par.uid, par.privileged, kBomb, rt), false));
       if (w_.admin_probe.enabled) {
         probes_.admin_probe_enabled = true;
-        spawn(initial_proc(w_.admin_probe.uid, true, kAdmin, false), [this](Proc* p) { admin(p); });
+        spawn(admin(initial_proc(w_.admin_probe.uid, true, kAdmin, false)));
       }
       return;
     }
@@ -70,18 +70,14 @@ class Run {
       if (w_.type == "closed") {
         // Each forking LWP loops on its own; the last one out exits.
         live_threads_[p] = par.forking_lwps;
-        spawn(p, [this](Proc* q) { closed_parent(q, *q->thread); });
-        for (int l = 1; l < par.forking_lwps; ++l) {
-          Kthread* t = &k_.make_lwp_thread(*p);
-          spawn(p, [this, t](Proc* q) { closed_parent(q, *t); });
-        }
+        spawn(closed_parent(p, *p->thread));
+        for (int l = 1; l < par.forking_lwps; ++l) spawn(closed_parent(p, k_.make_lwp_thread(*p)));
       } else {
         live_threads_[p] = 1;
-        spawn(p, [this](Proc* q) { open_parent(q); });
+        spawn(open_parent(p));
       }
     }
-    if (w_.type == "open")
-      s4u::Actor::create("arrivals", eng_.host(), [this] { arrivals(); });
+    if (w_.type == "open") spawn(arrivals());
   }
 
   Proc* initial_proc(int uid, bool privileged, Role role, bool rt) {
@@ -103,65 +99,30 @@ class Run {
     return p;
   }
 
-  template <class F>
-  void spawn(Proc* p, F body) {
-    s4u::Actor::create("p", eng_.host(), [body, p] { body(p); });
-  }
-
-  // A new child runs on a pooled actor: creating an actor per fork costs
-  // a stack and a context each time (SIMGRID.md: ~2 us, 14% of a fork).
-  struct Worker {
-    s4u::SemaphorePtr sem = s4u::Semaphore::create(0);
-    Proc* job = nullptr;
-  };
-
+  // A new child's code: a coroutine, started when the parent makes the
+  // child runnable; it first waits for its CPU (child_first_run).
   void start_child(Proc& c) {
-    if (!idle_workers_.empty()) {
-      Worker* w = idle_workers_.back();
-      idle_workers_.pop_back();
-      w->job = &c;
-      w->sem->release();
-      return;
-    }
-    workers_.push_back(std::make_unique<Worker>());
-    Worker* w = workers_.back().get();
-    w->job = &c;
-    s4u::Actor::create("w", eng_.host(), [this, w] { worker(w); });
-  }
-
-  void worker(Worker* w) {
-    while (Proc* c = w->job) {
-      w->job = nullptr;
-      run_child(c);  // ends in exit_proc: c may be reused from here on
-      if (stopping_) break;
-      idle_workers_.push_back(w);
-      w->sem->acquire();
-    }
-  }
-
-  void run_child(Proc* c) {
-    switch (c->role) {
-      case kBomb: bomb(c, true); break;
-      case kAdmin: short_child(c); break;
-      default: shell_child(c); break;
+    switch (c.role) {
+      case kBomb: spawn(bomb(&c, true)); break;
+      case kAdmin: spawn(short_child(&c)); break;
+      default: spawn(shell_child(&c)); break;
     }
   }
 
   // Closed: think, fork, wait for the child; again.
-  void closed_parent(Proc* p, Kthread& t) {
+  Co<void> closed_parent(Proc* p, Kthread& t) {
     while (!stopping_) {
-      user_sleep(t, w_.think_s.sample(rng_));
+      co_await user_sleep(t, w_.think_s.sample(rng_));
       if (stopping_) break;
-      fork_and_wait(p, t);
+      co_await fork_and_wait(p, t);
     }
-    finish(p, t);
+    co_await finish(p, t);
   }
 
   // Open: Poisson arrivals; each is served by an idle process of the pool.
-  void arrivals() {
-    auto timer = s4u::Semaphore::create(0);  // only times out: see Kthread::wait_for
+  Co<void> arrivals() {
     for (;;) {
-      timer->acquire_timeout(rng_.exponential(1.0 / w_.rate_per_s));
+      co_await SimEngine::wait_for(rng_.exponential(1.0 / w_.rate_per_s));
       double now = SimEngine::now();
       if (stopping_ || now >= s_.duration_s) break;
       pending_.push_back(now);
@@ -175,120 +136,117 @@ class Run {
     }
   }
 
-  void open_parent(Proc* p) {
+  Co<void> open_parent(Proc* p) {
     Kthread& t = *p->thread;
-    k_.dispatcher().run(t, Prio::User);
+    co_await k_.dispatcher().run(t, Prio::User);
     for (;;) {
       while (pending_.empty() && !stopping_) {
-        t.flush();
-        // Listed as idle before leaving the CPU: release() lets other actors
-        // run, and an arrival then must find us.
+        co_await t.flush();
         idle_.push_back(&t);
         k_.dispatcher().release(t);
-        t.block();
+        co_await t.block();
       }
       if (stopping_) break;
       double arrived = pending_.front();
       pending_.pop_front();
       if (probes_.in_window(arrived)) probes_.request_wait.record(SimEngine::now() - arrived);
-      fork_and_wait(p, t);
+      co_await fork_and_wait(p, t);
     }
-    finish(p, t);
+    co_await finish(p, t);
   }
 
-  void fork_and_wait(Proc* p, Kthread& t) {
-    if (!t.on_cpu()) k_.dispatcher().run(t, Prio::User);
-    ForkResult r = timed_fork(*p, t, probes_.paths[w_.path], path_);
-    if (r.child) k_.wait_child(*p, t);
+  Co<void> fork_and_wait(Proc* p, Kthread& t) {
+    if (!t.on_cpu()) co_await k_.dispatcher().run(t, Prio::User);
+    ForkResult r = co_await timed_fork(*p, t, probes_.paths[w_.path], path_);
+    if (r.child) co_await k_.wait_child(*p, t);
   }
 
   // A fork bomb process: fork, and fork again; on failure, retry by policy.
-  void bomb(Proc* p, bool is_child) {
+  Co<void> bomb(Proc* p, bool is_child) {
     Kthread& t = *p->thread;
     if (is_child)
-      child_first_run(*p);
+      co_await child_first_run(*p);
     else
-      k_.dispatcher().run(t, Prio::User);
+      co_await k_.dispatcher().run(t, Prio::User);
     double delay = w_.retry.delay_s;
     while (!stopping_) {
-      ForkResult r = timed_fork(*p, t, probes_.paths[w_.path], path_);
+      ForkResult r = co_await timed_fork(*p, t, probes_.paths[w_.path], path_);
       if (r.err == Err::Ok) {
         delay = w_.retry.delay_s;
         continue;
       }
       switch (w_.retry.kind) {
         case RetryPolicy::Kind::Immediate: break;
-        case RetryPolicy::Kind::Fixed: user_sleep(t, w_.retry.delay_s); break;
+        case RetryPolicy::Kind::Fixed: co_await user_sleep(t, w_.retry.delay_s); break;
         case RetryPolicy::Kind::Exponential:
-          user_sleep(t, delay);
+          co_await user_sleep(t, delay);
           delay = std::min(2 * delay, w_.retry.max_delay_s);
           break;
       }
     }
-    finish(p, t);
+    co_await finish(p, t);
   }
 
   // The privileged probe: can root still fork during the storm?
-  void admin(Proc* p) {
+  Co<void> admin(Proc* p) {
     Kthread& t = *p->thread;
     while (!stopping_) {
-      user_sleep(t, w_.admin_probe.interval_s);
+      co_await user_sleep(t, w_.admin_probe.interval_s);
       if (stopping_) break;
-      if (!t.on_cpu()) k_.dispatcher().run(t, Prio::User);
-      ForkResult r = timed_fork(*p, t, probes_.admin_probe, ForkPath::Fork1);
-      if (r.child) k_.wait_child(*p, t);
+      if (!t.on_cpu()) co_await k_.dispatcher().run(t, Prio::User);
+      ForkResult r = co_await timed_fork(*p, t, probes_.admin_probe, ForkPath::Fork1);
+      if (r.child) co_await k_.wait_child(*p, t);
     }
-    finish(p, t);
+    co_await finish(p, t);
   }
 
-  void shell_child(Proc* c) {
+  Co<void> shell_child(Proc* c) {
     Kthread& t = *c->thread;
-    child_first_run(*c);
-    if (w_.child.exec && k_.exec(*c, w_.child.exec_writable_mb) != Err::Ok) {
-      k_.exit_proc(*c, t);
-      return;
+    co_await child_first_run(*c);
+    if (w_.child.exec && co_await k_.exec(*c, w_.child.exec_writable_mb) != Err::Ok) {
+      co_await k_.exit_proc(*c, t);
+      co_return;
     }
     double cpu = w_.child.cpu_s.sample(rng_);
-    if (cpu > 0) k_.dispatcher().run_user(t, cpu, s_.machine.ts_quantum_ms * 1e-3);
-    user_sleep(t, w_.child.lifetime_s.sample(rng_));
-    k_.exit_proc(*c, t);
+    if (cpu > 0) co_await k_.dispatcher().run_user(t, cpu, s_.machine.ts_quantum_ms * 1e-3);
+    co_await user_sleep(t, w_.child.lifetime_s.sample(rng_));
+    co_await k_.exit_proc(*c, t);
   }
 
-  void short_child(Proc* c) {
-    child_first_run(*c);
-    k_.exit_proc(*c, *c->thread);
+  Co<void> short_child(Proc* c) {
+    co_await child_first_run(*c);
+    co_await k_.exit_proc(*c, *c->thread);
   }
 
   // ---- helpers -----------------------------------------------------------
-  void child_first_run(Proc& c) {
-    c.thread->block();  // made runnable by the parent's fork; now on a CPU
-    k_.charge(*c.thread, Step::child_start);
+  Co<void> child_first_run(Proc& c) {
+    co_await c.thread->block();  // made runnable by the parent's fork; now on a CPU
+    co_await k_.charge(*c.thread, Step::child_start);
   }
 
   // Off CPU in user mode (thinking, sleeping, I/O), then back on a CPU.
-  void user_sleep(Kthread& t, double seconds) {
+  Co<void> user_sleep(Kthread& t, double seconds) {
     if (seconds <= 0) {
-      if (!t.on_cpu()) k_.dispatcher().run(t, Prio::User);
-      return;
+      if (!t.on_cpu()) co_await k_.dispatcher().run(t, Prio::User);
+      co_return;
     }
     if (t.on_cpu()) {
-      t.flush();
+      co_await t.flush();
       k_.dispatcher().release(t);
     }
-    ++probes_.engine_events;
-    t.wait_for(seconds);
-    k_.dispatcher().run(t, Prio::Kernel);  // a sleeper's wake-up priority, like any other
+    co_await SimEngine::wait_for(seconds);
+    co_await k_.dispatcher().run(t, Prio::Kernel);  // a sleeper's wake-up priority, like any other
   }
 
   // A call counts where it returns: calls still in getproc's backoff when
   // the window closes return after it and are not counted, as the time
   // series does not count them.
-  ForkResult timed_fork(Proc& p, Kthread& t, PathStats& st, ForkPath path) {
+  Co<ForkResult> timed_fork(Proc& p, Kthread& t, PathStats& st, ForkPath path) {
     double t0 = SimEngine::now();
-    ForkResult r = k_.cfork(p, t, path, 0);
+    ForkResult r = co_await k_.cfork(p, t, path, 0);
     double t1 = SimEngine::now();
     if (r.err != Err::Ok) ++failures_since_sample_;
-    if (!probes_.in_window(t1)) return r;
+    if (!probes_.in_window(t1)) co_return r;
     ++st.attempts;
     if (r.err == Err::Ok) {
       ++st.successes;
@@ -297,29 +255,27 @@ class Run {
       ++st.failures[err_name(r.err)];
       ++probes_.backoff.by_reason[reason_name(r.reason)];
     }
-    return r;
+    co_return r;
   }
   // A workload process's thread is done; the last one exits the process,
   // which its parent outside the model reaps.
-  void finish(Proc* p, Kthread& t) {
+  Co<void> finish(Proc* p, Kthread& t) {
     auto it = live_threads_.find(p);
     if (it != live_threads_.end() && --it->second > 0) {
-      k_.dispatcher().exit_thread(t);  // lwp_exit: the process lives on
-      return;
+      co_await k_.dispatcher().exit_thread(t);  // lwp_exit: the process lives on
+      co_return;
     }
     if (it != live_threads_.end()) live_threads_.erase(it);
-    if (!t.on_cpu()) k_.dispatcher().run(t, Prio::User);
-    k_.exit_proc(*p, t);
+    if (!t.on_cpu()) co_await k_.dispatcher().run(t, Prio::User);
+    co_await k_.exit_proc(*p, t);
   }
 
-  void sampler() {
-    auto timer = s4u::Semaphore::create(0);  // only times out: see Kthread::wait_for
+  Co<void> sampler() {
     double period = s_.timeseries_s;
     for (long i = 0;; ++i) {
       double t = i * period;
       if (t > s_.duration_s + 1e-12) break;
-      double d = t - SimEngine::now();
-      if (d > 0) timer->acquire_timeout(d);
+      if (t > SimEngine::now()) co_await SimEngine::wait_until(t);
       TimeSample x;
       x.t_s = t;
       x.nproc = k_.table().nproc();
@@ -333,9 +289,6 @@ class Run {
 
   void stop() {
     stopping_ = true;
-    // Pooled actors waiting for a child to run end (no job).
-    for (Worker* w : idle_workers_) w->sem->release();
-    idle_workers_.clear();
     probes_.nproc_end = k_.table().nproc();
     // Idle pool processes wake up to exit.
     while (!idle_.empty()) {
@@ -366,7 +319,7 @@ class Run {
     RunStatus st;
     st.sim_time_s = SimEngine::now();
     st.duration_s = s_.duration_s;
-    st.events = probes_.engine_events;
+    st.events = eng_.resumptions();
     st.nproc = k_.table().nproc();
     std::string why = opt_.monitor(st);
     if (why.empty()) return true;
@@ -381,29 +334,25 @@ class Run {
   const Scenario& s_;
   const RunOptions opt_;
   const Workload& w_;
+  SimEngine eng_;  // first: the kernel's threads are the engine's coroutines
   Probes probes_;
   Rng rng_;
-  SimEngine eng_;
   Kernel k_;
   ForkPath path_;
   bool stopping_ = false;
   std::deque<double> pending_;     // open: arrival times waiting for a process
   std::deque<Kthread*> idle_;      // open: pool processes waiting for work
   std::unordered_map<Proc*, int> live_threads_;  // closed/open parents' running LWPs
-  std::vector<std::unique_ptr<Worker>> workers_;  // every pooled actor's state
-  std::vector<Worker*> idle_workers_;
   uint64_t failures_since_sample_ = 0;
 };
 
 }  // namespace
 
 Probes run_scenario(const Scenario& s, const RunOptions& opt) {
-  auto r = std::make_unique<Run>(s, opt);
-  Probes p = r->run();
-  // A run stopped early still has actors blocked in the engine; tearing
-  // the engine down under them is not safe, and the process ends soon.
-  if (!r->complete()) r.release();
-  return p;
+  // A run stopped early leaves coroutines suspended for good: their frames
+  // are left (they hold nothing but memory), the rest is torn down.
+  Run r(s, opt);
+  return r.run();
 }
 
 }  // namespace forksim

@@ -21,11 +21,10 @@ struct RunStatus {
 };
 
 struct RunOptions {
-  EngineOptions engine;
   // Called between slices of simulated time; a non-empty answer stops the
   // run there with that reason: the probes come back marked incomplete.
   std::function<std::string(const RunStatus&)> monitor;
-  // A sleep per charged step: the naive engine the shortcuts are tested
+  // A wait per charged step: the naive engine the shortcuts are tested
   // against (same answer, more events).
   bool step_by_step = false;
 };

@@ -80,10 +80,6 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       ("seed", po::value<std::string>(), "random seed (overrides the scenario's; as --set seed=N)")
       ("output,o", po::value<std::string>(), "write the JSON report here")
       ("quiet,q", "print no summary")
-      ("stack-kb", po::value<int>()->default_value(16),
-       "actor stack size in KiB (SimGrid's default, 8 MiB, with 0); SimGrid "
-       "commits the whole stack, so this is most of a large run's memory. "
-       "The model runs in 8 KiB with guard pages on; 16 leaves a margin")
       ("step-by-step", "one engine event per charged step: slower, same answer "
        "(for checking the engine's shortcuts)")
       ("max-wall-s", po::value<double>()->default_value(0),
@@ -93,10 +89,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
        "(default: 80% of physical memory); 0: no limit")
       ("progress", po::value<std::string>()->default_value("auto"),
        "progress on stderr for runs longer than 2 s: on, off, or auto (when "
-       "stderr is a terminal and not --quiet)")
-      ("guard-pages", po::value<std::string>()->default_value("auto"),
-       "stack guard pages: on, off, or auto (on unless the run may need more "
-       "actors than guarded stacks allow)");
+       "stderr is a terminal and not --quiet)");
   add_scenario_options(d);
   po::variables_map vm;
   if (!parse(args, d, "scenario", out, vm)) return kOk;
@@ -108,18 +101,6 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 
   RunOptions opt;
   opt.step_by_step = vm.count("step-by-step") > 0;
-  opt.engine.stack_kb = vm["stack-kb"].as<int>();
-  if (opt.engine.stack_kb < 0) throw Usage("--stack-kb must be >= 0");
-  std::string guard = vm["guard-pages"].as<std::string>();
-  if (guard == "auto") {
-    // Each guarded stack is two kernel mappings; about 32,700 live actors
-    // exhaust them (SIMGRID.md). A run holds at most the table's processes.
-    opt.engine.guard_pages = s.tunables.max_nprocs < 30000;
-  } else if (guard == "on" || guard == "off") {
-    opt.engine.guard_pages = guard == "on";
-  } else {
-    throw Usage("--guard-pages must be on, off or auto, got '" + guard + "'");
-  }
 
   MonitorOptions mon;
   mon.max_wall_s = vm["max-wall-s"].as<double>();

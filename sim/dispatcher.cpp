@@ -25,22 +25,24 @@ void Dispatcher::grant(Kthread& t) {
   t.state_ = Kthread::State::OnCpu;
   t.since_ = now;
   if (probes_.in_window(now)) ++probes_.dispatches;
-  // Added, not charge()d: grant() runs in the releasing thread's actor, and
-  // a step-by-step charge would sleep there.
+  // Added, not charge()d: grant() runs in the releasing thread's code, and
+  // a step-by-step charge would wait there.
   t.pending_ns_ += switch_cost_ns_();
 }
 
-void Dispatcher::run(Kthread& t, Prio p) {
+Soon Dispatcher::run(Kthread& t, Prio p) {
   if (t.on_cpu()) throw std::logic_error("run() by a thread already on a CPU");
   if (busy_ < ncpus_ && kq_.empty() && uq_.empty()) {
     grant(t);
-    return;
+    return {};
   }
   t.state_ = Kthread::State::RunQueue;
   t.since_ = SimEngine::now();
   (p == Prio::Kernel ? kq_ : uq_).push_back(&t);
-  t.block();
+  return wait_block(t);
 }
+
+Co<void> Dispatcher::wait_block(Kthread& t) { co_await t.block(); }
 
 void Dispatcher::make_runnable(Kthread& t, Prio p) {
   if (busy_ < ncpus_ && kq_.empty() && uq_.empty()) {
@@ -78,26 +80,26 @@ void Dispatcher::release(Kthread& t, Kthread::State new_state) {
   }
 }
 
-void Dispatcher::yield(Kthread& t) {
-  t.flush();
-  if (kq_.empty() && uq_.empty()) return;  // nobody to give the CPU to
+Co<void> Dispatcher::yield(Kthread& t) {
+  co_await t.flush();
+  if (kq_.empty() && uq_.empty()) co_return;  // nobody to give the CPU to
   release(t, Kthread::State::Sleeping);
-  run(t, Prio::User);
+  co_await run(t, Prio::User);
 }
 
-void Dispatcher::run_user(Kthread& t, double seconds, double quantum_s) {
+Co<void> Dispatcher::run_user(Kthread& t, double seconds, double quantum_s) {
   while (seconds > 0) {
     // Work is given at the reference speed; the quantum is wall time.
     double slice = std::min(seconds, quantum_s * cpu_speed);
-    t.charge(slice * 1e9);
-    t.flush();
+    co_await t.charge(slice * 1e9);
+    co_await t.flush();
     seconds -= slice;
-    if (seconds > 0) yield(t);
+    if (seconds > 0) co_await yield(t);
   }
 }
 
-void Dispatcher::exit_thread(Kthread& t) {
-  t.flush();
+Co<void> Dispatcher::exit_thread(Kthread& t) {
+  co_await t.flush();
   // Once release() wakes other threads, t may be reaped and reused: touch
   // nothing of it afterwards.
   if (t.on_cpu())

@@ -10,7 +10,7 @@
 // Each dispatch charges the thread one context switch.
 //
 // Gating the CPUs here, rather than letting SimGrid share a host among every
-// actor's execute(), is both the honest model of a dispatcher and what keeps
+// thread's execute(), is both the honest model of a dispatcher and what keeps
 // a fork bomb's 30,000 runnable threads affordable (SIMGRID.md).
 #pragma once
 #include <cstdint>
@@ -18,6 +18,7 @@
 #include <functional>
 
 #include "analysis/probes.hpp"
+#include "sim/coro.hpp"
 #include "sim/kthread.hpp"
 
 namespace forksim {
@@ -30,7 +31,7 @@ class Dispatcher {
   Dispatcher(int ncpus, Probes& probes, std::function<double()> switch_cost_ns);
 
   // The calling thread t wants a CPU; returns once it has one.
-  void run(Kthread& t, Prio p);
+  Soon run(Kthread& t, Prio p);
   // Another thread makes t (blocked in block()) runnable; t's block()
   // returns once it has a CPU.
   void make_runnable(Kthread& t, Prio p);
@@ -38,11 +39,11 @@ class Dispatcher {
   // holds stop spinning and sleep on the lock instead (adaptive mutex).
   void release(Kthread& t, Kthread::State new_state = Kthread::State::Sleeping);
   // t goes behind every runnable thread of its level (user priority).
-  void yield(Kthread& t);
+  Co<void> yield(Kthread& t);
   // User-mode CPU work of `seconds`, sliced at `quantum_s` when others wait.
-  void run_user(Kthread& t, double seconds, double quantum_s);
+  Co<void> run_user(Kthread& t, double seconds, double quantum_s);
   // t is done for good: gives up its CPU if it had one.
-  void exit_thread(Kthread& t);
+  Co<void> exit_thread(Kthread& t);
 
 
   int ncpus() const { return ncpus_; }
@@ -52,19 +53,20 @@ class Dispatcher {
 
   Probes& probes() { return probes_; }
   double cpu_speed = 1.0;
-  // Off by default: consecutive charges are flushed as one sleep (Kthread).
-  // On: a sleep per charged step, as a naive simulator would do; a test
+  // Off by default: consecutive charges are flushed as one wait (Kthread).
+  // On: a wait per charged step, as a naive simulator would do; a test
   // holds the two to the same answer.
   bool step_by_step = false;
 
  private:
   friend class Kthread;
   void grant(Kthread& t);
+  static Co<void> wait_block(Kthread& t);
   void account_off_cpu(Kthread& t, double now);
 
   int ncpus_;
   int busy_ = 0;
-  int blocked_ = 0;  // threads blocked in block() right now
+  int blocked_ = 0;  // threads waiting in block() right now
   std::deque<Kthread*> kq_, uq_;
   Probes& probes_;
   std::function<double()> switch_cost_ns_;

@@ -1,31 +1,117 @@
 #include "sim/engine.hpp"
 
+#include <algorithm>
 #include <cmath>
-#include <vector>
+#include <stdexcept>
+#include <string>
+#include <simgrid/kernel/Timer.hpp>
+#include <simgrid/s4u.hpp>
 #include <xbt/log.h>
 
 namespace forksim {
 
-SimEngine::SimEngine(int ncpus, const EngineOptions& opt) {
-  // Context settings must reach the Engine's constructor: set later, they
-  // come too late for the context factory (SIMGRID.md).
-  std::vector<std::string> args = {"forksim", "--cfg=contexts/factory:raw",
-                                   "--log=root.thres:critical"};
-  if (opt.stack_kb > 0)
-    args.push_back("--cfg=contexts/stack-size:" + std::to_string(opt.stack_kb));
-  if (!opt.guard_pages) args.push_back("--cfg=contexts/guard-size:0");
+namespace {
+SimEngine* the_engine = nullptr;
+}
+
+double SimEngine::now_ = 0;
+
+SimEngine::SimEngine() {
+  if (the_engine) throw std::logic_error("one SimEngine per process");
+  std::vector<std::string> args = {"forksim", "--log=root.thres:critical"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
   argv.push_back(nullptr);
   engine_ = std::make_unique<simgrid::s4u::Engine>(&argc, argv.data());
   xbt_log_control_set("root.thres:critical");
-
+  // SimGrid wants a platform before it runs. The machine's CPUs are the
+  // model's Dispatcher, not SimGrid hosts: CPU work is a timed wait behind
+  // that gate, never an execute() (SIMGRID.md: sharing a host among
+  // thousands of execs is the cost that decides the design).
   auto* zone = simgrid::s4u::create_full_zone("machine");
-  // Speed is irrelevant: CPU work is charged as sleeps behind the
-  // dispatcher, never as execute() (SIMGRID.md: half the simcalls).
-  host_ = zone->create_host("cpu", 1e9)->set_core_count(ncpus)->seal();
+  zone->create_host("cpu", 1e9);
   zone->seal();
+  now_ = 0;
+  the_engine = this;
+}
+
+SimEngine::~SimEngine() {
+  if (armed_) armed_->remove();
+  the_engine = nullptr;
+}
+
+SimEngine& SimEngine::get() {
+  if (!the_engine) throw std::logic_error("no SimEngine");
+  return *the_engine;
+}
+
+void SimEngine::arm(double t) {
+  if (armed_) {
+    if (armed_at_ <= t) return;
+    armed_->remove();
+  }
+  armed_at_ = t;
+  armed_ = simgrid::kernel::timer::Timer::set(t, [this, t] {
+    armed_ = nullptr;
+    dispatch(t);
+  });
+}
+
+void SimEngine::resume_at(double t, std::coroutine_handle<> h) {
+  if (t <= now_) {
+    resume_soon(h);
+    return;
+  }
+  heap_.push({t, seq_++, h});
+  if (!dispatching_) arm(t);
+}
+
+void SimEngine::resume_soon(std::coroutine_handle<> h) {
+  ready_.push_back(h);
+  if (!dispatching_) arm(now_);
+}
+
+void SimEngine::dispatch(double t) {
+  if (error_) return;
+  ++rounds_;
+  // The timer's own date, not SimGrid's clock: adding the elapsed time to
+  // the clock may round it off the date by an ulp.
+  now_ = std::max(now_, t);
+  while (!heap_.empty() && heap_.top().t <= now_) {
+    ready_.push_back(heap_.top().h);
+    heap_.pop();
+  }
+  dispatching_ = true;
+  while (!ready_.empty() && !error_) {
+    auto h = ready_.front();
+    ready_.pop_front();
+    ++resumptions_;
+    h.resume();
+  }
+  dispatching_ = false;
+  if (!error_ && !heap_.empty()) arm(heap_.top().t);
+}
+
+void SimEngine::fail(std::exception_ptr e) noexcept {
+  if (!error_) error_ = e;
+}
+
+void SimEngine::rethrow() {
+  if (error_) std::rethrow_exception(error_);
+}
+
+void SimEngine::run_until(double t) {
+  engine_->run_until(t);
+  rethrow();
+  // The clock reached t (SimGrid stops within 1e-5 s of it) with nothing
+  // due before: code between slices sees the slice's end.
+  now_ = std::max(now_, simgrid::s4u::Engine::get_clock());
+}
+
+void SimEngine::run() {
+  engine_->run();
+  rethrow();
 }
 
 double tick_after(double now, int hz, long ticks) {

@@ -2,13 +2,13 @@
 
 namespace forksim {
 
-void KCondVar::wait(Kthread& t, KMutex& m) {
-  t.flush();
+Co<void> KCondVar::wait(Kthread& t, KMutex& m) {
+  co_await t.flush();
   waiters_.push_back(&t);
   t.dispatcher().release(t, Kthread::State::Sleeping);
-  m.exit(t);
-  t.block();
-  m.enter(t);
+  co_await m.exit(t);
+  co_await t.block();
+  co_await m.enter(t);
 }
 
 void KCondVar::signal(Dispatcher& d) {

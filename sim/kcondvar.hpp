@@ -13,7 +13,7 @@ namespace forksim {
 
 class KCondVar {
  public:
-  void wait(Kthread& t, KMutex& m);
+  Co<void> wait(Kthread& t, KMutex& m);
   void signal(Dispatcher& d);
   void broadcast(Dispatcher& d);
   bool has_waiters() const { return !waiters_.empty(); }

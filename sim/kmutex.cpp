@@ -8,8 +8,8 @@
 
 namespace forksim {
 
-void KMutex::enter(Kthread& t) {
-  t.flush();
+Co<void> KMutex::enter(Kthread& t) {
+  co_await t.flush();
   if (owner_ == &t) throw std::logic_error("mutex entered twice by its owner");
   double start = SimEngine::now();
   Probes& pr = t.dispatcher().probes();
@@ -19,7 +19,7 @@ void KMutex::enter(Kthread& t) {
     owner_ = &t;
     acquired_at_ = start;
     t.held_.push_back(this);
-    return;
+    co_return;
   }
   if (counted) ++stats_->contended;
   // Try until we own it: a spinner is handed the lock; a sleeper is only
@@ -35,20 +35,20 @@ void KMutex::enter(Kthread& t) {
       t.state_ = Kthread::State::Spinning;
       t.spin_since_ = SimEngine::now();
       spinners_.push_back(&t);
-      t.block();
+      co_await t.block();
       if (t.state_ == Kthread::State::Spinning) {  // handed the lock on our CPU
         stats_->spin_cpu_s += window_overlap(pr, t.spin_since_, SimEngine::now());
         t.state_ = Kthread::State::OnCpu;
-        t.charge((*handoff_cost_ns_)());
+        co_await t.charge((*handoff_cost_ns_)());
       }
     } else {
       // Queue first: releasing the CPU wakes other threads, and the owner
       // may run and exit the lock before we block; it must find us.
       sleepers_.push_back(&t);
       t.dispatcher().release(t, Kthread::State::LockSleep);
-      t.block();
+      co_await t.block();
     }
-    t.flush();  // a dispatch charged a context switch
+    co_await t.flush();  // a dispatch charged a context switch
   }
   if (counted) {
     double w = SimEngine::now() - start;
@@ -57,8 +57,8 @@ void KMutex::enter(Kthread& t) {
   }
 }
 
-void KMutex::exit(Kthread& t) {
-  t.flush();
+Co<void> KMutex::exit(Kthread& t) {
+  co_await t.flush();
   if (owner_ != &t) throw std::logic_error("mutex exited by a thread that does not own it");
   double now = SimEngine::now();
   Dispatcher& d = t.dispatcher();
@@ -72,7 +72,7 @@ void KMutex::exit(Kthread& t) {
     acquired_at_ = now;
     next->held_.push_back(this);
     next->wake();
-    return;
+    co_return;
   }
   owner_ = nullptr;
   // Take the list first: each wake lets other threads run, and they may

@@ -16,6 +16,7 @@
 #include <functional>
 
 #include "analysis/probes.hpp"
+#include "sim/coro.hpp"
 #include "sim/kthread.hpp"
 
 namespace forksim {
@@ -28,8 +29,8 @@ class KMutex {
   KMutex(const KMutex&) = delete;
   KMutex& operator=(const KMutex&) = delete;
 
-  void enter(Kthread& t);
-  void exit(Kthread& t);
+  Co<void> enter(Kthread& t);
+  Co<void> exit(Kthread& t);
   // For a lock no other thread can touch until the matching exit (the
   // caller's model guarantees it): taken and released at the thread's own
   // clock, its pending CPU work included, without flushing it. Same

@@ -3,48 +3,52 @@
 #include <stdexcept>
 
 #include "sim/dispatcher.hpp"
-#include "sim/engine.hpp"
 
 namespace forksim {
 
-Kthread::Kthread(Dispatcher& disp, int id)
-    : disp_(&disp), id_(id), sem_(simgrid::s4u::Semaphore::create(0)),
-      timer_(simgrid::s4u::Semaphore::create(0)) {}
+Kthread::Kthread(Dispatcher& disp, int id) : disp_(&disp), id_(id) {}
 
-void Kthread::wait_until(double t) {
-  double d = t - SimEngine::now();
-  if (d > 0) wait_for(d);
+bool Kthread::Flush::await_ready() const {
+  if (t->pending_ns_ <= 0) return true;
+  if (!t->on_cpu()) throw std::logic_error("CPU work charged to a thread off CPU");
+  return false;
 }
 
-void Kthread::charge(double ns) {
-  pending_ns_ += ns;
-  if (disp_->step_by_step) flush();
+void Kthread::Flush::await_suspend(std::coroutine_handle<> h) const {
+  double s = t->pending_ns_ * 1e-9 / t->disp_->cpu_speed;
+  t->pending_ns_ = 0;
+  SimEngine::get().resume_at(SimEngine::now() + s, h);
 }
 
-void Kthread::flush() {
-  if (pending_ns_ <= 0) return;
-  if (!on_cpu()) throw std::logic_error("CPU work charged to a thread off CPU");
-  double s = pending_ns_ * 1e-9 / disp_->cpu_speed;
-  pending_ns_ = 0;
-  ++disp_->probes().engine_events;
-  wait_for(s);
+bool Kthread::Charge::await_ready() const {
+  return !t->disp_->step_by_step || Flush{t}.await_ready();
 }
 
-void Kthread::block() {
-  ++disp_->blocked_;
-  ++disp_->probes().engine_events;
-  sem_->acquire();
+bool Kthread::Block::await_ready() const noexcept {
+  if (t->wakeups_ == 0) return false;
+  --t->wakeups_;
+  return true;
+}
+
+void Kthread::Block::await_suspend(std::coroutine_handle<> h) noexcept {
+  t->blocked_ = h;
+  ++t->disp_->blocked_;
+}
+
+void Kthread::wake() {
+  if (!blocked_) {
+    ++wakeups_;
+    return;
+  }
   --disp_->blocked_;
+  SimEngine::get().resume_soon(std::exchange(blocked_, {}));
 }
 
-void Kthread::wake() { sem_->release(); }
-
-void Kthread::sleep_until(double t) {
-  flush();
+Co<void> Kthread::sleep_until(double t) {
+  co_await flush();
   disp_->release(*this, State::Sleeping);
-  ++disp_->probes().engine_events;
-  wait_until(t);
-  disp_->run(*this, Prio::Kernel);
+  co_await SimEngine::wait_until(t);
+  co_await disp_->run(*this, Prio::Kernel);
 }
 
 }  // namespace forksim

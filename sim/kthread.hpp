@@ -1,18 +1,25 @@
-// A simulated kernel thread: one SimGrid actor that runs model code.
+// A simulated kernel thread: the state the dispatcher and the locks keep
+// for one LWP, whose code is a coroutine chain (sim/coro.hpp).
 //
 // CPU work is not simulated step by step: charge() adds to a pending total,
-// and flush() turns it into one sleep just before the thread next touches
-// shared state (a lock, the process table, another thread). Consecutive
-// steps that take no lock therefore cost one engine event, and the answer
-// is the same as sleeping per step, because nothing else can observe the
-// thread in between.
+// and flush() turns it into one timed wait just before the thread next
+// touches shared state (a lock, the process table, another thread).
+// Consecutive steps that take no lock therefore cost one engine event, and
+// the answer is the same as waiting per step, because nothing else can
+// observe the thread in between. With the dispatcher's step_by_step on,
+// every charge is such a wait, which a test holds to the same answer.
 //
-// block() and wake() are the one way a thread waits: on a CPU, a lock, a
-// child. A wake() that comes before its block() is remembered.
+// block() and wake() are the one way a thread waits on another: for a CPU,
+// a lock, a child. A wake() that comes before its block() is remembered.
+//
+//   co_await t.charge(ns);   co_await t.flush();   co_await t.block();
 #pragma once
+#include <coroutine>
 #include <cstdint>
-#include <simgrid/s4u.hpp>
 #include <vector>
+
+#include "sim/coro.hpp"
+#include "sim/engine.hpp"
 
 namespace forksim {
 
@@ -33,23 +40,41 @@ class Kthread {
 
   Kthread(Dispatcher& disp, int id);
 
-  void charge(double ns);
-  void flush();
+  // Waits for the thread's pending CPU work to be done (no wait if none).
+  struct [[nodiscard]] Flush {
+    Kthread* t;
+    bool await_ready() const;
+    void await_suspend(std::coroutine_handle<> h) const;
+    void await_resume() const noexcept {}
+  };
+  Flush flush() { return {this}; }
+
+  // Adds CPU work; awaiting it is a no-op unless the engine runs step by
+  // step, when it is a flush.
+  struct [[nodiscard]] Charge {
+    Kthread* t;
+    bool await_ready() const;
+    void await_suspend(std::coroutine_handle<> h) const { Flush{t}.await_suspend(h); }
+    void await_resume() const noexcept {}
+  };
+  Charge charge(double ns) {
+    pending_ns_ += ns;
+    return {this};
+  }
   double pending_ns() const { return pending_ns_; }
 
-  void block();
+  struct [[nodiscard]] Block {
+    Kthread* t;
+    bool await_ready() const noexcept;
+    void await_suspend(std::coroutine_handle<> h) noexcept;
+    void await_resume() const noexcept {}
+  };
+  Block block() { return {this}; }
   void wake();
 
-  // Sleeps off CPU until time t (a kernel sleep such as delay()).
-  void sleep_until(double t);
-
-  // The thread's actor waits `seconds` (or until time t), on or off CPU.
-  // A timed-out acquire of a semaphore nobody releases: the same wait as
-  // this_actor::sleep_for, through a plain timer instead of a CPU-model
-  // sleep action, which costs SimGrid less per wait. Each thread has its
-  // own: a shared one would keep every sleeper in one waiting list.
-  void wait_for(double seconds) { timer_->acquire_timeout(seconds); }
-  void wait_until(double t);
+  // Sleeps off CPU until time t (a kernel sleep such as delay()), then
+  // waits for a CPU at kernel priority.
+  Co<void> sleep_until(double t);
 
   Dispatcher& dispatcher() { return *disp_; }
   int id() const { return id_; }
@@ -65,11 +90,11 @@ class Kthread {
   Dispatcher* disp_;
   int id_;
   State state_ = State::New;
+  int wakeups_ = 0;           // wake()s not yet consumed by a block()
   double pending_ns_ = 0;
   double since_ = 0;          // when the current state began (CPU accounting)
   double spin_since_ = 0;
-  simgrid::s4u::SemaphorePtr sem_;
-  simgrid::s4u::SemaphorePtr timer_;  // never released: only times out
+  std::coroutine_handle<> blocked_;  // set while in block()
   std::vector<KMutex*> held_;
 };
 

@@ -103,7 +103,7 @@ TEST_CASE("forksim --help and every command's --help exit 0 on stdout", "[cli]")
     std::vector<const char*> options;
   };
   for (const Case& c : std::vector<Case>{
-           {"run", {"--set", "--seed", "--output", "--quiet", "--guard-pages", "--stack-kb"}},
+           {"run", {"--set", "--seed", "--output", "--quiet", "--step-by-step", "--max-wall-s"}},
            {"validate", {"--set"}},
            {"explain", {"--json", "--scenario", "--set", "fork1", "getproc_fail"}}}) {
     INFO("forksim " << c.command << " --help");
@@ -141,7 +141,7 @@ TEST_CASE("bad input exits 2 with a message naming the key and the reason", "[cl
       {{"run", missing}, {missing, "cannot open"}},
       {{"run", "--set", "machine.ncpus"}, {"--set", "KEY=VALUE", "machine.ncpus"}},
       {{"explain", "nosuchpath"}, {"nosuchpath", "unknown path"}},
-      {{"run", "--guard-pages", "maybe"}, {"--guard-pages", "maybe"}},
+      {{"run", "--progress", "maybe"}, {"--progress", "maybe"}},
       {{"run", "--seed", "abc"}, {"seed", "expected an integer", "abc"}},
       {{"run", "--set", "warmup_s=5", "--set", "duration_s=1"}, {"warmup_s", "duration_s"}},
       {{"explain", "--set", "costs.nosuch=1"}, {"costs.nosuch", "unknown step"}},

@@ -3,30 +3,38 @@
 #include <catch2/catch.hpp>
 
 #include "models/kernel.hpp"
+#include "sim/coro.hpp"
 #include "sim/engine.hpp"
 
 using namespace forksim;
+
+namespace {
+
+// The caller: p's own thread makes the three calls, then exits.
+Co<void> caller(Kernel& k, Proc& p, std::vector<ForkResult>& got) {
+  Kthread& t = *p.thread;
+  co_await k.dispatcher().run(t, Prio::User);
+  got.push_back(co_await k.forksys(p, t, 3, 0));
+  got.push_back(co_await k.cfork(p, t, ForkPath::Fork1, 0x4));
+  got.push_back(co_await k.forksys(p, t, 0, FORK_NOSIGCHLD | FORK_WAITPID));
+  co_await k.exit_proc(p, t);
+}
+
+}  // namespace
 
 TEST_CASE("forksys with a bad subcode and cfork with bad flags fail EINVAL", "[model][kernel]") {
   Scenario s;
   Probes probes;
   probes.window_end_s = 1;
   Rng rng(1);
-  SimEngine eng(2);
+  SimEngine eng;
   Kernel k(s, probes, rng);
   Proc* p = k.create_initial_proc(100, false, 2, 1, 16, false);
   REQUIRE(p != nullptr);
   int nproc = k.table().nproc();
   std::vector<ForkResult> got;
-  simgrid::s4u::Actor::create("caller", eng.host(), [&] {
-    Kthread& t = *p->thread;
-    k.dispatcher().run(t, Prio::User);
-    got.push_back(k.forksys(*p, t, 3, 0));
-    got.push_back(k.cfork(*p, t, ForkPath::Fork1, 0x4));
-    got.push_back(k.forksys(*p, t, 0, FORK_NOSIGCHLD | FORK_WAITPID));
-    k.exit_proc(*p, t);
-  });
-  eng.engine().run();
+  spawn(caller(k, *p, got));
+  eng.run();
   REQUIRE(got.size() == 3);
   CHECK(got[0].err == Err::EINVAL_);
   CHECK(got[1].err == Err::EINVAL_);

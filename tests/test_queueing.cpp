@@ -17,11 +17,13 @@
 #include <string>
 #include <vector>
 
+#include "sim/coro.hpp"
 #include "sim/dispatcher.hpp"
 #include "sim/dist.hpp"
 #include "sim/engine.hpp"
 #include "sim/kmutex.hpp"
 
+using forksim::Co;
 using forksim::Dispatcher;
 using forksim::Dist;
 using forksim::Kthread;
@@ -31,7 +33,6 @@ using forksim::Prio;
 using forksim::Probes;
 using forksim::Rng;
 using forksim::SimEngine;
-namespace s4u = simgrid::s4u;
 
 namespace {
 
@@ -47,7 +48,7 @@ struct Machine {
   KMutex lock{lock_stats, kZeroCost};
 
   Machine(int ncpus, double window_start, double window_end)
-      : eng(ncpus), probes(window(window_start, window_end)), disp(ncpus, probes, kZeroCost) {}
+      : probes(window(window_start, window_end)), disp(ncpus, probes, kZeroCost) {}
 
   static Probes window(double a, double b) {
     Probes p;
@@ -57,14 +58,17 @@ struct Machine {
   }
   double window_s() const { return probes.window_end_s - probes.window_start_s; }
 
-  template <class F>
-  void spawn(F body) {
-    s4u::Actor::create("t", eng.host(), body);
-  }
-  void run() { eng.engine().run(); }
+  void run() { eng.run(); }
 };
 
 double now() { return SimEngine::now(); }
+
+// A thread's start: waits until time t, and not at all if t is not in the
+// future (as an actor's sleep_until did), so that a thread starting at
+// time 0 runs in the order it was spawned among those started then.
+Co<void> start_at(double t) {
+  if (t > now()) co_await SimEngine::wait_until(t);
+}
 
 // Batch means: the mean of x and the half-width of its 95% confidence
 // interval, from k batches of consecutive values (Student t, k - 1 degrees
@@ -106,7 +110,8 @@ void check_mean(const BatchMeans& bm, double theory) {
 }
 
 // An open system: jobs arrive as a Poisson process of rate lambda, each with a service time drawn from `service`, and are
-// served by `body` in an actor from a pool (one Kthread per actor, reused).
+// served by `body` in a thread from a pool (one Kthread and one coroutine
+// per worker, reused; an idle worker waits in its thread's block()).
 // body(t, service_s) starts and ends off CPU and returns when the job's
 // service began. For the jobs arriving inside the window it records, in
 // arrival order, the response time (arrival to departure) and the start of
@@ -117,13 +122,13 @@ void check_mean(const BatchMeans& bm, double theory) {
 // probes account for every job of the window.
 class OpenSystem {
  public:
-  using Body = std::function<double(Kthread&, double service_s)>;
+  using Body = std::function<Co<double>(Kthread&, double service_s)>;
 
   OpenSystem(Machine& m, double lambda, Dist service, Body body)
       : m_(m), lambda_(lambda), service_(service), body_(std::move(body)) {}
 
   void run(uint64_t seed) {
-    m_.spawn([this, seed] { source(seed); });
+    forksim::spawn(source(seed));
     m_.run();
   }
 
@@ -134,20 +139,19 @@ class OpenSystem {
  private:
   struct Worker {
     Worker(Dispatcher& d, int id) : t(d, id) {}
-    Kthread t;
-    s4u::SemaphorePtr go = s4u::Semaphore::create(0);
+    Kthread t;  // t.wake() gives the worker a job (or stop), t.block() waits for one
     double arrival = 0;
     double service = 0;
     long slot = -1;  // index into response/start; -1: arrived outside the window
     bool stop = false;
   };
 
-  void source(uint64_t seed) {
+  Co<void> source(uint64_t seed) {
     Rng arrivals(seed), services(seed + 1);
     for (;;) {
       double t = now() + arrivals.exponential(1 / lambda_);
       if (t > m_.probes.window_end_s + 1) break;
-      s4u::this_actor::sleep_until(t);
+      co_await SimEngine::wait_until(t);
       Worker* w;
       if (idle_.empty()) {
         w = hire();
@@ -164,33 +168,33 @@ class OpenSystem {
         start.push_back(0);
       }
       count(+1);
-      w->go->release();
+      w->t.wake();
     }
     closing_ = true;
     for (Worker* w : idle_) {
       w->stop = true;
-      w->go->release();
+      w->t.wake();
     }
   }
 
   Worker* hire() {
     pool_.push_back(std::make_unique<Worker>(m_.disp, static_cast<int>(pool_.size())));
     Worker* w = pool_.back().get();
-    m_.spawn([this, w] { work(w); });
+    forksim::spawn(work(w));
     return w;
   }
 
-  void work(Worker* w) {
+  Co<void> work(Worker* w) {
     for (;;) {
-      w->go->acquire();
-      if (w->stop) return;
-      double began = body_(w->t, w->service);
+      co_await w->t.block();
+      if (w->stop) co_return;
+      double began = co_await body_(w->t, w->service);
       count(-1);
       if (w->slot >= 0) {
         response[w->slot] = now() - w->arrival;
         start[w->slot] = began;
       }
-      if (closing_) return;
+      if (closing_) co_return;
       idle_.push_back(w);
     }
   }
@@ -213,15 +217,19 @@ class OpenSystem {
 };
 
 // A job of a CPU queue: get a CPU at user priority, run, leave.
+Co<double> cpu_job_body(Dispatcher& d, Kthread& t, double service_s) {
+  co_await d.run(t, Prio::User);
+  double began = now();
+  co_await t.charge(service_s * 1e9);
+  co_await t.flush();
+  d.release(t);
+  co_return began;
+}
+
+// The lambda only forwards: the coroutine is a function whose frame holds
+// its own parameters, not a lambda's captures.
 OpenSystem::Body cpu_job(Dispatcher& d) {
-  return [&d](Kthread& t, double service_s) {
-    d.run(t, Prio::User);
-    double began = now();
-    t.charge(service_s * 1e9);
-    t.flush();
-    d.release(t);
-    return began;
-  };
+  return [&d](Kthread& t, double service_s) { return cpu_job_body(d, t, service_s); };
 }
 
 // Checks shared by the open systems, whatever their theory:
@@ -308,6 +316,23 @@ TEST_CASE("two CPUs are an M/M/2 queue", "[queueing]") {
   check_open_system(m, sys);
 }
 
+namespace {
+
+// A job of a lock queue: get a CPU at user priority, hold the lock
+// `hold_s`, leave.
+Co<double> lock_job_body(Machine& m, Kthread& t, double hold_s) {
+  co_await m.disp.run(t, Prio::User);
+  co_await m.lock.enter(t);
+  double began = now();
+  co_await t.charge(hold_s * 1e9);
+  co_await t.flush();
+  co_await m.lock.exit(t);
+  m.disp.release(t);
+  co_return began;
+}
+
+}  // namespace
+
 // A mutex is an M/D/1 queue: threads that already run (64 CPUs, so the CPU
 // never queues) arrive as a Poisson process and hold the lock D = 1 ms,
 // rho = 0.7. Theory: the mean wait over all acquisitions (zero for the
@@ -325,16 +350,8 @@ TEST_CASE("a mutex is an M/D/1 queue whose waiters spin", "[queueing]") {
   const double D = 1e-3, rho = 0.7, lambda = rho / D;
   const double warmup = 5, T = 2e5 / lambda;
   Machine m(64, warmup, warmup + T);
-  OpenSystem sys(m, lambda, Dist::fixed(D), [&m](Kthread& t, double hold_s) {
-    m.disp.run(t, Prio::User);
-    m.lock.enter(t);
-    double began = now();
-    t.charge(hold_s * 1e9);
-    t.flush();
-    m.lock.exit(t);
-    m.disp.release(t);
-    return began;
-  });
+  OpenSystem sys(m, lambda, Dist::fixed(D),
+                 [&m](Kthread& t, double hold_s) { return lock_job_body(m, t, hold_s); });
   sys.run(31);
 
   const LockStats& ls = m.lock_stats;
@@ -363,24 +380,50 @@ Approx exactly(double t) { return Approx(t).epsilon(0).margin(1e-9); }
 
 // A thread that asks for a CPU at time `at` with priority p, works `work`
 // seconds and leaves; *began gets the time it obtained the CPU.
-void cpu_burst(Machine& m, Kthread& t, double at, Prio p, double work, double* began) {
-  m.spawn([&m, &t, at, p, work, began] {
-    s4u::this_actor::sleep_until(at);
-    m.disp.run(t, p);
-    *began = now();
-    t.charge(work * 1e9);
-    t.flush();
-    m.disp.release(t);
-  });
+Co<void> cpu_burst_body(Machine& m, Kthread& t, double at, Prio p, double work, double* began) {
+  co_await start_at(at);
+  co_await m.disp.run(t, p);
+  *began = now();
+  co_await t.charge(work * 1e9);
+  co_await t.flush();
+  m.disp.release(t);
 }
 
-// Calls f at time `at` (an observer, not a thread of the machine).
+void cpu_burst(Machine& m, Kthread& t, double at, Prio p, double work, double* began) {
+  forksim::spawn(cpu_burst_body(m, t, at, p, work, began));
+}
+
+// Calls f at time `at` (an observer, not a thread of the machine). f is a
+// parameter, so the coroutine's frame holds its own copy.
 template <class F>
-void at_time(Machine& m, double at, F f) {
-  m.spawn([at, f] {
-    s4u::this_actor::sleep_until(at);
-    f();
-  });
+Co<void> at_time_body(double at, F f) {
+  co_await start_at(at);
+  f();
+}
+
+template <class F>
+void at_time(double at, F f) {
+  forksim::spawn(at_time_body(at, std::move(f)));
+}
+
+// A of the test below: the lock at 0, then off CPU holding it until 1 ms.
+Co<void> sleeper_a_holds_off_cpu(Machine& m, Kthread& a) {
+  co_await m.disp.run(a, Prio::User);
+  co_await m.lock.enter(a);
+  co_await a.sleep_until(1 * ms);
+  co_await m.lock.exit(a);
+  m.disp.release(a);
+}
+
+// B of the test below: a CPU at 0.25 ms, 0.25 ms of work, then the lock.
+Co<void> sleeper_b_works_then_locks(Machine& m, Kthread& b, double* b_got) {
+  co_await start_at(0.25 * ms);
+  co_await m.disp.run(b, Prio::User);
+  co_await b.charge(0.25 * ms * 1e9);
+  co_await m.lock.enter(b);
+  *b_got = now();
+  co_await m.lock.exit(b);
+  m.disp.release(b);
 }
 
 }  // namespace
@@ -399,24 +442,10 @@ TEST_CASE("a waiter sleeps when the owner is off CPU and frees its CPU", "[queue
   Kthread::State b_state_then = Kthread::State::New;
   int busy_then = -1;
   cpu_burst(m, f, 0, Prio::User, 5 * ms, &f_began);
-  m.spawn([&] {
-    m.disp.run(a, Prio::User);
-    m.lock.enter(a);
-    a.sleep_until(1 * ms);
-    m.lock.exit(a);
-    m.disp.release(a);
-  });
-  m.spawn([&] {
-    s4u::this_actor::sleep_until(0.25 * ms);
-    m.disp.run(b, Prio::User);
-    b.charge(0.25 * ms * 1e9);
-    m.lock.enter(b);
-    b_got = now();
-    m.lock.exit(b);
-    m.disp.release(b);
-  });
+  forksim::spawn(sleeper_a_holds_off_cpu(m, a));
+  forksim::spawn(sleeper_b_works_then_locks(m, b, &b_got));
   cpu_burst(m, c, 0.3 * ms, Prio::User, 0.2 * ms, &c_began);
-  at_time(m, 0.6 * ms, [&] {
+  at_time(0.6 * ms, [&] {
     b_state_then = b.state();
     busy_then = m.disp.busy();
   });
@@ -436,6 +465,31 @@ TEST_CASE("a waiter sleeps when the owner is off CPU and frees its CPU", "[queue
   CHECK(m.probes.cpu_busy_s == exactly(5 * ms + 0.25 * ms + 0.2 * ms));  // F, B, C
 }
 
+namespace {
+
+// A of the test below: the lock at 0, held on CPU for 1 ms of work.
+Co<void> spinner_a_holds_on_cpu(Machine& m, Kthread& a) {
+  co_await m.disp.run(a, Prio::User);
+  co_await m.lock.enter(a);
+  co_await a.charge(1 * ms * 1e9);
+  co_await m.lock.exit(a);
+  m.disp.release(a);
+}
+
+// B of this test and the next: a CPU at 0.25 ms, then the lock, held for
+// `work_s` of work.
+Co<void> b_locks_at_quarter_ms(Machine& m, Kthread& b, double* b_got, double work_s) {
+  co_await start_at(0.25 * ms);
+  co_await m.disp.run(b, Prio::User);
+  co_await m.lock.enter(b);
+  *b_got = now();
+  co_await b.charge(work_s * 1e9);
+  co_await m.lock.exit(b);
+  m.disp.release(b);
+}
+
+}  // namespace
+
 // Adaptive mutex, owner on CPU: a waiter spins on its CPU until the owner
 // releases, and gets the lock at that instant. Two CPUs. A holds the lock on
 // CPU from 0 to 1 ms; B tries it at 0.25 ms and spins 0.75 ms; C, wanting a
@@ -445,24 +499,10 @@ TEST_CASE("a waiter spins while the owner runs and keeps its CPU", "[queueing]")
   Kthread a(m.disp, 1), b(m.disp, 2), c(m.disp, 3);
   double b_got = -1, c_began = -1;
   Kthread::State b_state_then = Kthread::State::New;
-  m.spawn([&] {
-    m.disp.run(a, Prio::User);
-    m.lock.enter(a);
-    a.charge(1 * ms * 1e9);
-    m.lock.exit(a);
-    m.disp.release(a);
-  });
-  m.spawn([&] {
-    s4u::this_actor::sleep_until(0.25 * ms);
-    m.disp.run(b, Prio::User);
-    m.lock.enter(b);
-    b_got = now();
-    b.charge(0.5 * ms * 1e9);
-    m.lock.exit(b);
-    m.disp.release(b);
-  });
+  forksim::spawn(spinner_a_holds_on_cpu(m, a));
+  forksim::spawn(b_locks_at_quarter_ms(m, b, &b_got, 0.5 * ms));
   cpu_burst(m, c, 0.5 * ms, Prio::User, 0.1 * ms, &c_began);
-  at_time(m, 0.6 * ms, [&] { b_state_then = b.state(); });
+  at_time(0.6 * ms, [&] { b_state_then = b.state(); });
   m.run();
 
   CHECK(b_state_then == Kthread::State::Spinning);
@@ -476,6 +516,21 @@ TEST_CASE("a waiter spins while the owner runs and keeps its CPU", "[queueing]")
   CHECK(m.probes.cpu_busy_s == exactly(1 * ms + 1.25 * ms + 0.1 * ms));  // A, B, C
 }
 
+namespace {
+
+// A of the test below: the lock at 0, 0.5 ms of work on CPU holding it,
+// then off CPU, still holding it, until 1 ms.
+Co<void> leaver_a_holds(Machine& m, Kthread& a) {
+  co_await m.disp.run(a, Prio::User);
+  co_await m.lock.enter(a);
+  co_await a.charge(0.5 * ms * 1e9);
+  co_await a.sleep_until(1 * ms);
+  co_await m.lock.exit(a);
+  m.disp.release(a);
+}
+
+}  // namespace
+
 // Adaptive mutex, owner leaves its CPU mid-spin: the spinner stops spinning
 // and sleeps, and both CPUs go to the threads queued for them. Two CPUs. A
 // holds the lock on CPU from 0, and at 0.5 ms sleeps off CPU, still holding
@@ -486,22 +541,8 @@ TEST_CASE("a spinner sleeps when the owner leaves its CPU", "[queueing]") {
   Machine m(2, 0, 1);
   Kthread a(m.disp, 1), b(m.disp, 2), c(m.disp, 3), d(m.disp, 4);
   double b_got = -1, c_began = -1, d_began = -1;
-  m.spawn([&] {
-    m.disp.run(a, Prio::User);
-    m.lock.enter(a);
-    a.charge(0.5 * ms * 1e9);
-    a.sleep_until(1 * ms);
-    m.lock.exit(a);
-    m.disp.release(a);
-  });
-  m.spawn([&] {
-    s4u::this_actor::sleep_until(0.25 * ms);
-    m.disp.run(b, Prio::User);
-    m.lock.enter(b);
-    b_got = now();
-    m.lock.exit(b);
-    m.disp.release(b);
-  });
+  forksim::spawn(leaver_a_holds(m, a));
+  forksim::spawn(b_locks_at_quarter_ms(m, b, &b_got, 0));
   cpu_burst(m, c, 0.3 * ms, Prio::User, 0.2 * ms, &c_began);
   cpu_burst(m, d, 0.4 * ms, Prio::User, 0.2 * ms, &d_began);
   m.run();

@@ -104,6 +104,7 @@ Probes sample_probes() {
 
   p.timeseries = {{0.5, 80, 0, 0, 3}, {1.0, 600, 10, 2, 9}, {1.5, 1234, 40, 12, 8}};
   p.engine_events = 123456;
+  p.engine_rounds = 65432;
 
   p.invariants.drained = true;
   p.invariants.nproc_after_drain = 64;
@@ -163,7 +164,7 @@ TEST_CASE("report has exactly the documented top-level keys", "[report]") {
   CHECK(r["wall_time_s"] == 0.75);
   CHECK(r["complete"] == true);
   CHECK(r["window"] == json{{"start_s", 1.0}, {"end_s", 11.0}, {"length_s", 10.0}});
-  CHECK(r["engine"] == json{{"events", 123456}});
+  CHECK(r["engine"] == json{{"events", 123456}, {"rounds", 65432}});
 }
 
 TEST_CASE("report paths and throughput", "[report]") {
