@@ -78,7 +78,9 @@ const char* const kMethod[] = {
     "and processes.nproc_max - nproc_start - workload.initial for fork_bomb (bomb processes "
     "never exit before the end, so each one beyond the initial ones is a successful fork; "
     "the window's successes are ~0 once the table is full)",
-    "events/fork: engine.events (whole run) / forks over the whole run as above",
+    "events/fork: engine.events (whole run: the model's waits the engine resumed) / forks "
+    "over the whole run as above; the JSON also has rounds_per_fork (engine.rounds: the "
+    "distinct times SimGrid's clock advanced to)",
     "fail/wall-s: fork failures over the whole run / wall s, where failures over the whole "
     "run = sum of timeseries.failures_per_s x timeseries.period_s (the sampler counts every "
     "failure, warm-up included)",
@@ -223,6 +225,7 @@ struct Figures {
   double forks_window_per_wall_s = 0;  // the window's forks only: an underestimate
   double forks_per_wall_s = 0;    // the whole run's: the figure printed
   double events = 0, events_per_fork = 0;
+  double rounds = 0, rounds_per_fork = 0;  // SimGrid clock advances
   double failures_window = 0;     // backoff.failures
   double failures_run = 0;        // over the whole run (see kMethod)
   double failures_per_wall_s = 0;
@@ -262,6 +265,8 @@ Figures figures(const ChildRun& c, const json& rep) {
   f.forks_per_wall_s = ratio(f.forks_run, f.wall_s);
   f.events = rep.at("engine").at("events");
   f.events_per_fork = ratio(f.events, f.forks_run);
+  f.rounds = rep.at("engine").at("rounds");
+  f.rounds_per_fork = ratio(f.rounds, f.forks_run);
   f.failures_window = rep.at("backoff").at("failures");
   f.failures_run = failures_over_run(rep.at("timeseries"));
   f.failures_per_wall_s = ratio(f.failures_run, f.wall_s);
@@ -285,6 +290,8 @@ json to_json(const Figures& f) {
           {"forks_per_wall_s", f.forks_per_wall_s},
           {"events", f.events},
           {"events_per_fork", f.events_per_fork},
+          {"rounds", f.rounds},
+          {"rounds_per_fork", f.rounds_per_fork},
           {"failures_window", f.failures_window},
           {"failures_run", f.failures_run},
           {"failures_per_wall_s", f.failures_per_wall_s},

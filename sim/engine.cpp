@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <simgrid/kernel/Timer.hpp>
@@ -72,6 +73,14 @@ void SimEngine::resume_soon(std::coroutine_handle<> h) {
   if (!dispatching_) arm(now_);
 }
 
+bool SimEngine::skip_to(double t) noexcept {
+  if (!dispatching_ || !ready_.empty() || t > horizon_) return false;
+  if (!heap_.empty() && !(t < heap_.top().t)) return false;  // a tie goes in request order
+  now_ = t;
+  ++resumptions_;  // still a wait the model made, resumed at its time
+  return true;
+}
+
 void SimEngine::dispatch(double t) {
   if (error_) return;
   ++rounds_;
@@ -102,6 +111,8 @@ void SimEngine::rethrow() {
 }
 
 void SimEngine::run_until(double t) {
+  // SimGrid's run_until returns once its clock is within 1e-5 s of t.
+  horizon_ = t - 1e-5;
   engine_->run_until(t);
   rethrow();
   // The clock reached t (SimGrid stops within 1e-5 s of it) with nothing
@@ -110,6 +121,7 @@ void SimEngine::run_until(double t) {
 }
 
 void SimEngine::run() {
+  horizon_ = std::numeric_limits<double>::infinity();
   engine_->run();
   rethrow();
 }

@@ -12,6 +12,14 @@
 // So SimGrid pays one round per distinct event time, with no actor, no
 // simcall and no context switch (SIMGRID.md: ~0.3 us per round instead of
 // ~1.3 us per actor wait).
+//
+// A wait that would end before anything else is due (nothing ready now,
+// every queued time later) does not go round SimGrid at all: the waiting
+// coroutine would be the next one resumed anyway, so it goes on at once at
+// its new time, and SimGrid's clock catches up at the next round. That is
+// the argument that merges CPU steps into one flush (Kthread), applied to
+// the whole machine: nothing can run, so nothing can observe, in between.
+// Same order, same answer; about a sixth fewer rounds in a busy closed loop.
 #pragma once
 #include <coroutine>
 #include <cstdint>
@@ -53,7 +61,7 @@ class SimEngine {
   // the future does not wait at all.
   struct Wait {
     double t;
-    bool await_ready() const noexcept { return t <= now_; }
+    bool await_ready() const noexcept { return t <= now_ || get().skip_to(t); }
     void await_suspend(std::coroutine_handle<> h) { SimEngine::get().resume_at(t, h); }
     void await_resume() const noexcept {}
   };
@@ -75,6 +83,11 @@ class SimEngine {
 
   void fail(std::exception_ptr e) noexcept;
 
+  // When the running coroutine's wait until t would make it the next one
+  // resumed (see above): advances the clock to t and says true, and the
+  // coroutine goes on without waiting. Otherwise false.
+  bool skip_to(double t) noexcept;
+
  private:
   struct Entry {
     double t;
@@ -94,6 +107,10 @@ class SimEngine {
   simgrid::kernel::timer::Timer* armed_ = nullptr;
   double armed_at_ = 0;
   bool dispatching_ = false;
+  // No skipping past this: the end of the current run_until, less SimGrid's
+  // tolerance for reaching it, so that every event a slice would leave to
+  // the next one is still left to it.
+  double horizon_ = 0;
   std::exception_ptr error_;
 };
 

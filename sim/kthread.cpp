@@ -11,7 +11,10 @@ Kthread::Kthread(Dispatcher& disp, int id) : disp_(&disp), id_(id) {}
 bool Kthread::Flush::await_ready() const {
   if (t->pending_ns_ <= 0) return true;
   if (!t->on_cpu()) throw std::logic_error("CPU work charged to a thread off CPU");
-  return false;
+  if (!SimEngine::get().skip_to(SimEngine::now() + t->pending_ns_ * 1e-9 / t->disp_->cpu_speed))
+    return false;
+  t->pending_ns_ = 0;
+  return true;
 }
 
 void Kthread::Flush::await_suspend(std::coroutine_handle<> h) const {

@@ -46,17 +46,33 @@ std::string read_file(const fs::path& p) {
   return s.str();
 }
 
-static std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
+// Appends s to cmd in single quotes. Appending, not operator+: GCC 12
+// warns (-Wrestrict, a false positive) on the temporaries of the latter.
+static void shell_quote(std::string& cmd, const std::string& s) {
+  cmd += '\'';
+  for (char c : s) {
+    if (c == '\'')
+      cmd.append("'\\''");
+    else
+      cmd += c;
+  }
+  cmd += '\'';
 }
 
 Result run_cli(const TempDir& dir, const std::vector<std::string>& args) {
-  std::string cmd = "cd " + shell_quote(dir.path.string()) + " && " + shell_quote(FORKSIM_BINARY);
-  for (const auto& a : args) cmd += " " + shell_quote(a);
+  std::string cmd = "cd ";
+  shell_quote(cmd, dir.path.string());
+  cmd.append(" && ");
+  shell_quote(cmd, FORKSIM_BINARY);
+  for (const auto& a : args) {
+    cmd += ' ';
+    shell_quote(cmd, a);
+  }
   const fs::path out = dir / ".stdout", err = dir / ".stderr";
-  cmd += " </dev/null >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string());
+  cmd.append(" </dev/null >");
+  shell_quote(cmd, out.string());
+  cmd.append(" 2>");
+  shell_quote(cmd, err.string());
   int w = std::system(cmd.c_str());
   Result r;
   r.status = w == -1 ? -1 : WIFEXITED(w) ? WEXITSTATUS(w) : WIFSIGNALED(w) ? 128 + WTERMSIG(w) : -1;

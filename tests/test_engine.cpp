@@ -99,3 +99,20 @@ TEST_CASE("run_until stops at its time and the next call goes on", "[engine]") {
   CHECK(log.lines.size() == 3);
   CHECK(log.lines.back() == "a@3.000000");
 }
+
+TEST_CASE("a wait that ends before anything else is due costs no SimGrid round", "[engine]") {
+  SimEngine eng;
+  Log log;
+  spawn(sleeper(log, "a", {1.0, 1.5, 2.0, 3.0}));
+  spawn(sleeper(log, "b", {2.0}));
+  eng.run();
+  // Rounds at 0 (both start; b's start is still queued when a asks for 1),
+  // 1 (a, whose wait until 1.5 ends before b's 2: a goes on at 1.5 in the
+  // same round, then asks for 2, a tie with b, who asked first) and 2 (b,
+  // then a, whose wait until 3 is then the only one: it goes on at once).
+  // Without skipping: five rounds, 0, 1, 1.5, 2 and 3. Same order either way.
+  CHECK(log.lines == std::vector<std::string>{"a@1.000000", "a@1.500000", "b@2.000000",
+                                              "a@2.000000", "a@3.000000"});
+  CHECK(eng.rounds() == 3);
+  CHECK(eng.resumptions() == 2 + 5);  // every wait is still one resumption
+}
