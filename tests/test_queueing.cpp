@@ -406,22 +406,27 @@ void at_time(double at, F f) {
   forksim::spawn(at_time_body(at, std::move(f)));
 }
 
-// A of the test below: the lock at 0, then off CPU holding it until 1 ms.
-Co<void> sleeper_a_holds_off_cpu(Machine& m, Kthread& a) {
+// A of the mutex tests below: the lock at 0, `work_s` of work on CPU
+// holding it, then off CPU, still holding it, until 1 ms.
+Co<void> a_holds_until_1ms(Machine& m, Kthread& a, double work_s) {
   co_await m.disp.run(a, Prio::User);
   co_await m.lock.enter(a);
+  co_await a.charge(work_s * 1e9);
   co_await a.sleep_until(1 * ms);
   co_await m.lock.exit(a);
   m.disp.release(a);
 }
 
-// B of the test below: a CPU at 0.25 ms, 0.25 ms of work, then the lock.
-Co<void> sleeper_b_works_then_locks(Machine& m, Kthread& b, double* b_got) {
+// B of the mutex tests below: a CPU at 0.25 ms, `before_s` of work, then
+// the lock, held for `held_s` of work.
+Co<void> b_locks_at_quarter_ms(Machine& m, Kthread& b, double* b_got, double before_s,
+                               double held_s) {
   co_await start_at(0.25 * ms);
   co_await m.disp.run(b, Prio::User);
-  co_await b.charge(0.25 * ms * 1e9);
+  co_await b.charge(before_s * 1e9);
   co_await m.lock.enter(b);
   *b_got = now();
+  co_await b.charge(held_s * 1e9);
   co_await m.lock.exit(b);
   m.disp.release(b);
 }
@@ -442,8 +447,8 @@ TEST_CASE("a waiter sleeps when the owner is off CPU and frees its CPU", "[queue
   Kthread::State b_state_then = Kthread::State::New;
   int busy_then = -1;
   cpu_burst(m, f, 0, Prio::User, 5 * ms, &f_began);
-  forksim::spawn(sleeper_a_holds_off_cpu(m, a));
-  forksim::spawn(sleeper_b_works_then_locks(m, b, &b_got));
+  forksim::spawn(a_holds_until_1ms(m, a, 0));
+  forksim::spawn(b_locks_at_quarter_ms(m, b, &b_got, 0.25 * ms, 0));
   cpu_burst(m, c, 0.3 * ms, Prio::User, 0.2 * ms, &c_began);
   at_time(0.6 * ms, [&] {
     b_state_then = b.state();
@@ -476,18 +481,6 @@ Co<void> spinner_a_holds_on_cpu(Machine& m, Kthread& a) {
   m.disp.release(a);
 }
 
-// B of this test and the next: a CPU at 0.25 ms, then the lock, held for
-// `work_s` of work.
-Co<void> b_locks_at_quarter_ms(Machine& m, Kthread& b, double* b_got, double work_s) {
-  co_await start_at(0.25 * ms);
-  co_await m.disp.run(b, Prio::User);
-  co_await m.lock.enter(b);
-  *b_got = now();
-  co_await b.charge(work_s * 1e9);
-  co_await m.lock.exit(b);
-  m.disp.release(b);
-}
-
 }  // namespace
 
 // Adaptive mutex, owner on CPU: a waiter spins on its CPU until the owner
@@ -500,7 +493,7 @@ TEST_CASE("a waiter spins while the owner runs and keeps its CPU", "[queueing]")
   double b_got = -1, c_began = -1;
   Kthread::State b_state_then = Kthread::State::New;
   forksim::spawn(spinner_a_holds_on_cpu(m, a));
-  forksim::spawn(b_locks_at_quarter_ms(m, b, &b_got, 0.5 * ms));
+  forksim::spawn(b_locks_at_quarter_ms(m, b, &b_got, 0, 0.5 * ms));
   cpu_burst(m, c, 0.5 * ms, Prio::User, 0.1 * ms, &c_began);
   at_time(0.6 * ms, [&] { b_state_then = b.state(); });
   m.run();
@@ -516,21 +509,6 @@ TEST_CASE("a waiter spins while the owner runs and keeps its CPU", "[queueing]")
   CHECK(m.probes.cpu_busy_s == exactly(1 * ms + 1.25 * ms + 0.1 * ms));  // A, B, C
 }
 
-namespace {
-
-// A of the test below: the lock at 0, 0.5 ms of work on CPU holding it,
-// then off CPU, still holding it, until 1 ms.
-Co<void> leaver_a_holds(Machine& m, Kthread& a) {
-  co_await m.disp.run(a, Prio::User);
-  co_await m.lock.enter(a);
-  co_await a.charge(0.5 * ms * 1e9);
-  co_await a.sleep_until(1 * ms);
-  co_await m.lock.exit(a);
-  m.disp.release(a);
-}
-
-}  // namespace
-
 // Adaptive mutex, owner leaves its CPU mid-spin: the spinner stops spinning
 // and sleeps, and both CPUs go to the threads queued for them. Two CPUs. A
 // holds the lock on CPU from 0, and at 0.5 ms sleeps off CPU, still holding
@@ -541,8 +519,8 @@ TEST_CASE("a spinner sleeps when the owner leaves its CPU", "[queueing]") {
   Machine m(2, 0, 1);
   Kthread a(m.disp, 1), b(m.disp, 2), c(m.disp, 3), d(m.disp, 4);
   double b_got = -1, c_began = -1, d_began = -1;
-  forksim::spawn(leaver_a_holds(m, a));
-  forksim::spawn(b_locks_at_quarter_ms(m, b, &b_got, 0));
+  forksim::spawn(a_holds_until_1ms(m, a, 0.5 * ms));
+  forksim::spawn(b_locks_at_quarter_ms(m, b, &b_got, 0, 0));
   cpu_burst(m, c, 0.3 * ms, Prio::User, 0.2 * ms, &c_began);
   cpu_burst(m, d, 0.4 * ms, Prio::User, 0.2 * ms, &d_began);
   m.run();
