@@ -1,4 +1,4 @@
-#include "sim/monitor.hpp"
+#include "cli/monitor.hpp"
 
 #include <cstdio>
 #include <iomanip>

@@ -1,4 +1,4 @@
-#include "sim/cli.hpp"
+#include "cli/cli.hpp"
 
 #include <boost/program_options.hpp>
 #include <algorithm>
@@ -13,7 +13,7 @@
 #include "models/steps.hpp"
 #include "scenarios/scenario.hpp"
 #include "scenarios/workload.hpp"
-#include "sim/monitor.hpp"
+#include "cli/monitor.hpp"
 
 namespace po = boost::program_options;
 using nlohmann::json;

@@ -1,6 +1,6 @@
 #include <iostream>
 
-#include "sim/cli.hpp"
+#include "cli/cli.hpp"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
