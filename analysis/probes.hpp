@@ -87,9 +87,13 @@ struct Probes {
   uint64_t engine_events = 0;
   uint64_t engine_rounds = 0;
 
-  // Whether the run reached its end (false if stopped by a guard).
+  // Whether the run reached its end (false if stopped by a guard), and if
+  // not, why and in which phase ("set-up", "run" or "drain"). An
+  // incomplete run has no invariants: no drain checked them.
   bool complete = true;
   std::string incomplete_reason;
+  std::string incomplete_phase;
+  double sim_time_s = 0;       // simulated time reached
 
   // End-of-run invariants (checked after the drain; see workloads).
   struct Invariants {

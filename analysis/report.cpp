@@ -142,7 +142,10 @@ json make_report(const RunInfo& info, const Probes& p) {
   r["sim_time_s"] = info.sim_time_s;
   r["wall_time_s"] = info.wall_time_s;
   r["complete"] = p.complete;
-  if (!p.complete) r["incomplete_reason"] = p.incomplete_reason;
+  if (!p.complete) {
+    r["incomplete_reason"] = p.incomplete_reason;
+    r["incomplete_phase"] = p.incomplete_phase;
+  }
 
   r["window"] = {{"start_s", p.window_start_s}, {"end_s", p.window_end_s}, {"length_s", window}};
   r["paths"] = paths_json(p, window);
@@ -162,7 +165,8 @@ json make_report(const RunInfo& info, const Probes& p) {
     r["requests"] = {{"wait_s", latency_json(p.request_wait)},
                      {"waiting_max", p.requests_waiting_max}};
   r["timeseries"] = timeseries_json(info, p.timeseries);
-  r["invariants"] = invariants_json(p.invariants);
+  // Only a drained run has checked them; a partial report claims nothing.
+  if (p.complete) r["invariants"] = invariants_json(p.invariants);
   r["engine"] = {{"events", p.engine_events}, {"rounds", p.engine_rounds}};
   return r;
 }

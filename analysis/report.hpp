@@ -17,7 +17,7 @@ extern const char* const kForksimVersion;
 struct RunInfo {
   nlohmann::json scenario;   // resolved, every default filled in
   uint64_t seed = 0;
-  double sim_time_s = 0;     // simulated time the run covered (end of window)
+  double sim_time_s = 0;     // duration_s, or the time reached where a run stopped early
   double wall_time_s = 0;
 };
 

@@ -14,6 +14,7 @@
 #include "scenarios/scenario.hpp"
 #include "scenarios/workload.hpp"
 #include "cli/monitor.hpp"
+#include "cli/report_budget.hpp"
 
 namespace po = boost::program_options;
 using nlohmann::json;
@@ -86,7 +87,8 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
        "stop (exit 3, report marked incomplete) past this wall time; 0: no limit")
       ("max-memory-mb", po::value<double>(),
        "stop (exit 3, report marked incomplete) past this resident memory "
-       "(default: 80% of physical memory); 0: no limit")
+       "(default: 80% of the smallest of physical memory, the memory cgroup's "
+       "limit and RLIMIT_AS); 0: no limit")
       ("progress", po::value<std::string>()->default_value("auto"),
        "progress on stderr for runs longer than 2 s: on, off, or auto (when "
        "stderr is a terminal and not --quiet)");
@@ -104,10 +106,15 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 
   MonitorOptions mon;
   mon.max_wall_s = vm["max-wall-s"].as<double>();
-  mon.max_memory_mb =
-      vm.count("max-memory-mb") ? vm["max-memory-mb"].as<double>() : default_memory_budget_mb();
+  const MemoryLimits limits = memory_limits();
+  mon.max_memory_mb = vm.count("max-memory-mb") ? vm["max-memory-mb"].as<double>()
+                                                : default_memory_budget_mb(limits);
+  if (!vm.count("max-memory-mb"))
+    mon.memory_budget_from = "80% of " + limits.smallest_name() + "; --max-memory-mb sets it";
+  mon.max_virtual_mb = default_virtual_budget_mb(limits);
   if (mon.max_wall_s < 0) throw Usage("--max-wall-s must be >= 0");
   if (mon.max_memory_mb < 0) throw Usage("--max-memory-mb must be >= 0");
+  check_report_fits(s, mon.max_memory_mb);
   std::string progress = vm["progress"].as<std::string>();
   if (progress != "on" && progress != "off" && progress != "auto")
     throw Usage("--progress must be on, off or auto, got '" + progress + "'");
@@ -121,7 +128,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   RunInfo info;
   info.scenario = s.to_json();
   info.seed = s.seed;
-  info.sim_time_s = s.duration_s;
+  info.sim_time_s = p.sim_time_s;
   info.wall_time_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   json report = make_report(info, p);
@@ -258,6 +265,12 @@ int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
   } catch (const Usage& e) {
     err << "forksim " << args[0] << ": " << e.what() << "\n";
     return kBadInput;
+  } catch (const std::bad_alloc&) {
+    // The budgets are meant to stop a run before this; one allocation too
+    // large for what is left can still get here.
+    err << "forksim: out of memory; a lower --max-memory-mb stops the run with a partial "
+           "report before this point\n";
+    return kInternal;
   } catch (const std::exception& e) {
     err << "forksim: internal error: " << e.what() << "\n";
     return kInternal;

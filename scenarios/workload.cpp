@@ -29,24 +29,31 @@ class Run {
   }
 
   Probes run() {
+    eng_.watch(opt_.monitor_every, max_events_at_instant(), [this] { return ask_monitor(); });
     start_workload();
+    if (!stop_why_.empty()) return incomplete(stop_why_);
     spawn(sampler());
-    // Slices of simulated time, so that a monitor can report progress and
-    // stop a run that outgrows its budget.
+    phase_ = "run";
+    // Slices of simulated time, so that a monitor hears of a run whose
+    // events are sparse too.
     double slice = std::max(s_.duration_s / 1000, 1e-3);
     for (double t = slice; t < s_.duration_s + slice; t += slice) {
       eng_.run_until(std::min(t, s_.duration_s));
-      probes_.engine_events = eng_.resumptions();
-      probes_.engine_rounds = eng_.rounds();
-      if (!keep_going()) return probes_;
+      if (eng_.stopped()) return incomplete(eng_.stop_reason());
+      if (std::string why = ask_monitor(); !why.empty()) return incomplete(why);
     }
     stop();
     // The drain: every workload process exits; run() returns when nothing
     // is left to resume, or when what is left waits for good (the
-    // invariants then say so). It is short beside the run and not monitored.
+    // invariants then say so). Watched like the run: a child with an hour
+    // of CPU work left drains for an hour of simulated time.
+    phase_ = "drain";
     eng_.run();
-    probes_.engine_events = eng_.resumptions();
-    probes_.engine_rounds = eng_.rounds();
+    if (eng_.stopped()) return incomplete(eng_.stop_reason());
+    count_engine();
+    // The run covered its whole duration; the drain after it measures
+    // nothing and is not counted as run time.
+    probes_.sim_time_s = s_.duration_s;
     check_invariants();
     return probes_;
   }
@@ -57,7 +64,7 @@ class Run {
     const auto& par = w_.parent;
     bool rt = par.sched_class == "RT";
     if (w_.type == "fork_bomb") {
-      for (int i = 0; i < w_.initial; ++i)
+      for (int i = 0; i < w_.initial && setup_tick(); ++i)
         spawn(bomb(initial_proc(par.uid, par.privileged, kBomb, rt), false));
       if (w_.admin_probe.enabled) {
         probes_.admin_probe_enabled = true;
@@ -65,13 +72,14 @@ class Run {
       }
       return;
     }
-    for (int i = 0; i < w_.parents; ++i) {
+    for (int i = 0; i < w_.parents && setup_tick(); ++i) {
       Proc* p = initial_proc(par.uid, par.privileged, kShell, rt);
       if (w_.type == "closed") {
         // Each forking LWP loops on its own; the last one out exits.
         live_threads_[p] = par.forking_lwps;
         spawn(closed_parent(p, *p->thread));
-        for (int l = 1; l < par.forking_lwps; ++l) spawn(closed_parent(p, k_.make_lwp_thread(*p)));
+        for (int l = 1; l < par.forking_lwps && setup_tick(); ++l)
+          spawn(closed_parent(p, k_.make_lwp_thread(*p)));
       } else {
         live_threads_[p] = 1;
         spawn(open_parent(p));
@@ -312,23 +320,52 @@ class Run {
     probes_.nproc_max = k_.table().nproc_max();
   }
 
-  // Asks the monitor; on a stop, the window ends here and the run is
-  // marked incomplete (no drain, so no invariants).
-  bool keep_going() {
-    if (!opt_.monitor) return true;
+  void count_engine() {
+    probes_.engine_events = eng_.resumptions();
+    probes_.engine_rounds = eng_.rounds();
+  }
+
+  uint64_t max_events_at_instant() const {
+    if (opt_.max_events_at_instant) return opt_.max_events_at_instant;
+    uint64_t threads = static_cast<uint64_t>(s_.tunables.max_nprocs) +
+                       static_cast<uint64_t>(w_.parents) * w_.parent.forking_lwps;
+    return 2'000'000 + 200 * threads;
+  }
+
+  // The monitor's answer: the reason to stop, or "".
+  std::string ask_monitor() {
+    if (!opt_.monitor) return "";
     RunStatus st;
     st.sim_time_s = SimEngine::now();
     st.duration_s = s_.duration_s;
     st.events = eng_.resumptions();
     st.nproc = k_.table().nproc();
-    std::string why = opt_.monitor(st);
-    if (why.empty()) return true;
+    st.phase = phase_;
+    return opt_.monitor(st);
+  }
+
+  // Set-up makes every starting process and thread before the first event:
+  // a scenario of millions of them is watched while it is made.
+  bool setup_tick() {
+    if (++setup_made_ % 1024 == 0 && stop_why_.empty()) stop_why_ = ask_monitor();
+    return stop_why_.empty();
+  }
+
+  // The run stops here: the window ends at the time reached (a stop in the
+  // drain leaves the window whole), and nothing the drain would have
+  // checked is claimed.
+  Probes incomplete(const std::string& why) {
+    count_engine();
+    double now = SimEngine::now();
     probes_.complete = false;
     probes_.incomplete_reason = why;
-    probes_.window_end_s = std::max(probes_.window_start_s, st.sim_time_s);
-    probes_.nproc_end = k_.table().nproc();
+    probes_.incomplete_phase = phase_;
+    probes_.sim_time_s = now;
+    probes_.window_end_s =
+        std::max(probes_.window_start_s, std::min(now, probes_.window_end_s));
+    if (std::string(phase_) != "drain") probes_.nproc_end = k_.table().nproc();
     probes_.nproc_max = k_.table().nproc_max();
-    return false;
+    return probes_;
   }
 
   const Scenario& s_;
@@ -340,6 +377,9 @@ class Run {
   Kernel k_;
   ForkPath path_;
   bool stopping_ = false;
+  const char* phase_ = "set-up";
+  std::string stop_why_;           // set-up stopped by the monitor
+  uint64_t setup_made_ = 0;
   std::deque<double> pending_;     // open: arrival times waiting for a process
   std::deque<Kthread*> idle_;      // open: pool processes waiting for work
   std::unordered_map<Proc*, int> live_threads_;  // closed/open parents' running LWPs

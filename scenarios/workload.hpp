@@ -18,12 +18,23 @@ struct RunStatus {
   double duration_s = 0;
   uint64_t events = 0;
   int nproc = 0;
+  const char* phase = "set-up";  // "set-up", "run" or "drain"
 };
 
 struct RunOptions {
-  // Called between slices of simulated time; a non-empty answer stops the
-  // run there with that reason: the probes come back marked incomplete.
+  // Called at a bounded interval of work in every phase: every
+  // `monitor_every` engine events (inside a run of events at one instant
+  // too), every 1024 threads made during set-up, and between slices of
+  // simulated time. A non-empty answer stops the run there with that
+  // reason: the probes come back marked incomplete.
   std::function<std::string(const RunStatus&)> monitor;
+  uint64_t monitor_every = 4096;
+  // More engine events than this at one simulated instant stop the run as
+  // a livelock. 0: 2 million plus 200 per process slot and per forking
+  // thread, far above what any real instant holds (a fork bomb's tick,
+  // when every backed-off process wakes at once, is a few tens of events
+  // per process).
+  uint64_t max_events_at_instant = 0;
   // A wait per charged step: the naive engine the shortcuts are tested
   // against (same answer, more events).
   bool step_by_step = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <simgrid/kernel/Timer.hpp>
@@ -59,7 +60,18 @@ void SimEngine::arm(double t) {
   });
 }
 
+namespace {
+[[noreturn]] void not_a_time(double t) {
+  // Only an overflowed cost or duration gets here (the scenario's bounds
+  // are meant to make that impossible); SimGrid would abort on it.
+  throw std::domain_error("a wait until simulated time " + std::to_string(t) +
+                          " s, which is not a finite time: a cost or a sampled "
+                          "duration overflowed");
+}
+}  // namespace
+
 void SimEngine::resume_at(double t, std::coroutine_handle<> h) {
+  if (!std::isfinite(t)) not_a_time(t);
   if (t <= now_) {
     resume_soon(h);
     return;
@@ -74,7 +86,10 @@ void SimEngine::resume_soon(std::coroutine_handle<> h) {
 }
 
 bool SimEngine::skip_to(double t) noexcept {
-  if (!dispatching_ || !ready_.empty() || t > horizon_) return false;
+  // A time that is not one goes the long way round, to resume_at's refusal;
+  // a check due is made here (a stop then leaves this coroutine queued).
+  if (!dispatching_ || !ready_.empty() || !(t <= horizon_)) return false;
+  if (resumptions_ >= next_watch_ && !check()) return false;
   if (!heap_.empty() && !(t < heap_.top().t)) return false;  // a tie goes in request order
   now_ = t;
   ++resumptions_;  // still a wait the model made, resumed at its time
@@ -82,7 +97,7 @@ bool SimEngine::skip_to(double t) noexcept {
 }
 
 void SimEngine::dispatch(double t) {
-  if (error_) return;
+  if (error_ || stopped()) return;
   ++rounds_;
   // The timer's own date, not SimGrid's clock: adding the elapsed time to
   // the clock may round it off the date by an ulp.
@@ -93,13 +108,41 @@ void SimEngine::dispatch(double t) {
   }
   dispatching_ = true;
   while (!ready_.empty() && !error_) {
+    if (resumptions_ >= next_watch_ && !check()) {
+      dispatching_ = false;
+      return;  // stopped: nothing more is resumed, no timer is armed
+    }
     auto h = ready_.front();
     ready_.pop_front();
     ++resumptions_;
     h.resume();
   }
   dispatching_ = false;
-  if (!error_ && !heap_.empty()) arm(heap_.top().t);
+  if (!error_ && !stopped() && !heap_.empty()) arm(heap_.top().t);
+}
+
+void SimEngine::watch(uint64_t every, uint64_t max_at_instant, std::function<std::string()> fn) {
+  watch_every_ = std::max<uint64_t>(every, 1);
+  next_watch_ = resumptions_ + watch_every_;
+  max_at_instant_ = max_at_instant;
+  watch_ = std::move(fn);
+}
+
+bool SimEngine::check() {
+  next_watch_ = resumptions_ + watch_every_;
+  if (now_ != instant_t_) {
+    instant_t_ = now_;
+    instant_events_ = resumptions_;
+  } else if (resumptions_ - instant_events_ > max_at_instant_) {
+    std::ostringstream why;
+    why.precision(9);
+    why << "no progress in simulated time: more than " << max_at_instant_ << " events at t = "
+        << now_ << " s (a livelock: a loop whose every step takes no simulated time)";
+    stop_reason_ = why.str();
+    return false;
+  }
+  if (watch_) stop_reason_ = watch_();
+  return stop_reason_.empty();
 }
 
 void SimEngine::fail(std::exception_ptr e) noexcept {
@@ -111,16 +154,18 @@ void SimEngine::rethrow() {
 }
 
 void SimEngine::run_until(double t) {
+  if (stopped()) return;
   // SimGrid's run_until returns once its clock is within 1e-5 s of t.
   horizon_ = t - 1e-5;
   engine_->run_until(t);
   rethrow();
   // The clock reached t (SimGrid stops within 1e-5 s of it) with nothing
   // due before: code between slices sees the slice's end.
-  now_ = std::max(now_, simgrid::s4u::Engine::get_clock());
+  if (!stopped()) now_ = std::max(now_, simgrid::s4u::Engine::get_clock());
 }
 
 void SimEngine::run() {
+  if (stopped()) return;
   horizon_ = std::numeric_limits<double>::infinity();
   engine_->run();
   rethrow();

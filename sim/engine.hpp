@@ -25,8 +25,10 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <queue>
+#include <string>
 #include <vector>
 
 namespace simgrid::s4u {
@@ -83,6 +85,18 @@ class SimEngine {
 
   void fail(std::exception_ptr e) noexcept;
 
+  // Budgets are checked inside the run, not only between slices: `fn` is
+  // called once every `every` resumptions (inside a run of events at one
+  // instant, and in run() as in run_until()); a non-empty answer stops the
+  // run there with that reason. The engine also stops on its own when more
+  // than `max_at_instant` resumptions happen at one simulated instant: the
+  // clock makes no progress (a livelock, such as a loop whose every step
+  // costs nothing). Once stopped, run_until() and run() return at once,
+  // leaving whatever is queued.
+  void watch(uint64_t every, uint64_t max_at_instant, std::function<std::string()> fn);
+  bool stopped() const { return !stop_reason_.empty(); }
+  const std::string& stop_reason() const { return stop_reason_; }
+
   // When the running coroutine's wait until t would make it the next one
   // resumed (see above): advances the clock to t and says true, and the
   // coroutine goes on without waiting. Otherwise false.
@@ -98,6 +112,8 @@ class SimEngine {
   void arm(double t);
   void dispatch(double t);
   void rethrow();
+  // Calls the watch and checks the clock's progress; false: stop.
+  bool check();
 
   static double now_;
   std::unique_ptr<simgrid::s4u::Engine> engine_;
@@ -112,6 +128,12 @@ class SimEngine {
   // the next one is still left to it.
   double horizon_ = 0;
   std::exception_ptr error_;
+  // watch(): the next resumption count to check at, and what to check.
+  uint64_t watch_every_ = UINT64_MAX, next_watch_ = UINT64_MAX, max_at_instant_ = UINT64_MAX;
+  std::function<std::string()> watch_;
+  double instant_t_ = -1;          // the instant the last check saw
+  uint64_t instant_events_ = 0;    // resumptions counted when it first saw it
+  std::string stop_reason_;
 };
 
 // The time of the clock tick `ticks` ticks after the current one, as the

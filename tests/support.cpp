@@ -24,7 +24,7 @@ nlohmann::json run_here(const Scenario& s) {
   RunInfo info;
   info.scenario = s.to_json();
   info.seed = s.seed;
-  info.sim_time_s = s.duration_s;
+  info.sim_time_s = p.sim_time_s;
   return make_report(info, p);
 }
 

@@ -411,8 +411,11 @@ TEST_CASE("CLI defects found once stay fixed", "[cli]") {
 // incomplete that says why, its window cut where the run stopped.
 TEST_CASE("budgets stop a run with a partial report", "[cli][guard]") {
   TempDir d;
+  // Few samples: a 1 MB budget would refuse the default series' report
+  // before the run (test_budgets.cpp).
   std::vector<std::string> long_run = {"run", "--quiet", "--set", "duration_s=1000", "--set", "warmup_s=0",
-                                       "--set", "workload.think_s=0", "-o", "r.json"};
+                                       "--set", "timeseries_s=100", "--set", "workload.think_s=0",
+                                       "-o", "r.json"};
   SECTION("wall time") {
     Result r = run_cli(d, concat(long_run, {"--max-wall-s", "0.5"}));
     CHECK(r.status == 3);
