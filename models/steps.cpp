@@ -6,10 +6,11 @@ namespace forksim {
 namespace {
 
 // Where the defaults come from. No published illumos figure of fork's steps
-// exists (MODEL.md), so every default is an estimate. They are scaled so that
-// the whole fork1 + exit + wait cycle of a small parent costs about the 159 us
-// of CPU that Linux takes on this hardware (../shared/measurements), and the
-// per-page cost of as_dup is the 75 ns per resident page measured there.
+// exists (docs/model.md), so every default is an estimate. They were scaled
+// toward the 159 us of CPU that Linux takes for a small parent's fork + exit +
+// wait cycle on this hardware, and as_dup's per-page cost is the 75 ns per
+// resident page measured there (docs/measurements.md, which also says how far
+// the defaults are from those figures today).
 constexpr const char* kEst = "estimate";
 constexpr const char* kEstPage =
     "estimate from measurements/linux-host-fork.md: 19 us per resident MB";

@@ -1,11 +1,11 @@
 // The step catalogue: every piece of kernel work forksim charges time for.
 //
-// Each entry names the seed lines of ../shared/seed/fork.c.txt it stands for
-// (or the illumos source file outside the seed), the locks it takes in the
-// seed's order, its default cost in nanoseconds at cpu_speed 1.0, what the
-// cost is per ("call", or per page, LWP, probe, ...), and where that figure
-// comes from. The scenario's `costs` table overrides entries by name; this is
-// the only place a default cost is defined.
+// Each entry names the lines of fork.c it stands for (the revision
+// docs/model.md names; "the seed"), or the illumos source file outside it,
+// the locks it takes in the seed's order, its default cost in nanoseconds at
+// cpu_speed 1.0, what the cost is per ("call", or per page, LWP, probe, ...),
+// and where that figure comes from. The scenario's `costs` table overrides
+// entries by name; this is the only place a default cost is defined.
 //
 // `forksim explain PATH` prints the entries of one path in catalogue order,
 // which is the order the model runs them in.

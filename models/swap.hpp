@@ -1,4 +1,4 @@
-// Swap reservation without overcommit (vm_anon.c anon_resv, MODEL.md):
+// Swap reservation without overcommit (vm_anon.c anon_resv, docs/model.md):
 // every private writable page is backed by a reservation taken at fork
 // (segvn_dup), from disk swap first, then from RAM. RAM gives at most
 // physmem - swapfs_minfree, and an unprivileged caller must also leave

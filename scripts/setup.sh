@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what forksim needs from Debian 12 packages, only what is missing.
 # Safe to run again: it asks dpkg first and calls apt-get only when something lacks.
+# Arguments name further packages a script needs (scripts/readme-figures.sh: jq).
 set -euo pipefail
 pkgs=(g++ cmake make pkg-config libsimgrid-dev libboost-dev
-      libboost-program-options-dev nlohmann-json3-dev catch2)
+      libboost-program-options-dev nlohmann-json3-dev catch2 "$@")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,7 +11,7 @@
 //
 // Gating the CPUs here, rather than letting SimGrid share a host among every
 // thread's execute(), is both the honest model of a dispatcher and what keeps
-// a fork bomb's 30,000 runnable threads affordable (SIMGRID.md).
+// a fork bomb's 30,000 runnable threads affordable (docs/performance.md).
 #pragma once
 #include <cstdint>
 #include <deque>

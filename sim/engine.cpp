@@ -29,7 +29,7 @@ SimEngine::SimEngine() {
   xbt_log_control_set("root.thres:critical");
   // SimGrid wants a platform before it runs. The machine's CPUs are the
   // model's Dispatcher, not SimGrid hosts: CPU work is a timed wait behind
-  // that gate, never an execute() (SIMGRID.md: sharing a host among
+  // that gate, never an execute() (docs/performance.md: sharing a host among
   // thousands of execs is the cost that decides the design).
   auto* zone = simgrid::s4u::create_full_zone("machine");
   zone->create_host("cpu", 1e9);

@@ -1,6 +1,6 @@
 // The event engine: SimGrid's clock and timer queue, driving the model's
 // coroutines (sim/coro.hpp). One engine per process (a SimGrid limit,
-// ../shared/SIMGRID.md), so a run is one process; sweeps and replications
+// docs/performance.md), so a run is one process; sweeps and replications
 // run many processes.
 //
 // Every wait in the model is a coroutine resumed at a time: resume_at(t)
@@ -10,8 +10,8 @@
 // clock has advanced there and every coroutine due is resumed in order,
 // together with the ones they wake (resume_soon) at the same instant.
 // So SimGrid pays one round per distinct event time, with no actor, no
-// simcall and no context switch (SIMGRID.md: ~0.3 us per round instead of
-// ~1.3 us per actor wait).
+// simcall and no context switch (docs/performance.md: ~0.3 us per round
+// instead of ~1.3 us per actor wait).
 //
 // A wait that would end before anything else is due (nothing ready now,
 // every queued time later) does not go round SimGrid at all: the waiting

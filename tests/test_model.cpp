@@ -1,5 +1,5 @@
-// The fork model held to the kernel's behaviour (MODEL.md, "Behaviour the
-// model must reproduce") and to its invariants, with numbers. Tests that
+// The fork model held to the kernel's behaviour (docs/model.md, "Behaviours
+// the model reproduces") and to its invariants, with numbers. Tests that
 // compare several runs run each in its own forksim process.
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -324,7 +324,7 @@ TEST_CASE("a TS parent lets the child run first and an RT parent does not", "[mo
 }
 
 // getproc's first check, page_mem_avail(t_minarmem), fails before anything
-// is taken: EAGAIN, reason "no memory", and no backoff (MODEL.md g1).
+// is taken: EAGAIN, reason "no memory", and no backoff (docs/model.md, getproc).
 TEST_CASE("fork fails without backoff when free memory is below t_minarmem", "[model][memory]") {
   // No disk swap: the 2 parents' 400 MB come out of the 896 MB of RAM that
   // 1 GB leaves above swapfs_minfree, leaving 496 MB; t_minarmem of 512 MB
