@@ -1,5 +1,7 @@
 #include "cli/monitor.hpp"
 
+#include "cli/interrupt.hpp"
+
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
@@ -33,7 +35,9 @@ std::string RunMonitor::operator()(const RunStatus& st) {
   double w = wall();
   std::ostringstream why;
   why << std::fixed << std::setprecision(1);
-  if (opt_.max_wall_s > 0 && w > opt_.max_wall_s) {
+  if (int sig = interrupt_signal()) {
+    why << interrupt_reason(sig) << " at simulated " << st.sim_time_s << " s";
+  } else if (opt_.max_wall_s > 0 && w > opt_.max_wall_s) {
     why << "wall time " << w << " s passed --max-wall-s " << opt_.max_wall_s << " at simulated "
         << st.sim_time_s << " s";
   } else if (opt_.max_memory_mb > 0) {

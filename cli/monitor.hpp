@@ -1,6 +1,7 @@
-// Watches a run from outside the model: progress on stderr, and the
-// budgets (--max-wall-s, --max-memory-mb) that stop a run cleanly, with a
-// partial report, before the machine kills it.
+// Watches a run from outside the model: progress on stderr, the budgets
+// (--max-wall-s, --max-memory-mb) that stop a run cleanly, with a partial
+// report, before the machine kills it, and SIGINT/SIGTERM (cli/interrupt.hpp),
+// which stop it the same way.
 #pragma once
 #include <chrono>
 #include <ostream>
