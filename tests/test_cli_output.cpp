@@ -27,10 +27,13 @@
 using Catch::Matchers::Contains;
 using nlohmann::json;
 namespace fs = std::filesystem;
+using forksim::test::is_char_device;
+using forksim::test::names_in;
 using forksim::test::read_file;
 using forksim::test::Result;
 using forksim::test::run_cli;
 using forksim::test::TempDir;
+using forksim::test::write_text;
 
 namespace {
 
@@ -45,23 +48,6 @@ const std::vector<std::string> kInterruptible = {"--quiet", "--set", "duration_s
 std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
-}
-
-void put(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  REQUIRE(out.good());
-}
-
-std::set<std::string> names_in(const fs::path& dir) {
-  std::set<std::string> s;
-  for (const auto& e : fs::directory_iterator(dir)) s.insert(e.path().filename().string());
-  return s;
-}
-
-bool is_char_device(const char* p) {
-  struct stat st;
-  return lstat(p, &st) == 0 && S_ISCHR(st.st_mode);
 }
 
 json parse_json(const std::string& text) {
@@ -211,7 +197,7 @@ TEST_CASE("run -o replaces a file safely: links, modes and PATH.tmp", "[cli][out
   TempDir d;
   SECTION("onto a symbolic link: the target is replaced, the link kept") {
     fs::create_directory(d / "runs");
-    put(d / "runs" / "5.json", "old");
+    write_text(d / "runs" / "5.json", "old");
     fs::create_symlink("runs/5.json", d / "latest.json");
     Result r = run_cli(d, concat({"run", "--quiet", "-o", "latest.json"}, kShort));
     CHECK(r.status == 0);
@@ -221,7 +207,7 @@ TEST_CASE("run -o replaces a file safely: links, modes and PATH.tmp", "[cli][out
     CHECK(names_in(d / "runs") == std::set<std::string>{"5.json"});
   }
   SECTION("a mode-600 report stays 600") {
-    put(d / "r.json", "old");
+    write_text(d / "r.json", "old");
     REQUIRE(chmod((d / "r.json").c_str(), 0600) == 0);
     Result r = run_cli(d, concat({"run", "--quiet", "-o", "r.json"}, kShort));
     CHECK(r.status == 0);
@@ -230,16 +216,22 @@ TEST_CASE("run -o replaces a file safely: links, modes and PATH.tmp", "[cli][out
     CHECK((st.st_mode & 07777) == 0600);
     CHECK(parse_json(read_file(d / "r.json"))["complete"] == true);
   }
-  SECTION("a user's PATH.tmp is untouched, a link at PATH.tmp not followed") {
-    put(d / "r.json.tmp", "MINE");
-    put(d / "victim", "VICTIM");
-    fs::create_symlink("victim", d / ".r.json.tmp");
+  SECTION("a user's PATH.tmp is untouched") {
+    write_text(d / "r.json.tmp", "MINE");
     Result r = run_cli(d, concat({"run", "--quiet", "-o", "r.json"}, kShort));
     CHECK(r.status == 0);
     CHECK(read_file(d / "r.json.tmp") == "MINE");
+    CHECK(names_in(d.path) == std::set<std::string>{"r.json", "r.json.tmp"});
+  }
+  SECTION("a symbolic link at PATH.tmp is not followed") {
+    write_text(d / "victim", "VICTIM");
+    fs::create_symlink("victim", d / "r.json.tmp");
+    Result r = run_cli(d, concat({"run", "--quiet", "-o", "r.json"}, kShort));
+    CHECK(r.status == 0);
     CHECK(read_file(d / "victim") == "VICTIM");
-    CHECK(fs::is_symlink(d / ".r.json.tmp"));
-    CHECK(names_in(d.path) == std::set<std::string>{"r.json", "r.json.tmp", "victim", ".r.json.tmp"});
+    CHECK(fs::read_symlink(d / "r.json.tmp") == "victim");
+    CHECK(parse_json(read_file(d / "r.json"))["complete"] == true);
+    CHECK(names_in(d.path) == std::set<std::string>{"r.json", "r.json.tmp", "victim"});
   }
 }
 

@@ -29,33 +29,19 @@ using Catch::Matchers::Contains;
 using forksim::OutputError;
 using forksim::OutputFile;
 using forksim::write_output;
+using forksim::test::is_char_device;
+using forksim::test::names_in;
 using forksim::test::read_file;
 using forksim::test::TempDir;
+using forksim::test::write_text;
 namespace fs = std::filesystem;
 
 namespace {
-
-void put(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  REQUIRE(out.good());
-}
-
-std::set<std::string> names_in(const fs::path& dir) {
-  std::set<std::string> s;
-  for (const auto& e : fs::directory_iterator(dir)) s.insert(e.path().filename().string());
-  return s;
-}
 
 mode_t mode_of(const fs::path& p) {
   struct stat st;
   REQUIRE(stat(p.c_str(), &st) == 0);
   return st.st_mode & 07777;
-}
-
-bool is_char_device(const char* p) {
-  struct stat st;
-  return lstat(p, &st) == 0 && S_ISCHR(st.st_mode);
 }
 
 // The OutputError message `f` throws ("" if none).
@@ -85,7 +71,7 @@ TEST_CASE("a new report gets 0666 minus the umask, and a second write replaces i
 
 TEST_CASE("a mode-600 report stays 600 when replaced", "[output]") {
   TempDir d;
-  put(d / "r.json", "old\n");
+  write_text(d / "r.json", "old\n");
   REQUIRE(chmod((d / "r.json").c_str(), 0600) == 0);
   write_output((d / "r.json").string(), "new\n");
   CHECK(read_file(d / "r.json") == "new\n");
@@ -94,7 +80,7 @@ TEST_CASE("a mode-600 report stays 600 when replaced", "[output]") {
 
 TEST_CASE("a user's PATH.tmp is never consumed", "[output]") {
   TempDir d;
-  put(d / "r.json.tmp", "MINE");
+  write_text(d / "r.json.tmp", "MINE");
   write_output((d / "r.json").string(), "report\n");
   CHECK(read_file(d / "r.json") == "report\n");
   CHECK(read_file(d / "r.json.tmp") == "MINE");
@@ -104,8 +90,8 @@ TEST_CASE("a user's PATH.tmp is never consumed", "[output]") {
 TEST_CASE("a link or a file at a would-be temporary name is neither followed nor reused",
           "[output]") {
   TempDir d;
-  put(d / "victim", "VICTIM");
-  put(d / "users", "USERS");
+  write_text(d / "victim", "VICTIM");
+  write_text(d / "users", "USERS");
   std::vector<std::string> tried;
   int n = 0;
   auto namer = [&](const std::string& prefix) {
@@ -132,7 +118,7 @@ TEST_CASE("a report onto a symbolic link replaces the file it points to and keep
           "[output]") {
   TempDir d;
   fs::create_directory(d / "runs");
-  put(d / "runs" / "5.json", "old\n");
+  write_text(d / "runs" / "5.json", "old\n");
   REQUIRE(chmod((d / "runs" / "5.json").c_str(), 0600) == 0);
   fs::create_symlink("runs/5.json", d / "latest.json");
   write_output((d / "latest.json").string(), "new\n");
@@ -202,7 +188,7 @@ TEST_CASE("a directory, a missing directory, a socket are refused", "[output]") 
         "-o " + missing + ": directory " + (d / "no-such-dir").string() +
             ": No such file or directory");
 
-  put(d / "file", "");
+  write_text(d / "file", "");
   const std::string under_file = (d / "file" / "r.json").string();
   CHECK_THAT(error_of([&] { OutputFile o(under_file); }), Contains("Not a directory"));
   CHECK(error_of([] { OutputFile o(""); }) == "-o : an empty path");
@@ -231,7 +217,7 @@ TEST_CASE("a directory that takes no new file is refused before the run", "[outp
   }
   TempDir d;
   fs::create_directory(d / "ro");
-  put(d / "ro-file.json", "KEEP");
+  write_text(d / "ro-file.json", "KEEP");
   REQUIRE(chmod((d / "ro-file.json").c_str(), 0444) == 0);
   REQUIRE(chmod((d / "ro").c_str(), 0555) == 0);
   const std::string in_ro = (d / "ro" / "r.json").string();
@@ -267,7 +253,7 @@ TEST_CASE("descriptor paths: - and /dev/stdout are stdout, a read-only descripto
 
 TEST_CASE("a write that fails leaves the old report as it was, and no temporary", "[output]") {
   TempDir d;
-  put(d / "r.json", "old\n");
+  write_text(d / "r.json", "old\n");
   // A file-size limit fails the write whoever runs the test (root too); in a
   // child, so the limit goes with it.
   pid_t pid = fork();
@@ -326,7 +312,7 @@ TEST_CASE("the guard gives the previous handlers back and leaves an ignored sign
 TEST_CASE("a second signal removes the temporary and kills with the signal", "[signals]") {
   TempDir d;
   const fs::path tmp = d / ".r.json.abc.tmp";
-  put(tmp, "half a report");
+  write_text(tmp, "half a report");
   pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
