@@ -103,6 +103,9 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   // --set seed=-1 does.
   if (vm.count("seed")) apply_override(raw, "seed=" + vm["seed"].as<std::string>());
   Scenario s = parse_scenario(raw);
+  // From here a signal stops the run cleanly; the check of -o below makes
+  // a temporary, which a second signal removes.
+  InterruptGuard interrupts;
   // Checked before the run, so that an unusable -o costs nothing.
   std::optional<OutputFile> output;
   if (vm.count("output")) output.emplace(vm["output"].as<std::string>());
@@ -122,7 +125,6 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     throw Usage("--progress must be on, off or auto, got '" + progress + "'");
   mon.progress = progress == "on" || (progress == "auto" && !vm.count("quiet") && isatty(2));
   RunMonitor monitor(mon, err);
-  InterruptGuard interrupts;
   opt.monitor = [&monitor](const RunStatus& st) { return monitor(st); };
 
   auto t0 = std::chrono::steady_clock::now();

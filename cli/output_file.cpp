@@ -91,7 +91,8 @@ std::string random_suffix() {
   return s;
 }
 
-// A new file next to `target`, opened for writing; `name` is set to it.
+// A new file next to `target`, opened for writing and registered for a
+// second signal to remove; `name` is set to it.
 int create_temporary(const std::string& path, const std::string& target, const TempNamer& namer,
                      std::string& name) {
   // Short enough that the name stays under NAME_MAX whatever the target's.
@@ -101,7 +102,16 @@ int create_temporary(const std::string& path, const std::string& target, const T
     // O_EXCL: never a file that is there already, be it a user's or a link
     // planted at the name (O_CREAT|O_EXCL does not follow links).
     int fd = open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0) return fd;
+    if (fd >= 0) {
+      try {
+        register_temporary(name);
+      } catch (const std::length_error&) {
+        close(fd);
+        unlink(name.c_str());
+        fail(path, "path too long for a temporary file in " + dir_of(target));
+      }
+      return fd;
+    }
     if (errno != EEXIST) fail(path, "cannot create a file in " + dir_of(target), errno);
   }
   fail(path, "no free name for a temporary file in " + dir_of(target));
@@ -148,7 +158,6 @@ void replace_file(const std::string& path, const Target& t, const std::string& t
                   const TempNamer& namer) {
   std::string tmp;
   int fd = create_temporary(path, t.path, namer, tmp);
-  register_temporary(tmp);
   auto drop = [&](const std::string& why, int err) {
     if (fd >= 0) close(fd);
     unlink(tmp.c_str());
@@ -207,6 +216,7 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)), fd_(descripto
   const int fd = create_temporary(path_, t.path, {}, tmp);
   close(fd);
   unlink(tmp.c_str());
+  unregister_temporary();
 }
 
 void OutputFile::write(const std::string& text, std::ostream& out) const {

@@ -9,7 +9,9 @@
 //   user's PATH.tmp or a planted link is left alone), written, synced, given
 //   the replaced file's mode and owner (a new file: 0666 minus the umask),
 //   then renamed onto PATH: a reader sees the old report or the new one,
-//   never a mix, and a failed write leaves the old one as it was.
+//   never a mix, and a failed write leaves the old one as it was. So the
+//   directory must take a new file: a writable report in a read-only
+//   directory is refused rather than overwritten in place.
 // - A symbolic link: the file it resolves to is treated as above, the link
 //   kept; a link to nothing is refused.
 // - Anything else (a directory, a socket, a block device) is refused.
