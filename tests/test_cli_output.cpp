@@ -274,3 +274,19 @@ TEST_CASE("SIGINT stops a run: exit 130, a partial report, no temporary", "[cli]
 TEST_CASE("SIGTERM stops a run: exit 143, a partial report, no temporary", "[cli][signals]") {
   check_interrupted(SIGTERM, 143, "SIGTERM");
 }
+
+TEST_CASE("a second signal kills the run at once and leaves no file", "[cli][signals]") {
+  TempDir d, io;
+  pid_t pid = spawn(d.path, io.path, concat({"run", "-o", "r.json"}, kLong));
+  wait_until_running(pid);
+  // Back to back, and two different signals (a second SIGINT could merge
+  // with a first still pending): the second comes before any check of the
+  // monitor could stop the run cleanly.
+  REQUIRE(kill(pid, SIGINT) == 0);
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  int w = 0;
+  REQUIRE(waitpid(pid, &w, 0) == pid);
+  CHECK(WIFSIGNALED(w));
+  CHECK(WTERMSIG(w) == SIGTERM);
+  CHECK(names_in(d.path).empty());
+}
