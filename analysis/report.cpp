@@ -1,11 +1,5 @@
-// make_report and write_file_atomically. The summary is in summary.cpp.
+// make_report. The summary is in summary.cpp.
 #include "analysis/report.hpp"
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <stdexcept>
 
 // CMake defines FORKSIM_VERSION from the project version; the fallback
 // serves builds outside CMake (a quick g++ of the tests).
@@ -169,41 +163,6 @@ json make_report(const RunInfo& info, const Probes& p) {
   if (p.complete) r["invariants"] = invariants_json(p.invariants);
   r["engine"] = {{"events", p.engine_events}, {"rounds", p.engine_rounds}};
   return r;
-}
-
-namespace {
-
-[[noreturn]] void fail(const std::string& what, const std::string& path, int err) {
-  // Streams do not promise to set errno; say so rather than print "Success".
-  const std::string reason = err ? std::strerror(err) : "I/O error";
-  throw std::runtime_error(what + " " + path + ": " + reason);
-}
-
-}  // namespace
-
-void write_file_atomically(const std::string& path, const std::string& text) {
-  // The temporary sits next to PATH so that rename() stays within one file
-  // system and is atomic.
-  const std::string tmp = path + ".tmp";
-  errno = 0;
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) fail("cannot create", tmp, errno);  // not ours: leave whatever is there
-
-  errno = 0;
-  out << text;
-  out.flush();
-  out.close();
-  if (out.fail()) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    fail("cannot write", tmp, err);
-  }
-  errno = 0;
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    fail("cannot rename to", path, err);
-  }
 }
 
 }  // namespace forksim

@@ -28,8 +28,4 @@ nlohmann::json make_report(const RunInfo& info, const Probes& p);
 // the report, so what the summary says is what the report says.
 void print_summary(std::ostream& out, const nlohmann::json& report);
 
-// Writes to PATH.tmp then renames, so a failed run leaves PATH as it was.
-// Throws std::runtime_error naming the path on failure.
-void write_file_atomically(const std::string& path, const std::string& text);
-
 }  // namespace forksim

@@ -5,10 +5,13 @@
 #include <chrono>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <unistd.h>
 
 #include "analysis/report.hpp"
+#include "cli/interrupt.hpp"
+#include "cli/output_file.hpp"
 #include "models/costs.hpp"
 #include "models/steps.hpp"
 #include "scenarios/scenario.hpp"
@@ -23,8 +26,9 @@ namespace forksim {
 namespace {
 
 // 3: a budget (--max-wall-s, --max-memory-mb) stopped the run; the report
-// was still written, marked incomplete.
-constexpr int kOk = 0, kInternal = 1, kBadInput = 2, kStopped = 3;
+// was still written, marked incomplete. A signal stops it the same way and
+// exits 128 + its number (130 SIGINT, 143 SIGTERM), as a shell expects.
+constexpr int kOk = 0, kInternal = 1, kBadInput = 2, kStopped = 3, kSignalBase = 128;
 
 const char* kUsage =
     "usage: forksim <command> [options]\n"
@@ -79,7 +83,8 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   d.add_options()
       ("scenario", po::value<std::string>(), "scenario file (default: the built-in one)")
       ("seed", po::value<std::string>(), "random seed (overrides the scenario's; as --set seed=N)")
-      ("output,o", po::value<std::string>(), "write the JSON report here")
+      ("output,o", po::value<std::string>(),
+       "write the JSON report here (\"-\": stdout, the summary then on stderr)")
       ("quiet,q", "print no summary")
       ("step-by-step", "one engine event per charged step: slower, same answer "
        "(for checking the engine's shortcuts)")
@@ -100,6 +105,13 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   // --set seed=-1 does.
   if (vm.count("seed")) apply_override(raw, "seed=" + vm["seed"].as<std::string>());
   Scenario s = parse_scenario(raw);
+  // From here a signal stops the run cleanly; the check of -o below makes
+  // a temporary, which a second signal removes.
+  InterruptGuard interrupts;
+  // Checked before the run, so that an unusable -o costs nothing.
+  std::optional<OutputFile> output;
+  if (vm.count("output")) output.emplace(vm["output"].as<std::string>());
+  std::ostream& summary = output && output->is_stdout() ? err : out;
 
   RunOptions opt;
   opt.step_by_step = vm.count("step-by-step") > 0;
@@ -132,13 +144,14 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   info.wall_time_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   json report = make_report(info, p);
-  if (vm.count("output")) write_file_atomically(vm["output"].as<std::string>(), report.dump(2) + "\n");
-  if (!vm.count("quiet")) print_summary(out, report);
-  if (!p.complete) {
+  if (output) output->write(report.dump(2) + "\n", out);
+  if (!vm.count("quiet")) print_summary(summary, report);
+  if (!p.complete)
     err << "forksim: stopped early: " << p.incomplete_reason << "; the report is marked incomplete\n";
-    return kStopped;
-  }
-  return kOk;
+  // Also when the signal came after the last check: the run finished, its
+  // report is complete, and the caller still learns it was interrupted.
+  if (int sig = interrupt_signal()) return kSignalBase + sig;
+  return p.complete ? kOk : kStopped;
 }
 
 int cmd_validate(const std::vector<std::string>& args, std::ostream& out) {
@@ -261,6 +274,9 @@ int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return kBadInput;
   } catch (const ScenarioError& e) {
     err << "forksim: " << e.what() << "\n";
+    return kBadInput;
+  } catch (const OutputError& e) {
+    err << "forksim " << args[0] << ": " << e.what() << "\n";
     return kBadInput;
   } catch (const Usage& e) {
     err << "forksim " << args[0] << ": " << e.what() << "\n";

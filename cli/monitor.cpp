@@ -1,5 +1,7 @@
 #include "cli/monitor.hpp"
 
+#include "cli/interrupt.hpp"
+
 #include <iomanip>
 #include <sstream>
 
@@ -43,6 +45,12 @@ std::string RunMonitor::memory_check(const RunStatus& st) {
 
 std::string RunMonitor::operator()(const RunStatus& st) {
   double w = wall();
+  if (int sig = interrupt_signal()) {
+    std::ostringstream why;
+    why << std::fixed << std::setprecision(1) << interrupt_reason(sig) << " in the " << st.phase
+        << " at simulated " << st.sim_time_s << " s";
+    return why.str();
+  }
   if (opt_.max_wall_s > 0 && w > opt_.max_wall_s) {
     std::ostringstream why;
     why << std::fixed << std::setprecision(1) << "wall time " << w << " s passed --max-wall-s "

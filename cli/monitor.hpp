@@ -1,7 +1,8 @@
-// Watches a run from outside the model: progress on stderr, and the
-// budgets (--max-wall-s, --max-memory-mb) that stop a run cleanly, with a
-// partial report, before the machine kills it. The run calls it at a
-// bounded interval of work in every phase (RunOptions::monitor).
+// Watches a run from outside the model: progress on stderr, the budgets
+// (--max-wall-s, --max-memory-mb) that stop a run cleanly, with a partial
+// report, before the machine kills it, and SIGINT/SIGTERM (cli/interrupt.hpp),
+// which stop it the same way. The run calls it at a bounded interval of
+// work in every phase (RunOptions::monitor).
 #pragma once
 #include <chrono>
 #include <ostream>

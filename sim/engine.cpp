@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -25,7 +26,13 @@ SimEngine::SimEngine() {
   for (auto& a : args) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
   argv.push_back(nullptr);
+  // SimGrid 3.32's EngineImpl::initialize sets a SIGINT handler of its own,
+  // unconditionally, that calls exit() inside the running engine (a crash);
+  // the process's handling (the CLI's: stop cleanly, keep the report) stays.
+  struct sigaction old_int;
+  sigaction(SIGINT, nullptr, &old_int);
   engine_ = std::make_unique<simgrid::s4u::Engine>(&argc, argv.data());
+  sigaction(SIGINT, &old_int, nullptr);
   xbt_log_control_set("root.thres:critical");
   // SimGrid wants a platform before it runs. The machine's CPUs are the
   // model's Dispatcher, not SimGrid hosts: CPU work is a timed wait behind

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "analysis/report.hpp"
@@ -44,6 +45,23 @@ std::string read_file(const fs::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  REQUIRE(out.good());
+}
+
+std::set<std::string> names_in(const fs::path& dir) {
+  std::set<std::string> s;
+  for (const auto& e : fs::directory_iterator(dir)) s.insert(e.path().filename().string());
+  return s;
+}
+
+bool is_char_device(const fs::path& p) {
+  struct stat st;
+  return lstat(p.c_str(), &st) == 0 && S_ISCHR(st.st_mode);
 }
 
 // Appends s to cmd in single quotes. Appending, not operator+: GCC 12

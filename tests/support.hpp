@@ -5,6 +5,7 @@
 #pragma once
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ struct TempDir {
 };
 
 std::string read_file(const std::filesystem::path& p);
+// Writes `text` to p, failing the test if it cannot.
+void write_text(const std::filesystem::path& p, const std::string& text);
+// The names in a directory (dot files too), to assert nothing was left.
+std::set<std::string> names_in(const std::filesystem::path& dir);
+// Whether p itself (not a link to it) is a character device.
+bool is_char_device(const std::filesystem::path& p);
 
 struct Result {
   int status;  // the exit status; 128 + signal number if killed by a signal

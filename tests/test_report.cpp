@@ -1,5 +1,5 @@
-// make_report, print_summary (against a golden file) and
-// write_file_atomically, on probes built by hand with known numbers.
+// make_report and print_summary (against a golden file), on probes built
+// by hand with known numbers.
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "analysis/report.hpp"
+#include "cli/output_file.hpp"
 
 #ifndef FORKSIM_SOURCE_DIR
 #error "FORKSIM_SOURCE_DIR (the repository root) must be defined to find tests/golden"
@@ -137,13 +138,6 @@ std::string read_file(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-// A fresh directory per test case: ctest runs cases in parallel processes.
-fs::path make_temp_dir() {
-  std::string tmpl = (fs::temp_directory_path() / "forksim_test_XXXXXX").string();
-  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-  return tmpl;
 }
 
 }  // namespace
@@ -327,7 +321,7 @@ TEST_CASE("summary matches the golden file", "[report][golden]") {
 
   const char* update = std::getenv("FORKSIM_UPDATE_GOLDEN");
   if (update && std::string(update) == "1") {
-    forksim::write_file_atomically(golden, out.str());
+    forksim::write_output(golden, out.str());
     WARN("rewrote " << golden);
   }
   REQUIRE(fs::exists(golden));
@@ -364,49 +358,4 @@ TEST_CASE("summary says so when no lock was contended", "[report]") {
   const std::string s = out.str();
   CHECK(s.find("no lock was contended") != std::string::npos);
   CHECK(s.find("pidlock") == std::string::npos);
-}
-
-TEST_CASE("write_file_atomically", "[report][io]") {
-  const fs::path dir = make_temp_dir();
-  const std::string path = (dir / "report.json").string();
-
-  SECTION("writes, then replaces") {
-    forksim::write_file_atomically(path, "first\n");
-    CHECK(read_file(path) == "first\n");
-    forksim::write_file_atomically(path, "second\n");
-    CHECK(read_file(path) == "second\n");
-    CHECK_FALSE(fs::exists(path + ".tmp"));
-  }
-
-  SECTION("a missing directory throws, naming the path, and leaves no file") {
-    const std::string bad = (dir / "no-such-dir" / "report.json").string();
-    try {
-      forksim::write_file_atomically(bad, "x");
-      FAIL("no exception");
-    } catch (const std::runtime_error& e) {
-      CHECK_THAT(e.what(), Catch::Contains(bad));
-      CHECK_THAT(e.what(), Catch::Contains("No such file or directory"));
-    }
-    CHECK_FALSE(fs::exists(bad));
-    CHECK_FALSE(fs::exists(bad + ".tmp"));
-  }
-
-  SECTION("a failure leaves the existing file as it was") {
-    forksim::write_file_atomically(path, "old\n");
-    // The temporary cannot be created: a directory is in its way.
-    fs::create_directory(path + ".tmp");
-    CHECK_THROWS_AS(forksim::write_file_atomically(path, "new\n"), std::runtime_error);
-    CHECK(read_file(path) == "old\n");
-    CHECK(fs::is_directory(path + ".tmp"));  // not ours, not removed
-  }
-
-  SECTION("a failed rename removes the temporary") {
-    // PATH is a non-empty directory: rename() over it fails.
-    fs::create_directories(dir / "report.json" / "inside");
-    CHECK_THROWS_AS(forksim::write_file_atomically(path, "new\n"), std::runtime_error);
-    CHECK(fs::is_directory(path));
-    CHECK_FALSE(fs::exists(path + ".tmp"));
-  }
-
-  fs::remove_all(dir);
 }
