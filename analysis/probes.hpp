@@ -14,12 +14,16 @@
 
 namespace forksim {
 
+// One lock name: a global lock (pidlock) is one instance; a per-process lock
+// (p_lock) has one instance per proc structure the run made, each reused by
+// later processes once its process is freed.
 struct LockStats {
   uint64_t acquisitions = 0;
   uint64_t contended = 0;      // acquisitions that found the lock held
   double wait_sum_s = 0;       // over contended acquisitions
   double wait_max_s = 0;
-  double hold_sum_s = 0;       // over all acquisitions; per-process locks summed
+  double hold_sum_s = 0;       // over all acquisitions and all instances
+  double instance_hold_max_s = 0;  // the busiest instance's hold time
   double spin_cpu_s = 0;       // CPU burnt by waiters spinning on a running owner
   uint64_t instances = 1;      // per-process locks (p_lock): how many were made
 };

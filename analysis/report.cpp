@@ -80,10 +80,12 @@ json locks_json(const Probes& p, double window) {
                {"wait_mean_s", ratio(l.wait_sum_s, l.contended)},
                {"wait_max_s", l.wait_max_s},
                {"hold_mean_s", ratio(l.hold_sum_s, l.acquisitions)},
-               // Hold time per second of window. For a per-process lock
-               // (p_lock) hold_sum is summed over all its instances, so this
-               // can exceed 1: it is a load, not the busy fraction of one lock.
-               {"utilization", ratio(l.hold_sum_s, window)},
+               // The busy fraction of one instance: the mean over a
+               // per-process lock's instances, and its busiest one. The sum
+               // over instances is a load (it can exceed 1), given as busy_s.
+               {"utilization", ratio(l.hold_sum_s, l.instances * window)},
+               {"utilization_max", ratio(l.instance_hold_max_s, window)},
+               {"busy_s", l.hold_sum_s},
                {"spin_cpu_s", l.spin_cpu_s},
                {"instances", l.instances}};
   }

@@ -1,7 +1,9 @@
 // The JSON report and the human summary, from the probes of one run.
 //
 // The report's keys are an interface other tools read: add keys freely,
-// never rename or drop one without raising kSchemaVersion.
+// never rename or drop one, or change what it means, without raising
+// kSchemaVersion. 2: locks.<name>.utilization is per instance (the mean over
+// a per-process lock's instances, no longer their sum).
 #pragma once
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -11,7 +13,7 @@
 
 namespace forksim {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 extern const char* const kForksimVersion;
 
 struct RunInfo {

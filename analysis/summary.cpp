@@ -146,8 +146,8 @@ void print_locks(std::ostream& o, const json& r) {
     o << left("lock", kLabel) << "no lock was contended\n";
     return;
   }
-  // Utilization is hold time per second: for a per-process lock it sums
-  // all instances and may exceed 1, hence a plain number, not a percent.
+  // Utilization is one instance's busy fraction: for a per-process lock the
+  // mean over its instances.
   o << left("lock", kLabel) << right("contended", 14) << right("mean wait", 11)
     << right("util", 8) << right("spin cpu", 10) << "\n";
   for (const auto& [name, l] : top) {

@@ -58,21 +58,25 @@ Probes sample_probes() {
   record_n(vfork.latency, 100, 30e-6);
 
   auto lock = [&](const char* name, uint64_t acq, uint64_t cont, double wait_sum,
-                  double wait_max, double hold_sum, double spin, uint64_t instances) {
+                  double wait_max, double hold_sum, double hold_max, double spin,
+                  uint64_t instances) {
     auto& l = p.locks[name];
     l.acquisitions = acq;
     l.contended = cont;
     l.wait_sum_s = wait_sum;
     l.wait_max_s = wait_max;
     l.hold_sum_s = hold_sum;
+    l.instance_hold_max_s = hold_max;
     l.spin_cpu_s = spin;
     l.instances = instances;
   };
-  lock("pidlock", 4000, 400, 0.2, 0.004, 2.5, 0.05, 1);
-  lock("p_lock", 10000, 50, 0.01, 0.001, 15, 0, 1100);  // utilization 1.5: summed instances
-  lock("reaplock", 1000, 50, 0.02, 0.002, 0.1, 0, 1);   // ties p_lock, waits longer
-  lock("freemem_lock", 500, 5, 0.001, 0.0005, 0.01, 0, 1);
-  lock("idle_lock", 0, 0, 0, 0, 0, 0, 1);
+  lock("pidlock", 4000, 400, 0.2, 0.004, 2.5, 2.5, 0.05, 1);
+  // 15 s of holds over 1000 instances in 10 s: 0.0015 each on average, the
+  // busiest 0.25 (their sum, 1.5, is a load, not a utilization).
+  lock("p_lock", 10000, 50, 0.01, 0.001, 15, 2.5, 0, 1000);
+  lock("reaplock", 1000, 50, 0.02, 0.002, 0.1, 0.1, 0, 1);   // ties p_lock, waits longer
+  lock("freemem_lock", 500, 5, 0.001, 0.0005, 0.01, 0.01, 0, 1);
+  lock("idle_lock", 0, 0, 0, 0, 0, 0, 0, 1);
 
   p.backoff.failures = 150;
   p.backoff.delays = 140;
@@ -156,7 +160,7 @@ TEST_CASE("report has exactly the documented top-level keys", "[report]") {
                           "processes", "cpu", "backoff", "memory", "admin_probe", "requests",
                           "timeseries", "invariants", "engine"});
   CHECK(r["schema_version"] == forksim::kSchemaVersion);
-  CHECK(r["schema_version"] == 1);
+  CHECK(r["schema_version"] == 2);
   CHECK(r["forksim_version"] == std::string(forksim::kForksimVersion));
   CHECK(r["scenario"] == sample_info().scenario);
   CHECK(r["seed"] == 42);
@@ -198,7 +202,8 @@ TEST_CASE("report locks", "[report]") {
   const json& pid = r["locks"]["pidlock"];
   CHECK(keys_of(pid) == std::set<std::string>{"acquisitions", "contended", "contended_fraction",
                                               "wait_mean_s", "wait_max_s", "hold_mean_s",
-                                              "utilization", "spin_cpu_s", "instances"});
+                                              "utilization", "utilization_max", "busy_s",
+                                              "spin_cpu_s", "instances"});
   CHECK(pid["acquisitions"] == 4000);
   CHECK(pid["contended"] == 400);
   CHECK(pid["contended_fraction"] == 400.0 / 4000);
@@ -206,12 +211,17 @@ TEST_CASE("report locks", "[report]") {
   CHECK(pid["wait_max_s"] == 0.004);
   CHECK(pid["hold_mean_s"] == 2.5 / 4000);
   CHECK(pid["utilization"] == 0.25);
+  CHECK(pid["utilization_max"] == 0.25);  // one instance: the same
+  CHECK(pid["busy_s"] == 2.5);
   CHECK(pid["spin_cpu_s"] == 0.05);
   CHECK(pid["instances"] == 1);
 
-  // A per-process lock sums its instances: utilization above 1 is right.
-  CHECK(r["locks"]["p_lock"]["utilization"] == 1.5);
-  CHECK(r["locks"]["p_lock"]["instances"] == 1100);
+  // A per-process lock: utilization per instance, the sum as busy time.
+  const json& pl = r["locks"]["p_lock"];
+  CHECK(pl["utilization"].get<double>() == Approx(15.0 / (1000 * 10)).epsilon(1e-12));
+  CHECK(pl["utilization_max"] == 0.25);
+  CHECK(pl["busy_s"] == 15.0);
+  CHECK(pl["instances"] == 1000);
 
   // Never acquired: every ratio is 0, not NaN.
   const json& idle = r["locks"]["idle_lock"];
@@ -219,6 +229,7 @@ TEST_CASE("report locks", "[report]") {
   CHECK(idle["wait_mean_s"] == 0.0);
   CHECK(idle["hold_mean_s"] == 0.0);
   CHECK(idle["utilization"] == 0.0);
+  CHECK(idle["utilization_max"] == 0.0);
 }
 
 TEST_CASE("report processes/cpu/backoff/memory sections", "[report]") {
