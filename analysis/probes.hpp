@@ -32,7 +32,8 @@ struct PathStats {
   uint64_t attempts = 0;
   uint64_t successes = 0;
   std::map<std::string, uint64_t> failures;  // errno name -> count
-  Histogram latency;           // call entry to return in the caller
+  Histogram latency;           // call entry to return in the caller, successes
+  std::map<std::string, Histogram> failure_latency;  // errno name -> the same, failures
 };
 
 struct BackoffStats {

@@ -42,12 +42,16 @@ uint64_t total_failures(const PathStats& s) {
   return n;
 }
 
-// attempts, successes, failures, latency_s: shared by paths and admin_probe.
+// attempts, successes, failures, latency_s, failure_latency_s: shared by
+// paths and admin_probe.
 json path_json(const PathStats& s) {
+  json failed = json::object();
+  for (const auto& [name, h] : s.failure_latency) failed[name] = latency_json(h);
   return {{"attempts", s.attempts},
           {"successes", s.successes},
           {"failures", counts_json(s.failures)},
-          {"latency_s", latency_json(s.latency)}};
+          {"latency_s", latency_json(s.latency)},
+          {"failure_latency_s", failed}};
 }
 
 json paths_json(const Probes& p, double window) {

@@ -252,7 +252,9 @@ class Run {
       ++st.successes;
       st.latency.record(t1 - t0);
     } else {
-      ++st.failures[err_name(r.err)];
+      const char* e = err_name(r.err);
+      ++st.failures[e];
+      st.failure_latency[e].record(t1 - t0);
       ++probes_.backoff.by_reason[reason_name(r.reason)];
     }
     co_return r;

@@ -190,6 +190,31 @@ TEST_CASE("a large parent's fork fails ENOMEM while its vfork succeeds", "[model
   check_invariants(v);
 }
 
+// A failed call is timed like a successful one: with fixed costs and no
+// contention, an ENOMEM fork takes the sum of the steps on its path
+// (explain asdup_fail): entry, getproc, as_dup, the undo, the error return.
+// as_dup_done and rctl_dup lie past the failure and must not count.
+TEST_CASE("an ENOMEM fork's failure latency is the sum of its path's costs", "[model][memory]") {
+  json r = run_forksim({"--set", "machine.physmem_mb=4096", "--set", "machine.swap_mb=1024",
+                        "--set", "workload.parents=1", "--set", "workload.parent.writable_mb=3000",
+                        "--set", "workload.think_s=0.001",
+                        "--set", "costs={\"*\": 0, \"syscall_entry\": 300, \"proc_alloc\": 1500, "
+                                 "\"getproc_link\": 2000, \"as_dup\": 4000, \"as_dup_fail\": 5000, "
+                                 "\"forkerr\": 100, \"syscall_return\": 300, "
+                                 "\"as_dup_done\": 400, \"rctl_dup\": 1500}",
+                        "--set", "duration_s=0.5", "--set", "warmup_s=0.1"});
+  const double expected = (300 + 1500 + 2000 + 4000 + 5000 + 100 + 300) * 1e-9;
+  const json& f = r["paths"]["fork1"];
+  REQUIRE(f["failures"]["ENOMEM"].get<int>() > 100);
+  const json& lat = f["failure_latency_s"]["ENOMEM"];
+  CHECK(lat["count"] == f["failures"]["ENOMEM"]);
+  CHECK(lat["mean"].get<double>() == Approx(expected).epsilon(1e-9));
+  CHECK(lat["max"].get<double>() == Approx(expected).epsilon(1e-9));
+  CHECK(lat["p50"].get<double>() == Approx(expected).epsilon(0.01));
+  CHECK(f["latency_s"]["count"] == 0);  // no success to time
+  check_invariants(r);
+}
+
 // Behaviour 5: reserved_procs keeps slots for privileged processes while one
 // user's bomb holds every slot it may have.
 TEST_CASE("root still forks while a bomb holds every per-user slot", "[model][backoff]") {

@@ -48,6 +48,9 @@ Probes sample_probes() {
   fork1.attempts = 1200;
   fork1.successes = 1000;
   fork1.failures = {{"EAGAIN", 150}, {"ENOMEM", 50}};
+  record_n(fork1.failure_latency["EAGAIN"], 150, 10e-3);  // the backoff's tick
+  record_n(fork1.failure_latency["ENOMEM"], 40, 15e-6);
+  record_n(fork1.failure_latency["ENOMEM"], 10, 25e-6);
   record_n(fork1.latency, 900, 80e-6);
   record_n(fork1.latency, 90, 200e-6);
   record_n(fork1.latency, 10, 20e-3);
@@ -176,17 +179,23 @@ TEST_CASE("report paths and throughput", "[report]") {
   REQUIRE(keys_of(r["paths"]) == std::set<std::string>{"fork1", "vfork"});
 
   const json& fork1 = r["paths"]["fork1"];
-  CHECK(keys_of(fork1) ==
-        std::set<std::string>{"attempts", "successes", "failures", "latency_s", "forks_per_s"});
+  CHECK(keys_of(fork1) == std::set<std::string>{"attempts", "successes", "failures", "latency_s",
+                                                "failure_latency_s", "forks_per_s"});
   CHECK(fork1["attempts"] == 1200);
   CHECK(fork1["successes"] == 1000);
   CHECK(fork1["failures"] == json{{"EAGAIN", 150}, {"ENOMEM", 50}});
   CHECK(fork1["forks_per_s"] == 100.0);
   check_latency(fork1["latency_s"], 1000, (900 * 80e-6 + 90 * 200e-6 + 10 * 20e-3) / 1000,
                 80e-6, 80e-6, 200e-6, 20e-3);
+  // Failed calls have their own latency, per errno, with the same fields.
+  REQUIRE(keys_of(fork1["failure_latency_s"]) == std::set<std::string>{"EAGAIN", "ENOMEM"});
+  check_latency(fork1["failure_latency_s"]["EAGAIN"], 150, 10e-3, 10e-3, 10e-3, 10e-3, 10e-3);
+  check_latency(fork1["failure_latency_s"]["ENOMEM"], 50, (40 * 15e-6 + 10 * 25e-6) / 50, 15e-6,
+                25e-6, 25e-6, 25e-6);
 
   const json& vfork = r["paths"]["vfork"];
   CHECK(vfork["failures"] == json::object());  // {} rather than null
+  CHECK(vfork["failure_latency_s"] == json::object());
   CHECK(vfork["forks_per_s"] == 10.0);
   check_latency(vfork["latency_s"], 100, 30e-6, 30e-6, 30e-6, 30e-6, 30e-6);
 
@@ -253,7 +262,8 @@ TEST_CASE("report admin_probe/requests/timeseries/invariants sections", "[report
   const json r = forksim::make_report(sample_info(), sample_probes());
 
   const json& admin = r["admin_probe"];
-  CHECK(keys_of(admin) == std::set<std::string>{"attempts", "successes", "failures", "latency_s"});
+  CHECK(keys_of(admin) == std::set<std::string>{"attempts", "successes", "failures", "latency_s",
+                                                "failure_latency_s"});
   CHECK(admin["attempts"] == 10);
   CHECK(admin["successes"] == 9);
   CHECK(admin["failures"] == json{{"EAGAIN", 1}});
