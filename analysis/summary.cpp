@@ -4,6 +4,7 @@
 // says nothing the report does not. Wall time is left out on purpose: the
 // summary of a seeded run is then identical from run to run and diffable.
 #include <algorithm>
+#include <cmath>
 #include <iomanip>
 #include <locale>
 #include <sstream>
@@ -35,6 +36,28 @@ std::string latency(double s) {
   if (s <= 0.01) return fixed(s * 1e6, 1) + " us";
   if (s <= 10) return fixed(s * 1e3, 2) + " ms";
   return fixed(s, 3) + " s";
+}
+
+// A sample's statistic, or "n/a" when nothing was sampled: 0.0 us would
+// read as a measurement.
+std::string latency_of(const json& lat, const char* key) {
+  if (lat.at("count").get<uint64_t>() == 0) return "n/a";
+  return latency(lat.at(key).get<double>());
+}
+
+// Rates and utilizations with at least three significant digits (0.03/s
+// must not read 0.0/s, nor a lock busy 0.04% of the time 0.000), and one
+// decimal at most above 100.
+std::string significant(double v) {
+  if (v <= 0) return fixed(v, 1);
+  if (v < 1e-6) {
+    std::ostringstream o;
+    o.imbue(std::locale::classic());
+    o << std::scientific << std::setprecision(2) << v;
+    return o.str();
+  }
+  int decimals = 2 - static_cast<int>(std::floor(std::log10(v)));
+  return fixed(v, std::max(decimals, 1));
 }
 
 // Totals over the window (waiting, spinning, backing off) are seconds of a
@@ -69,7 +92,7 @@ std::string failures_text(const json& path) {
   for (const auto& [name, n] : failures.items()) {
     if (!s.empty()) s += ", ";
     s += name + " " + count(n);
-    if (latencies.contains(name)) s += " (mean " + latency(latencies[name].at("mean").get<double>()) + ")";
+    if (latencies.contains(name)) s += " (mean " + latency_of(latencies[name], "mean") + ")";
   }
   return s.empty() ? "none" : s;
 }
@@ -91,9 +114,9 @@ void print_header(std::ostream& o, const json& r) {
   o << left("window", kLabel) << fixed(w.at("start_s").get<double>(), 3) << " s to "
     << fixed(w.at("end_s").get<double>(), 3) << " s (" << fixed(w.at("length_s").get<double>(), 3)
     << " s measured)\n";
-  o << left("throughput", kLabel) << fixed(t.at("forks_per_s").get<double>(), 1)
-    << " forks/s (attempts " << fixed(t.at("attempts_per_s").get<double>(), 1)
-    << "/s, failures " << fixed(t.at("failures_per_s").get<double>(), 1) << "/s)\n";
+  o << left("throughput", kLabel) << significant(t.at("forks_per_s").get<double>())
+    << " forks/s (attempts " << significant(t.at("attempts_per_s").get<double>())
+    << "/s, failures " << significant(t.at("failures_per_s").get<double>()) << "/s)\n";
 }
 
 void print_cpu(std::ostream& o, const json& r) {
@@ -110,8 +133,7 @@ void print_path_row(std::ostream& o, const std::string& name, const json& path) 
   const json& lat = path.at("latency_s");
   o << left(name, kLabel) << right(count(path.at("attempts")), 9)
     << right(count(path.at("successes")), 10);
-  for (const char* key : {"mean", "p50", "p90", "p99", "max"})
-    o << right(latency(lat.at(key).get<double>()), 10);
+  for (const char* key : {"mean", "p50", "p90", "p99", "max"}) o << right(latency_of(lat, key), 10);
   o << "  " << failures_text(path) << "\n";
 }
 
@@ -122,7 +144,19 @@ void print_paths(std::ostream& o, const json& r) {
   for (const auto& [name, path] : r.at("paths").items()) print_path_row(o, name, path);
   // The privileged probe of fork_bomb goes through fork like the others:
   // the same columns make the two directly comparable.
-  if (r.contains("admin_probe")) print_path_row(o, "admin probe", r["admin_probe"]);
+  if (!r.contains("admin_probe")) return;
+  const json& a = r["admin_probe"];
+  if (a.at("attempts").get<uint64_t>() > 0) {
+    print_path_row(o, "admin probe", a);
+    return;
+  }
+  // Its interval may be longer than the window: say so rather than print a
+  // row of zeros that reads as "it ran and nothing failed".
+  o << left("admin probe", kLabel) << "never ran in the window";
+  const json& w = r.at("scenario").value("workload", json::object());
+  if (w.contains("admin_probe") && w["admin_probe"].contains("interval_s"))
+    o << " (interval " << total(w["admin_probe"]["interval_s"].get<double>()) << ")";
+  o << "\n";
 }
 
 // The three locks with most contended acquisitions (then longest mean
@@ -152,15 +186,16 @@ void print_locks(std::ostream& o, const json& r) {
     return;
   }
   // Utilization is one instance's busy fraction: for a per-process lock the
-  // mean over its instances.
+  // mean over its instances, then the busiest one's.
   o << left("lock", kLabel) << right("contended", 14) << right("mean wait", 11)
-    << right("util", 8) << right("spin cpu", 10) << "\n";
+    << right("util", 8) << right("max", 8) << right("spin cpu", 10) << "\n";
   for (const auto& [name, l] : top) {
     const std::string contended = count(l.at("contended")) + " (" +
                                   percent(l.at("contended_fraction").get<double>()) + ")";
     o << left(name, kLabel) << right(contended, 14)
       << right(latency(l.at("wait_mean_s").get<double>()), 11)
-      << right(fixed(l.at("utilization").get<double>(), 3), 8)
+      << right(significant(l.at("utilization").get<double>()), 8)
+      << right(significant(l.at("utilization_max").get<double>()), 8)
       << right(total(l.at("spin_cpu_s").get<double>()), 10) << "\n";
   }
 }
@@ -169,7 +204,7 @@ void print_backoff(std::ostream& o, const json& r) {
   const json& b = r.at("backoff");
   if (b.at("failures").get<uint64_t>() == 0) return;
   o << left("backoff", kLabel) << count(b.at("failures")) << " getproc failures ("
-    << fixed(b.at("failures_per_s").get<double>(), 1) << "/s";
+    << significant(b.at("failures_per_s").get<double>()) << "/s";
   // The seed's own yardstick: about one failure per CPU per clock tick.
   const json& m = r.at("scenario").value("machine", json::object());
   if (m.contains("ncpus") && m.contains("hz"))

@@ -338,13 +338,15 @@ TEST_CASE("report guards divisions by zero", "[report]") {
   CHECK(empty["throughput"]["forks_per_s"] == 0.0);
 }
 
-// The summary, byte for byte. When the format changes on purpose, run the
-// tests with FORKSIM_UPDATE_GOLDEN=1 to rewrite tests/golden/summary.txt,
-// then read the new file and commit it with the change.
-TEST_CASE("summary matches the golden file", "[report][golden]") {
+namespace {
+
+// The summary of (info, p), byte for byte against tests/golden/NAME. When
+// the format changes on purpose, run the tests with FORKSIM_UPDATE_GOLDEN=1
+// to rewrite the file, then read the new file and commit it with the change.
+void check_summary_golden(const std::string& name, const RunInfo& info, const Probes& p) {
   std::ostringstream out;
-  forksim::print_summary(out, forksim::make_report(sample_info(), sample_probes()));
-  const std::string golden = std::string(FORKSIM_SOURCE_DIR) + "/tests/golden/summary.txt";
+  forksim::print_summary(out, forksim::make_report(info, p));
+  const std::string golden = std::string(FORKSIM_SOURCE_DIR) + "/tests/golden/" + name;
 
   const char* update = std::getenv("FORKSIM_UPDATE_GOLDEN");
   if (update && std::string(update) == "1") {
@@ -353,6 +355,30 @@ TEST_CASE("summary matches the golden file", "[report][golden]") {
   }
   REQUIRE(fs::exists(golden));
   CHECK(out.str() == read_file(golden));
+}
+
+}  // namespace
+
+TEST_CASE("summary matches the golden file", "[report][golden]") {
+  check_summary_golden("summary.txt", sample_info(), sample_probes());
+}
+
+// Where nothing was sampled the summary says n/a, not 0.0 us; a probe that
+// never ran says so; a rate of 3 in 100 s reads 0.0300/s, not 0.0/s.
+TEST_CASE("summary says n/a where nothing was sampled", "[report][golden]") {
+  RunInfo info = sample_info();
+  info.scenario["workload"] = {{"admin_probe", {{"interval_s", 200.0}}}};
+  Probes p;
+  p.window_start_s = 0;
+  p.window_end_s = 100;
+  auto& fork1 = p.paths["fork1"];
+  fork1.attempts = 3;
+  fork1.failures = {{"EAGAIN", 3}};
+  record_n(fork1.failure_latency["EAGAIN"], 3, 10e-3);
+  p.paths["vfork"].attempts = 0;  // the workload's path, never tried
+  p.ncpus = 2;
+  p.admin_probe_enabled = true;
+  check_summary_golden("summary_na.txt", info, p);
 }
 
 TEST_CASE("summary shows only the sections that apply", "[report]") {
