@@ -36,6 +36,23 @@ struct PathStats {
   std::map<std::string, Histogram> failure_latency;  // errno name -> the same, failures
 };
 
+// The open workload's requests. A request is served when its fork returns in
+// the parent (success or failure); like a path's calls, it counts where it
+// is served. The queue holds requests that no process has taken yet.
+struct RequestStats {
+  uint64_t offered = 0;        // arrivals inside the window
+  Histogram latency;           // served in the window: arrival to the fork's return
+  Histogram wait;              // taken in the window: arrival to a process taking it
+  uint64_t waited = 0;         // of those, the ones that waited (wait > 0)
+  uint64_t waiting_max = 0;    // longest queue (whole run)
+  uint64_t queue_start = 0;    // queue length when the window opened
+  // At the end of the window: the requests still queued, censored
+  // observations of latency (their ages: at least this long).
+  uint64_t unserved_at_end = 0;
+  double unserved_age_sum_s = 0;
+  double unserved_age_max_s = 0;
+};
+
 struct BackoffStats {
   uint64_t failures = 0;       // getproc failures (the ones that back off)
   uint64_t delays = 0;
@@ -80,9 +97,9 @@ struct Probes {
   bool admin_probe_enabled = false;
   PathStats admin_probe;
 
-  // Open workload: requests that found no idle process waited.
-  Histogram request_wait;
-  uint64_t requests_waiting_max = 0;
+  // Open workload only.
+  bool requests_enabled = false;
+  RequestStats requests;
 
   std::vector<TimeSample> timeseries;
 

@@ -2,6 +2,7 @@
 #include "analysis/report.hpp"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -105,6 +106,42 @@ json backoff_json(const BackoffStats& b, double window) {
           {"failures_per_s", ratio(b.failures, window)}};
 }
 
+}  // namespace
+
+bool overloaded(double offered, double served, double queue_start, double queue_end) {
+  // Arrivals are Poisson: the count offered in the window has a standard
+  // deviation of sqrt(offered). A shortfall beyond three of them is no
+  // accident of the arrivals, and a queue that grew says where it went
+  // (rather than into processes taking more requests at once).
+  return offered - served > 3 * std::sqrt(offered) && queue_end > queue_start;
+}
+
+namespace {
+
+json requests_json(const RequestStats& q, double window) {
+  const double served = static_cast<double>(q.latency.count());
+  const uint64_t queue_end = q.unserved_at_end;
+  return {{"offered", q.offered},
+          {"offered_per_s", ratio(q.offered, window)},
+          {"served", q.latency.count()},
+          {"served_per_s", ratio(served, window)},
+          {"queue_start", q.queue_start},
+          {"queue_end", queue_end},
+          {"queue_growth_per_s",
+           ratio(static_cast<double>(queue_end) - static_cast<double>(q.queue_start), window)},
+          {"overloaded", overloaded(static_cast<double>(q.offered), served,
+                                    static_cast<double>(q.queue_start),
+                                    static_cast<double>(queue_end))},
+          {"latency_s", latency_json(q.latency)},
+          {"wait_s", latency_json(q.wait)},
+          {"waited", q.waited},
+          {"waiting_max", q.waiting_max},
+          {"unserved_at_end", q.unserved_at_end},
+          {"unserved_age_s",
+           {{"mean", ratio(q.unserved_age_sum_s, static_cast<double>(q.unserved_at_end))},
+            {"max", q.unserved_age_max_s}}}};
+}
+
 json timeseries_json(const RunInfo& info, const std::vector<TimeSample>& ts) {
   json period = nullptr;
   if (info.scenario.is_object() && info.scenario.contains("timeseries_s"))
@@ -164,9 +201,7 @@ json make_report(const RunInfo& info, const Probes& p) {
   r["backoff"] = backoff_json(p.backoff, window);
   r["memory"] = {{"reserved_max_mb", p.reserved_max_mb}, {"enomem_failures", p.enomem_failures}};
   if (p.admin_probe_enabled) r["admin_probe"] = path_json(p.admin_probe);
-  if (p.request_wait.count() > 0)
-    r["requests"] = {{"wait_s", latency_json(p.request_wait)},
-                     {"waiting_max", p.requests_waiting_max}};
+  if (p.requests_enabled) r["requests"] = requests_json(p.requests, window);
   r["timeseries"] = timeseries_json(info, p.timeseries);
   r["invariants"] = invariants_json(p.invariants);
   r["engine"] = {{"events", p.engine_events}, {"rounds", p.engine_rounds}};

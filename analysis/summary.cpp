@@ -222,14 +222,31 @@ void print_memory(std::ostream& o, const json& r) {
     << " MB, " << count(m.at("enomem_failures")) << " ENOMEM failures\n";
 }
 
+// The open workload: is it keeping up (offered against served, the queue),
+// how long a request takes end to end, how many waited for a process, and
+// what the window left unserved.
 void print_requests(std::ostream& o, const json& r) {
   if (!r.contains("requests")) return;
   const json& q = r["requests"];
+  const double growth = q.at("queue_growth_per_s").get<double>();
+  o << left("requests", kLabel) << "offered " << significant(q.at("offered_per_s").get<double>())
+    << "/s, served " << significant(q.at("served_per_s").get<double>()) << "/s, queue "
+    << count(q.at("queue_start")) << " -> " << count(q.at("queue_end")) << " ("
+    << (growth > 0 ? "+" : growth < 0 ? "-" : "") << significant(std::abs(growth)) << "/s)"
+    << (q.at("overloaded").get<bool>() ? ": OVERLOADED" : ", not overloaded") << "\n";
+  const json& lat = q.at("latency_s");
+  o << left("", kLabel) << "latency (arrival to fork return) mean " << latency_of(lat, "mean")
+    << ", p50 " << latency_of(lat, "p50") << ", p99 " << latency_of(lat, "p99") << ", max "
+    << latency_of(lat, "max") << "\n";
   const json& w = q.at("wait_s");
-  o << left("requests", kLabel) << count(w.at("count")) << " waited for a process, mean "
-    << latency(w.at("mean").get<double>()) << ", p99 " << latency(w.at("p99").get<double>())
-    << ", max " << latency(w.at("max").get<double>()) << ", up to "
-    << count(q.at("waiting_max")) << " waiting\n";
+  o << left("", kLabel) << count(q.at("waited")) << " of " << count(w.at("count"))
+    << " taken waited for a process (wait mean " << latency_of(w, "mean") << ", max "
+    << latency_of(w, "max") << "), up to " << count(q.at("waiting_max")) << " queued\n";
+  o << left("", kLabel) << count(q.at("unserved_at_end")) << " unserved at the end";
+  if (q.at("unserved_at_end").get<uint64_t>() > 0)
+    o << ", oldest waiting " << latency(q.at("unserved_age_s").at("max").get<double>())
+      << " (not in the latency above)";
+  o << "\n";
 }
 
 }  // namespace

@@ -37,8 +37,8 @@ RunInfo sample_info() {
 }
 
 // A run with a bit of everything: two paths, five locks (one unused), a
-// backoff, ENOMEM failures, the admin probe and waiting requests. The
-// window is 10 s long so that every rate is an easy division.
+// backoff, ENOMEM failures, the admin probe and an overloaded request queue.
+// The window is 10 s long so that every rate is an easy division.
 Probes sample_probes() {
   Probes p;
   p.window_start_s = 1;
@@ -106,8 +106,20 @@ Probes sample_probes() {
   p.admin_probe.failures = {{"EAGAIN", 1}};
   record_n(p.admin_probe.latency, 9, 100e-6);
 
-  record_n(p.request_wait, 100, 1e-3);
-  p.requests_waiting_max = 7;
+  // 2000 offered, 950 served, 1050 left queued: overloaded.
+  p.requests_enabled = true;
+  auto& q = p.requests;
+  q.offered = 2000;
+  record_n(q.latency, 900, 2e-3);
+  record_n(q.latency, 50, 0.5);
+  record_n(q.wait, 100, 1e-3);
+  record_n(q.wait, 900, 0);
+  q.waited = 100;
+  q.waiting_max = 1050;
+  q.queue_start = 0;
+  q.unserved_at_end = 1050;
+  q.unserved_age_sum_s = 2100;
+  q.unserved_age_max_s = 5.25;
 
   p.timeseries = {{0.5, 80, 0, 0, 3}, {1.0, 600, 10, 2, 9}, {1.5, 1234, 40, 12, 8}};
   p.engine_events = 123456;
@@ -269,9 +281,26 @@ TEST_CASE("report admin_probe/requests/timeseries/invariants sections", "[report
   CHECK(admin["failures"] == json{{"EAGAIN", 1}});
   check_latency(admin["latency_s"], 9, 100e-6, 100e-6, 100e-6, 100e-6, 100e-6);
 
-  CHECK(keys_of(r["requests"]) == std::set<std::string>{"wait_s", "waiting_max"});
-  check_latency(r["requests"]["wait_s"], 100, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3);
-  CHECK(r["requests"]["waiting_max"] == 7);
+  const json& q = r["requests"];
+  CHECK(keys_of(q) == std::set<std::string>{
+                          "offered", "offered_per_s", "served", "served_per_s", "queue_start",
+                          "queue_end", "queue_growth_per_s", "overloaded", "latency_s", "wait_s",
+                          "waited", "waiting_max", "unserved_at_end", "unserved_age_s"});
+  CHECK(q["offered"] == 2000);
+  CHECK(q["offered_per_s"] == 200.0);
+  CHECK(q["served"] == 950);
+  CHECK(q["served_per_s"] == 95.0);
+  CHECK(q["queue_start"] == 0);
+  CHECK(q["queue_end"] == 1050);
+  CHECK(q["queue_growth_per_s"] == 105.0);
+  CHECK(q["overloaded"] == true);
+  check_latency(q["latency_s"], 950, (900 * 2e-3 + 50 * 0.5) / 950, 2e-3, 2e-3, 0.5, 0.5);
+  // Every request taken has a wait, zero or not; "waited" counts the others.
+  check_latency(q["wait_s"], 1000, 100 * 1e-3 / 1000, 0, 0, 1e-3, 1e-3);
+  CHECK(q["waited"] == 100);
+  CHECK(q["waiting_max"] == 1050);
+  CHECK(q["unserved_at_end"] == 1050);
+  CHECK(q["unserved_age_s"] == json{{"mean", 2.0}, {"max", 5.25}});
 
   CHECK(r["timeseries"] == json{{"period_s", 0.5},
                                 {"t_s", {0.5, 1.0, 1.5}},
@@ -293,7 +322,7 @@ TEST_CASE("report admin_probe/requests/timeseries/invariants sections", "[report
 TEST_CASE("report optional sections appear only when they apply", "[report]") {
   Probes p = sample_probes();
   p.admin_probe_enabled = false;
-  p.request_wait.clear();
+  p.requests_enabled = false;
   p.complete = false;
   p.incomplete_reason = "event budget exhausted";
   RunInfo info = sample_info();
@@ -364,7 +393,8 @@ TEST_CASE("summary matches the golden file", "[report][golden]") {
 }
 
 // Where nothing was sampled the summary says n/a, not 0.0 us; a probe that
-// never ran says so; a rate of 3 in 100 s reads 0.0300/s, not 0.0/s.
+// never ran says so; a rate of 3 in 100 s reads 0.0300/s, not 0.0/s; an open
+// workload that served nothing still has its requests lines.
 TEST_CASE("summary says n/a where nothing was sampled", "[report][golden]") {
   RunInfo info = sample_info();
   info.scenario["workload"] = {{"admin_probe", {{"interval_s", 200.0}}}};
@@ -378,7 +408,46 @@ TEST_CASE("summary says n/a where nothing was sampled", "[report][golden]") {
   p.paths["vfork"].attempts = 0;  // the workload's path, never tried
   p.ncpus = 2;
   p.admin_probe_enabled = true;
+  p.requests_enabled = true;
+  p.requests.offered = 3;
+  p.requests.waiting_max = 3;
+  p.requests.unserved_at_end = 3;
+  p.requests.unserved_age_sum_s = 90;
+  p.requests.unserved_age_max_s = 50;
   check_summary_golden("summary_na.txt", info, p);
+}
+
+TEST_CASE("the overload rule: a shortfall beyond Poisson noise and a growing queue",
+          "[report]") {
+  using forksim::overloaded;
+  // 10,000 offered: the noise is 100, three of them 300.
+  CHECK(overloaded(10000, 10000 - 301, 0, 1));
+  CHECK_FALSE(overloaded(10000, 10000 - 300, 0, 1));   // within the noise
+  CHECK_FALSE(overloaded(10000, 5000, 40, 40));        // the queue did not grow
+  CHECK_FALSE(overloaded(10000, 5000, 40, 10));        // it shrank
+  CHECK_FALSE(overloaded(0, 0, 0, 0));
+  CHECK(overloaded(100, 50, 0, 50));                   // 50 > 3 x 10
+}
+
+TEST_CASE("an open workload's report has requests even when none waited", "[report]") {
+  Probes p;
+  p.window_start_s = 0;
+  p.window_end_s = 2;
+  p.requests_enabled = true;
+  p.requests.offered = 10;
+  record_n(p.requests.latency, 10, 50e-6);
+  record_n(p.requests.wait, 10, 0);
+  const json r = forksim::make_report(sample_info(), p);
+  REQUIRE(r.contains("requests"));
+  const json& q = r["requests"];
+  CHECK(q["waited"] == 0);
+  CHECK(q["wait_s"]["count"] == 10);
+  CHECK(q["served_per_s"] == 5.0);
+  CHECK(q["offered_per_s"] == 5.0);
+  CHECK(q["overloaded"] == false);
+  CHECK(q["unserved_at_end"] == 0);
+  CHECK(q["unserved_age_s"] == json{{"mean", 0.0}, {"max", 0.0}});
+  CHECK(q["queue_growth_per_s"] == 0.0);
 }
 
 TEST_CASE("summary shows only the sections that apply", "[report]") {
@@ -386,7 +455,7 @@ TEST_CASE("summary shows only the sections that apply", "[report]") {
   p.backoff.failures = 0;
   p.enomem_failures = 0;
   p.admin_probe_enabled = false;
-  p.request_wait.clear();
+  p.requests_enabled = false;
   p.complete = false;
   p.incomplete_reason = "stopped by the event guard";
 
