@@ -14,12 +14,16 @@
 
 namespace forksim {
 
+// One lock name: a global lock (pidlock) is one instance; a per-process lock
+// (p_lock) has one instance per proc structure the run made, each reused by
+// later processes once its process is freed.
 struct LockStats {
   uint64_t acquisitions = 0;
   uint64_t contended = 0;      // acquisitions that found the lock held
   double wait_sum_s = 0;       // over contended acquisitions
   double wait_max_s = 0;
-  double hold_sum_s = 0;       // over all acquisitions; per-process locks summed
+  double hold_sum_s = 0;       // over all acquisitions and all instances
+  double instance_hold_max_s = 0;  // the busiest instance's hold time
   double spin_cpu_s = 0;       // CPU burnt by waiters spinning on a running owner
   uint64_t instances = 1;      // per-process locks (p_lock): how many were made
 };
@@ -28,7 +32,25 @@ struct PathStats {
   uint64_t attempts = 0;
   uint64_t successes = 0;
   std::map<std::string, uint64_t> failures;  // errno name -> count
-  Histogram latency;           // call entry to return in the caller
+  Histogram latency;           // call entry to return in the caller, successes
+  std::map<std::string, Histogram> failure_latency;  // errno name -> the same, failures
+};
+
+// The open workload's requests. A request is served when its fork returns in
+// the parent (success or failure); like a path's calls, it counts where it
+// is served. The queue holds requests that no process has taken yet.
+struct RequestStats {
+  uint64_t offered = 0;        // arrivals inside the window
+  Histogram latency;           // served in the window: arrival to the fork's return
+  Histogram wait;              // taken in the window: arrival to a process taking it
+  uint64_t waited = 0;         // of those, the ones that waited (wait > 0)
+  uint64_t waiting_max = 0;    // longest queue (whole run)
+  uint64_t queue_start = 0;    // queue length when the window opened
+  // At the end of the window: the requests still queued, censored
+  // observations of latency (their ages: at least this long).
+  uint64_t unserved_at_end = 0;
+  double unserved_age_sum_s = 0;
+  double unserved_age_max_s = 0;
 };
 
 struct BackoffStats {
@@ -75,9 +97,9 @@ struct Probes {
   bool admin_probe_enabled = false;
   PathStats admin_probe;
 
-  // Open workload: requests that found no idle process waited.
-  Histogram request_wait;
-  uint64_t requests_waiting_max = 0;
+  // Open workload only.
+  bool requests_enabled = false;
+  RequestStats requests;
 
   std::vector<TimeSample> timeseries;
 

@@ -1,6 +1,8 @@
 // make_report. The summary is in summary.cpp.
 #include "analysis/report.hpp"
 
+#include <cmath>
+
 // CMake defines FORKSIM_VERSION from the project version; the fallback
 // serves builds outside CMake (a quick g++ of the tests).
 #ifndef FORKSIM_VERSION
@@ -36,12 +38,16 @@ uint64_t total_failures(const PathStats& s) {
   return n;
 }
 
-// attempts, successes, failures, latency_s: shared by paths and admin_probe.
+// attempts, successes, failures, latency_s, failure_latency_s: shared by
+// paths and admin_probe.
 json path_json(const PathStats& s) {
+  json failed = json::object();
+  for (const auto& [name, h] : s.failure_latency) failed[name] = latency_json(h);
   return {{"attempts", s.attempts},
           {"successes", s.successes},
           {"failures", counts_json(s.failures)},
-          {"latency_s", latency_json(s.latency)}};
+          {"latency_s", latency_json(s.latency)},
+          {"failure_latency_s", failed}};
 }
 
 json paths_json(const Probes& p, double window) {
@@ -74,10 +80,12 @@ json locks_json(const Probes& p, double window) {
                {"wait_mean_s", ratio(l.wait_sum_s, l.contended)},
                {"wait_max_s", l.wait_max_s},
                {"hold_mean_s", ratio(l.hold_sum_s, l.acquisitions)},
-               // Hold time per second of window. For a per-process lock
-               // (p_lock) hold_sum is summed over all its instances, so this
-               // can exceed 1: it is a load, not the busy fraction of one lock.
-               {"utilization", ratio(l.hold_sum_s, window)},
+               // The busy fraction of one instance: the mean over a
+               // per-process lock's instances, and its busiest one. The sum
+               // over instances is a load (it can exceed 1), given as busy_s.
+               {"utilization", ratio(l.hold_sum_s, l.instances * window)},
+               {"utilization_max", ratio(l.instance_hold_max_s, window)},
+               {"busy_s", l.hold_sum_s},
                {"spin_cpu_s", l.spin_cpu_s},
                {"instances", l.instances}};
   }
@@ -91,6 +99,42 @@ json backoff_json(const BackoffStats& b, double window) {
           {"fork_fail_pending_max", b.fork_fail_pending_max},
           {"by_reason", counts_json(b.by_reason)},
           {"failures_per_s", ratio(b.failures, window)}};
+}
+
+}  // namespace
+
+bool overloaded(double offered, double served, double queue_start, double queue_end) {
+  // Arrivals are Poisson: the count offered in the window has a standard
+  // deviation of sqrt(offered). A shortfall beyond three of them is no
+  // accident of the arrivals, and a queue that grew says where it went
+  // (rather than into processes taking more requests at once).
+  return offered - served > 3 * std::sqrt(offered) && queue_end > queue_start;
+}
+
+namespace {
+
+json requests_json(const RequestStats& q, double window) {
+  const double served = static_cast<double>(q.latency.count());
+  const uint64_t queue_end = q.unserved_at_end;
+  return {{"offered", q.offered},
+          {"offered_per_s", ratio(q.offered, window)},
+          {"served", q.latency.count()},
+          {"served_per_s", ratio(served, window)},
+          {"queue_start", q.queue_start},
+          {"queue_end", queue_end},
+          {"queue_growth_per_s",
+           ratio(static_cast<double>(queue_end) - static_cast<double>(q.queue_start), window)},
+          {"overloaded", overloaded(static_cast<double>(q.offered), served,
+                                    static_cast<double>(q.queue_start),
+                                    static_cast<double>(queue_end))},
+          {"latency_s", latency_json(q.latency)},
+          {"wait_s", latency_json(q.wait)},
+          {"waited", q.waited},
+          {"waiting_max", q.waiting_max},
+          {"unserved_at_end", q.unserved_at_end},
+          {"unserved_age_s",
+           {{"mean", ratio(q.unserved_age_sum_s, static_cast<double>(q.unserved_at_end))},
+            {"max", q.unserved_age_max_s}}}};
 }
 
 json timeseries_json(const RunInfo& info, const std::vector<TimeSample>& ts) {
@@ -155,9 +199,7 @@ json make_report(const RunInfo& info, const Probes& p) {
   r["backoff"] = backoff_json(p.backoff, window);
   r["memory"] = {{"reserved_max_mb", p.reserved_max_mb}, {"enomem_failures", p.enomem_failures}};
   if (p.admin_probe_enabled) r["admin_probe"] = path_json(p.admin_probe);
-  if (p.request_wait.count() > 0)
-    r["requests"] = {{"wait_s", latency_json(p.request_wait)},
-                     {"waiting_max", p.requests_waiting_max}};
+  if (p.requests_enabled) r["requests"] = requests_json(p.requests, window);
   r["timeseries"] = timeseries_json(info, p.timeseries);
   // Only a drained run has checked them; a partial report claims nothing.
   if (p.complete) r["invariants"] = invariants_json(p.invariants);

@@ -4,6 +4,7 @@
 // says nothing the report does not. Wall time is left out on purpose: the
 // summary of a seeded run is then identical from run to run and diffable.
 #include <algorithm>
+#include <cmath>
 #include <iomanip>
 #include <locale>
 #include <sstream>
@@ -37,6 +38,28 @@ std::string latency(double s) {
   return fixed(s, 3) + " s";
 }
 
+// A sample's statistic, or "n/a" when nothing was sampled: 0.0 us would
+// read as a measurement.
+std::string latency_of(const json& lat, const char* key) {
+  if (lat.at("count").get<uint64_t>() == 0) return "n/a";
+  return latency(lat.at(key).get<double>());
+}
+
+// Rates and utilizations with at least three significant digits (0.03/s
+// must not read 0.0/s, nor a lock busy 0.04% of the time 0.000), and one
+// decimal at most above 100.
+std::string significant(double v) {
+  if (v <= 0) return fixed(v, 1);
+  if (v < 1e-6) {
+    std::ostringstream o;
+    o.imbue(std::locale::classic());
+    o << std::scientific << std::setprecision(2) << v;
+    return o.str();
+  }
+  int decimals = 2 - static_cast<int>(std::floor(std::log10(v)));
+  return fixed(v, std::max(decimals, 1));
+}
+
 // Totals over the window (waiting, spinning, backing off) are seconds of a
 // run that lasts seconds: always in seconds.
 std::string total(double s) { return fixed(s, 3) + " s"; }
@@ -59,12 +82,17 @@ std::string left(const std::string& s, int width) {
 
 std::string count(const json& v) { return std::to_string(v.get<uint64_t>()); }
 
-// {"EAGAIN": 12, "ENOMEM": 1} -> "EAGAIN 12, ENOMEM 1"; "none" when empty.
-std::string failures_text(const json& failures) {
+// {"EAGAIN": 12, "ENOMEM": 1} -> "EAGAIN 12 (mean 10.01 ms), ENOMEM 1 (mean
+// 15.2 us)", each with how long its failed calls took; "none" when empty.
+std::string failures_text(const json& path) {
+  const json& failures = path.at("failures");
+  const json no_latency = json::object();
+  const json& latencies = path.contains("failure_latency_s") ? path["failure_latency_s"] : no_latency;
   std::string s;
   for (const auto& [name, n] : failures.items()) {
     if (!s.empty()) s += ", ";
     s += name + " " + count(n);
+    if (latencies.contains(name)) s += " (mean " + latency_of(latencies[name], "mean") + ")";
   }
   return s.empty() ? "none" : s;
 }
@@ -86,9 +114,9 @@ void print_header(std::ostream& o, const json& r) {
   o << left("window", kLabel) << fixed(w.at("start_s").get<double>(), 3) << " s to "
     << fixed(w.at("end_s").get<double>(), 3) << " s (" << fixed(w.at("length_s").get<double>(), 3)
     << " s measured)\n";
-  o << left("throughput", kLabel) << fixed(t.at("forks_per_s").get<double>(), 1)
-    << " forks/s (attempts " << fixed(t.at("attempts_per_s").get<double>(), 1)
-    << "/s, failures " << fixed(t.at("failures_per_s").get<double>(), 1) << "/s)\n";
+  o << left("throughput", kLabel) << significant(t.at("forks_per_s").get<double>())
+    << " forks/s (attempts " << significant(t.at("attempts_per_s").get<double>())
+    << "/s, failures " << significant(t.at("failures_per_s").get<double>()) << "/s)\n";
 }
 
 void print_cpu(std::ostream& o, const json& r) {
@@ -105,9 +133,8 @@ void print_path_row(std::ostream& o, const std::string& name, const json& path) 
   const json& lat = path.at("latency_s");
   o << left(name, kLabel) << right(count(path.at("attempts")), 9)
     << right(count(path.at("successes")), 10);
-  for (const char* key : {"mean", "p50", "p90", "p99", "max"})
-    o << right(latency(lat.at(key).get<double>()), 10);
-  o << "  " << failures_text(path.at("failures")) << "\n";
+  for (const char* key : {"mean", "p50", "p90", "p99", "max"}) o << right(latency_of(lat, key), 10);
+  o << "  " << failures_text(path) << "\n";
 }
 
 void print_paths(std::ostream& o, const json& r) {
@@ -117,7 +144,19 @@ void print_paths(std::ostream& o, const json& r) {
   for (const auto& [name, path] : r.at("paths").items()) print_path_row(o, name, path);
   // The privileged probe of fork_bomb goes through fork like the others:
   // the same columns make the two directly comparable.
-  if (r.contains("admin_probe")) print_path_row(o, "admin probe", r["admin_probe"]);
+  if (!r.contains("admin_probe")) return;
+  const json& a = r["admin_probe"];
+  if (a.at("attempts").get<uint64_t>() > 0) {
+    print_path_row(o, "admin probe", a);
+    return;
+  }
+  // Its interval may be longer than the window: say so rather than print a
+  // row of zeros that reads as "it ran and nothing failed".
+  o << left("admin probe", kLabel) << "never ran in the window";
+  const json& w = r.at("scenario").value("workload", json::object());
+  if (w.contains("admin_probe") && w["admin_probe"].contains("interval_s"))
+    o << " (interval " << total(w["admin_probe"]["interval_s"].get<double>()) << ")";
+  o << "\n";
 }
 
 // The three locks with most contended acquisitions (then longest mean
@@ -146,16 +185,17 @@ void print_locks(std::ostream& o, const json& r) {
     o << left("lock", kLabel) << "no lock was contended\n";
     return;
   }
-  // Utilization is hold time per second: for a per-process lock it sums
-  // all instances and may exceed 1, hence a plain number, not a percent.
+  // Utilization is one instance's busy fraction: for a per-process lock the
+  // mean over its instances, then the busiest one's.
   o << left("lock", kLabel) << right("contended", 14) << right("mean wait", 11)
-    << right("util", 8) << right("spin cpu", 10) << "\n";
+    << right("util", 8) << right("max", 8) << right("spin cpu", 10) << "\n";
   for (const auto& [name, l] : top) {
     const std::string contended = count(l.at("contended")) + " (" +
                                   percent(l.at("contended_fraction").get<double>()) + ")";
     o << left(name, kLabel) << right(contended, 14)
       << right(latency(l.at("wait_mean_s").get<double>()), 11)
-      << right(fixed(l.at("utilization").get<double>(), 3), 8)
+      << right(significant(l.at("utilization").get<double>()), 8)
+      << right(significant(l.at("utilization_max").get<double>()), 8)
       << right(total(l.at("spin_cpu_s").get<double>()), 10) << "\n";
   }
 }
@@ -164,7 +204,7 @@ void print_backoff(std::ostream& o, const json& r) {
   const json& b = r.at("backoff");
   if (b.at("failures").get<uint64_t>() == 0) return;
   o << left("backoff", kLabel) << count(b.at("failures")) << " getproc failures ("
-    << fixed(b.at("failures_per_s").get<double>(), 1) << "/s";
+    << significant(b.at("failures_per_s").get<double>()) << "/s";
   // The seed's own yardstick: about one failure per CPU per clock tick.
   const json& m = r.at("scenario").value("machine", json::object());
   if (m.contains("ncpus") && m.contains("hz"))
@@ -182,14 +222,31 @@ void print_memory(std::ostream& o, const json& r) {
     << " MB, " << count(m.at("enomem_failures")) << " ENOMEM failures\n";
 }
 
+// The open workload: is it keeping up (offered against served, the queue),
+// how long a request takes end to end, how many waited for a process, and
+// what the window left unserved.
 void print_requests(std::ostream& o, const json& r) {
   if (!r.contains("requests")) return;
   const json& q = r["requests"];
+  const double growth = q.at("queue_growth_per_s").get<double>();
+  o << left("requests", kLabel) << "offered " << significant(q.at("offered_per_s").get<double>())
+    << "/s, served " << significant(q.at("served_per_s").get<double>()) << "/s, queue "
+    << count(q.at("queue_start")) << " -> " << count(q.at("queue_end")) << " ("
+    << (growth > 0 ? "+" : growth < 0 ? "-" : "") << significant(std::abs(growth)) << "/s)"
+    << (q.at("overloaded").get<bool>() ? ": OVERLOADED" : ", not overloaded") << "\n";
+  const json& lat = q.at("latency_s");
+  o << left("", kLabel) << "latency (arrival to fork return) mean " << latency_of(lat, "mean")
+    << ", p50 " << latency_of(lat, "p50") << ", p99 " << latency_of(lat, "p99") << ", max "
+    << latency_of(lat, "max") << "\n";
   const json& w = q.at("wait_s");
-  o << left("requests", kLabel) << count(w.at("count")) << " waited for a process, mean "
-    << latency(w.at("mean").get<double>()) << ", p99 " << latency(w.at("p99").get<double>())
-    << ", max " << latency(w.at("max").get<double>()) << ", up to "
-    << count(q.at("waiting_max")) << " waiting\n";
+  o << left("", kLabel) << count(q.at("waited")) << " of " << count(w.at("count"))
+    << " taken waited for a process (wait mean " << latency_of(w, "mean") << ", max "
+    << latency_of(w, "max") << "), up to " << count(q.at("waiting_max")) << " queued\n";
+  o << left("", kLabel) << count(q.at("unserved_at_end")) << " unserved at the end";
+  if (q.at("unserved_at_end").get<uint64_t>() > 0)
+    o << ", oldest waiting " << latency(q.at("unserved_age_s").at("max").get<double>())
+      << " (not in the latency above)";
+  o << "\n";
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -85,7 +86,10 @@ class Run {
         spawn(open_parent(p));
       }
     }
-    if (w_.type == "open") spawn(arrivals());
+    if (w_.type == "open") {
+      probes_.requests_enabled = true;
+      spawn(arrivals());
+    }
   }
 
   Proc* initial_proc(int uid, bool privileged, Role role, bool rt) {
@@ -134,8 +138,12 @@ class Run {
       double now = SimEngine::now();
       if (stopping_ || now >= s_.duration_s) break;
       pending_.push_back(now);
-      probes_.requests_waiting_max =
-          std::max<uint64_t>(probes_.requests_waiting_max, pending_.size());
+      RequestStats& q = probes_.requests;
+      if (now < probes_.window_start_s)
+        ++arrived_before_window_;
+      else if (probes_.in_window(now))
+        ++q.offered;
+      q.waiting_max = std::max<uint64_t>(q.waiting_max, pending_.size());
       if (!idle_.empty()) {
         Kthread* t = idle_.front();
         idle_.pop_front();
@@ -157,16 +165,46 @@ class Run {
       if (stopping_) break;
       double arrived = pending_.front();
       pending_.pop_front();
-      if (probes_.in_window(arrived)) probes_.request_wait.record(SimEngine::now() - arrived);
-      co_await fork_and_wait(p, t);
+      note_taken(arrived);
+      co_await fork_and_wait(p, t, arrived);
     }
     co_await finish(p, t);
   }
 
-  Co<void> fork_and_wait(Proc* p, Kthread& t) {
+  // An open workload's request, which arrived at `arrived`, is served when
+  // the fork returns, whatever its outcome; the wait for the child is the
+  // process's business, not the request's.
+  Co<void> fork_and_wait(Proc* p, Kthread& t, std::optional<double> arrived = std::nullopt) {
     if (!t.on_cpu()) co_await k_.dispatcher().run(t, Prio::User);
     ForkResult r = co_await timed_fork(*p, t, probes_.paths[w_.path], path_);
+    double now = SimEngine::now();
+    if (arrived && probes_.in_window(now)) probes_.requests.latency.record(now - *arrived);
     if (r.child) co_await k_.wait_child(*p, t);
+  }
+
+  // A process takes the request that arrived at `arrived`, now.
+  void note_taken(double arrived) {
+    double now = SimEngine::now();
+    RequestStats& q = probes_.requests;
+    if (now < probes_.window_start_s) {
+      ++taken_before_window_;
+    } else if (probes_.in_window(now)) {
+      q.wait.record(now - arrived);
+      if (now > arrived) ++q.waited;
+    }
+  }
+
+  // Where the request queue stands when the window closes at `end`: the
+  // requests still queued are censored observations of latency (they took
+  // at least their age), counted rather than dropped.
+  void close_request_window(double end) {
+    if (!probes_.requests_enabled) return;
+    RequestStats& q = probes_.requests;
+    q.queue_start = arrived_before_window_ - taken_before_window_;
+    q.unserved_at_end = pending_.size();
+    q.unserved_age_sum_s = 0;
+    for (double a : pending_) q.unserved_age_sum_s += end - a;
+    q.unserved_age_max_s = pending_.empty() ? 0 : end - pending_.front();  // FIFO: oldest first
   }
 
   // A fork bomb process: fork, and fork again; on failure, retry by policy.
@@ -260,7 +298,9 @@ class Run {
       ++st.successes;
       st.latency.record(t1 - t0);
     } else {
-      ++st.failures[err_name(r.err)];
+      const char* e = err_name(r.err);
+      ++st.failures[e];
+      st.failure_latency[e].record(t1 - t0);
       ++probes_.backoff.by_reason[reason_name(r.reason)];
     }
     co_return r;
@@ -298,6 +338,7 @@ class Run {
   void stop() {
     stopping_ = true;
     probes_.nproc_end = k_.table().nproc();
+    close_request_window(probes_.window_end_s);
     // Idle pool processes wake up to exit.
     while (!idle_.empty()) {
       Kthread* t = idle_.front();
@@ -365,6 +406,8 @@ class Run {
         std::max(probes_.window_start_s, std::min(now, probes_.window_end_s));
     if (std::string(phase_) != "drain") probes_.nproc_end = k_.table().nproc();
     probes_.nproc_max = k_.table().nproc_max();
+    // The drain began after stop() closed the request window.
+    if (std::string(phase_) != "drain") close_request_window(probes_.window_end_s);
     return probes_;
   }
 
@@ -382,6 +425,8 @@ class Run {
   uint64_t setup_made_ = 0;
   std::deque<double> pending_;     // open: arrival times waiting for a process
   std::deque<Kthread*> idle_;      // open: pool processes waiting for work
+  // open: the queue's length when the window opens is arrived - taken.
+  uint64_t arrived_before_window_ = 0, taken_before_window_ = 0;
   std::unordered_map<Proc*, int> live_threads_;  // closed/open parents' running LWPs
   uint64_t failures_since_sample_ = 0;
 };

@@ -62,7 +62,7 @@ Co<void> KMutex::exit(Kthread& t) {
   if (owner_ != &t) throw std::logic_error("mutex exited by a thread that does not own it");
   double now = SimEngine::now();
   Dispatcher& d = t.dispatcher();
-  stats_->hold_sum_s += window_overlap(d.probes(), acquired_at_, now);
+  add_hold(d.probes(), acquired_at_, now);
   auto& h = t.held_;
   h.erase(std::find(h.begin(), h.end(), this));
   if (!spinners_.empty()) {
@@ -97,8 +97,18 @@ void KMutex::enter_private(Kthread& t) {
 
 void KMutex::exit_private(Kthread& t) {
   if (owner_ != &t) throw std::logic_error("private exit of a mutex not held");
-  stats_->hold_sum_s += window_overlap(t.dispatcher().probes(), acquired_at_, local_clock(t));
+  add_hold(t.dispatcher().probes(), acquired_at_, local_clock(t));
   owner_ = nullptr;
+}
+
+// Kept current at each release rather than folded in at the end: a compare
+// per release costs less than finding every instance when the window
+// closes, and a run stopped early needs no extra step.
+void KMutex::add_hold(const Probes& pr, double from, double to) {
+  double h = window_overlap(pr, from, to);
+  stats_->hold_sum_s += h;
+  hold_s_ += h;
+  if (hold_s_ > stats_->instance_hold_max_s) stats_->instance_hold_max_s = hold_s_;
 }
 
 void KMutex::owner_off_cpu(Dispatcher& d) {

@@ -10,7 +10,9 @@
 // A spinner handed the lock pays mutex_handoff (the lock's cache line
 // moving); a sleeper pays a context switch when it is dispatched again.
 // Statistics go to a LockStats shared by every instance of the same name
-// (p_lock of every process counts as one).
+// (p_lock of every process counts as one). Each instance also keeps its own
+// hold time, so the stats know the busiest instance: a per-process lock's
+// summed hold time says nothing about how busy one of them is.
 #pragma once
 #include <vector>
 #include <functional>
@@ -46,11 +48,14 @@ class KMutex {
   friend class Dispatcher;
   // The owner has left its CPU: spinners go to sleep on the turnstile.
   void owner_off_cpu(Dispatcher& d);
+  // The lock was held from `from` to `to`: its part inside the window.
+  void add_hold(const Probes& pr, double from, double to);
 
   LockStats* stats_;
   const std::function<double()>* handoff_cost_ns_;
   Kthread* owner_ = nullptr;
   double acquired_at_ = 0;
+  double hold_s_ = 0;  // this instance's hold time inside the window
   // Vectors, not deques: a deque allocates on construction, and every
   // process has three mutexes. Spinners are at most ncpus (each holds a
   // CPU), so taking the front is cheap.

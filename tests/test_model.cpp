@@ -190,6 +190,31 @@ TEST_CASE("a large parent's fork fails ENOMEM while its vfork succeeds", "[model
   check_invariants(v);
 }
 
+// A failed call is timed like a successful one: with fixed costs and no
+// contention, an ENOMEM fork takes the sum of the steps on its path
+// (explain asdup_fail): entry, getproc, as_dup, the undo, the error return.
+// as_dup_done and rctl_dup lie past the failure and must not count.
+TEST_CASE("an ENOMEM fork's failure latency is the sum of its path's costs", "[model][memory]") {
+  json r = run_forksim({"--set", "machine.physmem_mb=4096", "--set", "machine.swap_mb=1024",
+                        "--set", "workload.parents=1", "--set", "workload.parent.writable_mb=3000",
+                        "--set", "workload.think_s=0.001",
+                        "--set", "costs={\"*\": 0, \"syscall_entry\": 300, \"proc_alloc\": 1500, "
+                                 "\"getproc_link\": 2000, \"as_dup\": 4000, \"as_dup_fail\": 5000, "
+                                 "\"forkerr\": 100, \"syscall_return\": 300, "
+                                 "\"as_dup_done\": 400, \"rctl_dup\": 1500}",
+                        "--set", "duration_s=0.5", "--set", "warmup_s=0.1"});
+  const double expected = (300 + 1500 + 2000 + 4000 + 5000 + 100 + 300) * 1e-9;
+  const json& f = r["paths"]["fork1"];
+  REQUIRE(f["failures"]["ENOMEM"].get<int>() > 100);
+  const json& lat = f["failure_latency_s"]["ENOMEM"];
+  CHECK(lat["count"] == f["failures"]["ENOMEM"]);
+  CHECK(lat["mean"].get<double>() == Approx(expected).epsilon(1e-9));
+  CHECK(lat["max"].get<double>() == Approx(expected).epsilon(1e-9));
+  CHECK(lat["p50"].get<double>() == Approx(expected).epsilon(0.01));
+  CHECK(f["latency_s"]["count"] == 0);  // no success to time
+  check_invariants(r);
+}
+
 // Behaviour 5: reserved_procs keeps slots for privileged processes while one
 // user's bomb holds every slot it may have.
 TEST_CASE("root still forks while a bomb holds every per-user slot", "[model][backoff]") {
@@ -395,4 +420,132 @@ TEST_CASE("the engine's shortcuts give the step-by-step engine's report", "[mode
     }
     check_same(fast, slow, path);
   }
+}
+
+// An open workload against one process whose every request costs exactly
+// S = 100 us (getproc_link; all else free): capacity is 1/S = 10,000/s.
+// Below it (5,000/s, rho 0.5) it keeps up, and M/D/1 gives the figures:
+// a request finds the process busy with probability rho, waits on average
+// rho S / (2 (1 - rho)) = 50 us, so it takes 150 us from arrival to the
+// fork's return. Above it (20,000/s) it serves its capacity, and the queue
+// grows by the difference, which the report must say.
+TEST_CASE("an open workload says whether it keeps up with what is offered", "[model][open]") {
+  auto open_at = [](double rate) {
+    return run_forksim({"--set", "workload.type=open", "--set", "workload.parents=1",
+                        "--set", "workload.rate_per_s=" + std::to_string(rate),
+                        "--set", "costs={\"*\": 0, \"getproc_link\": 100000}",
+                        "--set", "workload.child.lifetime_s=0", "--set", "workload.child.exec=false",
+                        "--set", "duration_s=2", "--set", "warmup_s=0.5"});
+  };
+  const double S = 100e-6, window = 1.5;
+
+  json below = open_at(5000);
+  const json& b = below["requests"];
+  CHECK(b["overloaded"] == false);
+  CHECK(b["offered_per_s"].get<double>() == Approx(5000).epsilon(0.05));
+  CHECK(b["served_per_s"].get<double>() == Approx(b["offered_per_s"].get<double>()).margin(2 / window));
+  CHECK(b["latency_s"]["mean"].get<double>() == Approx(S + 50e-6).epsilon(0.05));
+  CHECK(b["latency_s"]["p50"].get<double>() >= S * 0.99);  // nobody is served faster than S
+  CHECK(b["wait_s"]["mean"].get<double>() == Approx(50e-6).epsilon(0.1));
+  CHECK(b["waited"].get<double>() / b["wait_s"]["count"].get<double>() == Approx(0.5).epsilon(0.05));
+  CHECK(b["unserved_at_end"].get<int>() <= 10);
+  check_invariants(below);
+
+  json above = open_at(20000);
+  const json& a = above["requests"];
+  CHECK(a["overloaded"] == true);
+  CHECK(a["offered_per_s"].get<double>() == Approx(20000).epsilon(0.05));
+  CHECK(a["served_per_s"].get<double>() == Approx(1 / S).epsilon(0.01));
+  // Offered = served + the queue's growth (+ at most the one request in service).
+  double growth = a["queue_growth_per_s"];
+  CHECK(growth == Approx(a["offered_per_s"].get<double>() - a["served_per_s"].get<double>())
+                      .margin(1.01 / window));
+  CHECK(growth == Approx(10000).epsilon(0.1));
+  CHECK(a["queue_end"].get<double>() - a["queue_start"].get<double>() == Approx(growth * window));
+  CHECK(a["queue_start"].get<double>() == Approx(0.5 * 10000).epsilon(0.1));  // grown in the warm-up
+  // The unserved are counted, and the oldest has waited as long as the queue
+  // takes to arrive: about 1 s (the process served up to the arrivals of t = 1 s).
+  CHECK(a["unserved_at_end"] == a["queue_end"]);
+  double oldest = a["unserved_age_s"]["max"];
+  CHECK(oldest == Approx(a["queue_end"].get<double>() / a["offered_per_s"].get<double>())
+                      .epsilon(0.05));
+  CHECK(oldest == Approx(1.0).epsilon(0.1));
+  CHECK(a["unserved_age_s"]["mean"].get<double>() == Approx(oldest / 2).epsilon(0.1));
+  // The served waited ever longer: their latency is well above S.
+  CHECK(a["latency_s"]["mean"].get<double>() > 0.3);
+  check_invariants(above);
+}
+
+// The same by command: the summary's requests line says so, and a run
+// stopped by a budget still counts what it left queued.
+TEST_CASE("an overloaded open workload says so in the summary, stopped or not", "[model][open]") {
+  using forksim::test::Result;
+  using forksim::test::run_cli;
+  using forksim::test::TempDir;
+  using forksim::test::read_file;
+  TempDir d;
+  const std::vector<std::string> open = {
+      "run", "--set", "workload.type=open", "--set", "workload.parents=1",
+      "--set", "costs={\"*\": 0, \"getproc_link\": 1000000}",  // 1 ms: 1,000 a second
+      "--set", "workload.child.lifetime_s=0", "--set", "workload.child.exec=false"};
+  auto with = [&](std::vector<std::string> more) {
+    std::vector<std::string> a = open;
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+  };
+  Result ok = run_cli(d, with({"--set", "workload.rate_per_s=500", "--set", "duration_s=2",
+                               "--set", "warmup_s=0.5"}));
+  REQUIRE(ok.status == 0);
+  CHECK_THAT(ok.out, Catch::Contains(", not overloaded\n"));
+  CHECK_THAT(ok.out, Catch::Contains("latency (arrival to fork return) mean "));
+
+  Result over = run_cli(d, with({"--set", "workload.rate_per_s=2000", "--set", "duration_s=2",
+                                 "--set", "warmup_s=0.5"}));
+  REQUIRE(over.status == 0);
+  CHECK_THAT(over.out, Catch::Contains("/s): OVERLOADED\n"));
+  CHECK_THAT(over.out, Catch::Contains("served 1000.0/s"));
+  CHECK_THAT(over.out, Catch::Contains("(not in the latency above)"));
+
+  Result stopped = run_cli(d, with({"--quiet", "--set", "workload.rate_per_s=2000",
+                                    "--set", "duration_s=100000", "--set", "warmup_s=0",
+                                    "--max-wall-s", "0.5", "-o", "r.json"}));
+  REQUIRE(stopped.status == 3);
+  json r = json::parse(read_file(d / "r.json"));
+  REQUIRE(r["complete"] == false);
+  const json& q = r["requests"];
+  const double end = r["window"]["end_s"];
+  CHECK(q["overloaded"] == true);
+  CHECK(q["unserved_at_end"] == q["queue_end"]);
+  CHECK(q["unserved_at_end"].get<double>() == Approx(1000 * end).epsilon(0.1));
+  CHECK(q["unserved_age_s"]["max"].get<double>() == Approx(end / 2).epsilon(0.1));
+}
+
+// A per-process lock is reported per instance. 16 parents on 32 CPUs each
+// think 100 us and fork at a cost of 100 us (pool_barrier_enter, under the
+// parent's own p_lock; every other step free): each parent's p_lock is held
+// half the time. The busiest instance is then at 0.5; the old figure, the
+// sum over instances (busy_s per second), is 16 x 0.5 = 8.
+TEST_CASE("per-process locks report utilization per instance", "[model][locks]") {
+  auto s = scenario(json::object(),
+                    {"machine.ncpus=32", "workload.parents=16", "workload.think_s=0.0001",
+                     "costs={\"*\": 0, \"pool_barrier_enter\": 100000}",
+                     "workload.child.lifetime_s=0", "workload.child.exec=false",
+                     "duration_s=1", "warmup_s=0.2"});
+  json r = run_here(s);
+  const double window = r["window"]["length_s"];
+  const json& pl = r["locks"]["p_lock"];
+  const double instances = pl["instances"];
+  CHECK(instances >= 32);  // 16 parents and at least one child each
+  CHECK(pl["utilization_max"].get<double>() == Approx(0.5).epsilon(0.01));
+  CHECK(pl["busy_s"].get<double>() / window == Approx(16 * 0.5).epsilon(0.01));
+  CHECK(pl["utilization"].get<double>() ==
+        Approx(pl["busy_s"].get<double>() / (instances * window)).epsilon(1e-9));
+  CHECK(pl["utilization"].get<double>() <= pl["utilization_max"].get<double>());
+  // 80,000 forks a second: 16 parents at one per 200 us.
+  CHECK(r["throughput"]["forks_per_s"].get<double>() == Approx(16 / 200e-6).epsilon(0.01));
+  // A global lock is one instance: all three figures agree.
+  const json& pid = r["locks"]["pidlock"];
+  CHECK(pid["utilization_max"].get<double>() == Approx(pid["utilization"].get<double>()).epsilon(1e-9));
+  CHECK(pid["busy_s"].get<double>() / window == Approx(pid["utilization"].get<double>()).epsilon(1e-9));
+  check_invariants(r);
 }

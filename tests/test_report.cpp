@@ -38,8 +38,8 @@ RunInfo sample_info() {
 }
 
 // A run with a bit of everything: two paths, five locks (one unused), a
-// backoff, ENOMEM failures, the admin probe and waiting requests. The
-// window is 10 s long so that every rate is an easy division.
+// backoff, ENOMEM failures, the admin probe and an overloaded request queue.
+// The window is 10 s long so that every rate is an easy division.
 Probes sample_probes() {
   Probes p;
   p.window_start_s = 1;
@@ -49,6 +49,9 @@ Probes sample_probes() {
   fork1.attempts = 1200;
   fork1.successes = 1000;
   fork1.failures = {{"EAGAIN", 150}, {"ENOMEM", 50}};
+  record_n(fork1.failure_latency["EAGAIN"], 150, 10e-3);  // the backoff's tick
+  record_n(fork1.failure_latency["ENOMEM"], 40, 15e-6);
+  record_n(fork1.failure_latency["ENOMEM"], 10, 25e-6);
   record_n(fork1.latency, 900, 80e-6);
   record_n(fork1.latency, 90, 200e-6);
   record_n(fork1.latency, 10, 20e-3);
@@ -59,21 +62,25 @@ Probes sample_probes() {
   record_n(vfork.latency, 100, 30e-6);
 
   auto lock = [&](const char* name, uint64_t acq, uint64_t cont, double wait_sum,
-                  double wait_max, double hold_sum, double spin, uint64_t instances) {
+                  double wait_max, double hold_sum, double hold_max, double spin,
+                  uint64_t instances) {
     auto& l = p.locks[name];
     l.acquisitions = acq;
     l.contended = cont;
     l.wait_sum_s = wait_sum;
     l.wait_max_s = wait_max;
     l.hold_sum_s = hold_sum;
+    l.instance_hold_max_s = hold_max;
     l.spin_cpu_s = spin;
     l.instances = instances;
   };
-  lock("pidlock", 4000, 400, 0.2, 0.004, 2.5, 0.05, 1);
-  lock("p_lock", 10000, 50, 0.01, 0.001, 15, 0, 1100);  // utilization 1.5: summed instances
-  lock("reaplock", 1000, 50, 0.02, 0.002, 0.1, 0, 1);   // ties p_lock, waits longer
-  lock("freemem_lock", 500, 5, 0.001, 0.0005, 0.01, 0, 1);
-  lock("idle_lock", 0, 0, 0, 0, 0, 0, 1);
+  lock("pidlock", 4000, 400, 0.2, 0.004, 2.5, 2.5, 0.05, 1);
+  // 15 s of holds over 1000 instances in 10 s: 0.0015 each on average, the
+  // busiest 0.25 (their sum, 1.5, is a load, not a utilization).
+  lock("p_lock", 10000, 50, 0.01, 0.001, 15, 2.5, 0, 1000);
+  lock("reaplock", 1000, 50, 0.02, 0.002, 0.1, 0.1, 0, 1);   // ties p_lock, waits longer
+  lock("freemem_lock", 500, 5, 0.001, 0.0005, 0.01, 0.01, 0, 1);
+  lock("idle_lock", 0, 0, 0, 0, 0, 0, 0, 1);
 
   p.backoff.failures = 150;
   p.backoff.delays = 140;
@@ -100,8 +107,20 @@ Probes sample_probes() {
   p.admin_probe.failures = {{"EAGAIN", 1}};
   record_n(p.admin_probe.latency, 9, 100e-6);
 
-  record_n(p.request_wait, 100, 1e-3);
-  p.requests_waiting_max = 7;
+  // 2000 offered, 950 served, 1050 left queued: overloaded.
+  p.requests_enabled = true;
+  auto& q = p.requests;
+  q.offered = 2000;
+  record_n(q.latency, 900, 2e-3);
+  record_n(q.latency, 50, 0.5);
+  record_n(q.wait, 100, 1e-3);
+  record_n(q.wait, 900, 0);
+  q.waited = 100;
+  q.waiting_max = 1050;
+  q.queue_start = 0;
+  q.unserved_at_end = 1050;
+  q.unserved_age_sum_s = 2100;
+  q.unserved_age_max_s = 5.25;
 
   p.timeseries = {{0.5, 80, 0, 0, 3}, {1.0, 600, 10, 2, 9}, {1.5, 1234, 40, 12, 8}};
   p.engine_events = 123456;
@@ -150,7 +169,7 @@ TEST_CASE("report has exactly the documented top-level keys", "[report]") {
                           "processes", "cpu", "backoff", "memory", "admin_probe", "requests",
                           "timeseries", "invariants", "engine"});
   CHECK(r["schema_version"] == forksim::kSchemaVersion);
-  CHECK(r["schema_version"] == 1);
+  CHECK(r["schema_version"] == 2);
   CHECK(r["forksim_version"] == std::string(forksim::kForksimVersion));
   CHECK(r["scenario"] == sample_info().scenario);
   CHECK(r["seed"] == 42);
@@ -166,17 +185,23 @@ TEST_CASE("report paths and throughput", "[report]") {
   REQUIRE(keys_of(r["paths"]) == std::set<std::string>{"fork1", "vfork"});
 
   const json& fork1 = r["paths"]["fork1"];
-  CHECK(keys_of(fork1) ==
-        std::set<std::string>{"attempts", "successes", "failures", "latency_s", "forks_per_s"});
+  CHECK(keys_of(fork1) == std::set<std::string>{"attempts", "successes", "failures", "latency_s",
+                                                "failure_latency_s", "forks_per_s"});
   CHECK(fork1["attempts"] == 1200);
   CHECK(fork1["successes"] == 1000);
   CHECK(fork1["failures"] == json{{"EAGAIN", 150}, {"ENOMEM", 50}});
   CHECK(fork1["forks_per_s"] == 100.0);
   check_latency(fork1["latency_s"], 1000, (900 * 80e-6 + 90 * 200e-6 + 10 * 20e-3) / 1000,
                 80e-6, 80e-6, 200e-6, 20e-3);
+  // Failed calls have their own latency, per errno, with the same fields.
+  REQUIRE(keys_of(fork1["failure_latency_s"]) == std::set<std::string>{"EAGAIN", "ENOMEM"});
+  check_latency(fork1["failure_latency_s"]["EAGAIN"], 150, 10e-3, 10e-3, 10e-3, 10e-3, 10e-3);
+  check_latency(fork1["failure_latency_s"]["ENOMEM"], 50, (40 * 15e-6 + 10 * 25e-6) / 50, 15e-6,
+                25e-6, 25e-6, 25e-6);
 
   const json& vfork = r["paths"]["vfork"];
   CHECK(vfork["failures"] == json::object());  // {} rather than null
+  CHECK(vfork["failure_latency_s"] == json::object());
   CHECK(vfork["forks_per_s"] == 10.0);
   check_latency(vfork["latency_s"], 100, 30e-6, 30e-6, 30e-6, 30e-6, 30e-6);
 
@@ -192,7 +217,8 @@ TEST_CASE("report locks", "[report]") {
   const json& pid = r["locks"]["pidlock"];
   CHECK(keys_of(pid) == std::set<std::string>{"acquisitions", "contended", "contended_fraction",
                                               "wait_mean_s", "wait_max_s", "hold_mean_s",
-                                              "utilization", "spin_cpu_s", "instances"});
+                                              "utilization", "utilization_max", "busy_s",
+                                              "spin_cpu_s", "instances"});
   CHECK(pid["acquisitions"] == 4000);
   CHECK(pid["contended"] == 400);
   CHECK(pid["contended_fraction"] == 400.0 / 4000);
@@ -200,12 +226,17 @@ TEST_CASE("report locks", "[report]") {
   CHECK(pid["wait_max_s"] == 0.004);
   CHECK(pid["hold_mean_s"] == 2.5 / 4000);
   CHECK(pid["utilization"] == 0.25);
+  CHECK(pid["utilization_max"] == 0.25);  // one instance: the same
+  CHECK(pid["busy_s"] == 2.5);
   CHECK(pid["spin_cpu_s"] == 0.05);
   CHECK(pid["instances"] == 1);
 
-  // A per-process lock sums its instances: utilization above 1 is right.
-  CHECK(r["locks"]["p_lock"]["utilization"] == 1.5);
-  CHECK(r["locks"]["p_lock"]["instances"] == 1100);
+  // A per-process lock: utilization per instance, the sum as busy time.
+  const json& pl = r["locks"]["p_lock"];
+  CHECK(pl["utilization"].get<double>() == Approx(15.0 / (1000 * 10)).epsilon(1e-12));
+  CHECK(pl["utilization_max"] == 0.25);
+  CHECK(pl["busy_s"] == 15.0);
+  CHECK(pl["instances"] == 1000);
 
   // Never acquired: every ratio is 0, not NaN.
   const json& idle = r["locks"]["idle_lock"];
@@ -213,6 +244,7 @@ TEST_CASE("report locks", "[report]") {
   CHECK(idle["wait_mean_s"] == 0.0);
   CHECK(idle["hold_mean_s"] == 0.0);
   CHECK(idle["utilization"] == 0.0);
+  CHECK(idle["utilization_max"] == 0.0);
 }
 
 TEST_CASE("report processes/cpu/backoff/memory sections", "[report]") {
@@ -236,15 +268,33 @@ TEST_CASE("report admin_probe/requests/timeseries/invariants sections", "[report
   const json r = forksim::make_report(sample_info(), sample_probes());
 
   const json& admin = r["admin_probe"];
-  CHECK(keys_of(admin) == std::set<std::string>{"attempts", "successes", "failures", "latency_s"});
+  CHECK(keys_of(admin) == std::set<std::string>{"attempts", "successes", "failures", "latency_s",
+                                                "failure_latency_s"});
   CHECK(admin["attempts"] == 10);
   CHECK(admin["successes"] == 9);
   CHECK(admin["failures"] == json{{"EAGAIN", 1}});
   check_latency(admin["latency_s"], 9, 100e-6, 100e-6, 100e-6, 100e-6, 100e-6);
 
-  CHECK(keys_of(r["requests"]) == std::set<std::string>{"wait_s", "waiting_max"});
-  check_latency(r["requests"]["wait_s"], 100, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3);
-  CHECK(r["requests"]["waiting_max"] == 7);
+  const json& q = r["requests"];
+  CHECK(keys_of(q) == std::set<std::string>{
+                          "offered", "offered_per_s", "served", "served_per_s", "queue_start",
+                          "queue_end", "queue_growth_per_s", "overloaded", "latency_s", "wait_s",
+                          "waited", "waiting_max", "unserved_at_end", "unserved_age_s"});
+  CHECK(q["offered"] == 2000);
+  CHECK(q["offered_per_s"] == 200.0);
+  CHECK(q["served"] == 950);
+  CHECK(q["served_per_s"] == 95.0);
+  CHECK(q["queue_start"] == 0);
+  CHECK(q["queue_end"] == 1050);
+  CHECK(q["queue_growth_per_s"] == 105.0);
+  CHECK(q["overloaded"] == true);
+  check_latency(q["latency_s"], 950, (900 * 2e-3 + 50 * 0.5) / 950, 2e-3, 2e-3, 0.5, 0.5);
+  // Every request taken has a wait, zero or not; "waited" counts the others.
+  check_latency(q["wait_s"], 1000, 100 * 1e-3 / 1000, 0, 0, 1e-3, 1e-3);
+  CHECK(q["waited"] == 100);
+  CHECK(q["waiting_max"] == 1050);
+  CHECK(q["unserved_at_end"] == 1050);
+  CHECK(q["unserved_age_s"] == json{{"mean", 2.0}, {"max", 5.25}});
 
   CHECK(r["timeseries"] == json{{"period_s", 0.5},
                                 {"t_s", {0.5, 1.0, 1.5}},
@@ -266,7 +316,7 @@ TEST_CASE("report admin_probe/requests/timeseries/invariants sections", "[report
 TEST_CASE("report optional sections appear only when they apply", "[report]") {
   Probes p = sample_probes();
   p.admin_probe_enabled = false;
-  p.request_wait.clear();
+  p.requests_enabled = false;
   p.complete = false;
   p.incomplete_reason = "event budget exhausted";
   RunInfo info = sample_info();
@@ -311,13 +361,15 @@ TEST_CASE("report guards divisions by zero", "[report]") {
   CHECK(empty["throughput"]["forks_per_s"] == 0.0);
 }
 
-// The summary, byte for byte. When the format changes on purpose, run the
-// tests with FORKSIM_UPDATE_GOLDEN=1 to rewrite tests/golden/summary.txt,
-// then read the new file and commit it with the change.
-TEST_CASE("summary matches the golden file", "[report][golden]") {
+namespace {
+
+// The summary of (info, p), byte for byte against tests/golden/NAME. When
+// the format changes on purpose, run the tests with FORKSIM_UPDATE_GOLDEN=1
+// to rewrite the file, then read the new file and commit it with the change.
+void check_summary_golden(const std::string& name, const RunInfo& info, const Probes& p) {
   std::ostringstream out;
-  forksim::print_summary(out, forksim::make_report(sample_info(), sample_probes()));
-  const std::string golden = std::string(FORKSIM_SOURCE_DIR) + "/tests/golden/summary.txt";
+  forksim::print_summary(out, forksim::make_report(info, p));
+  const std::string golden = std::string(FORKSIM_SOURCE_DIR) + "/tests/golden/" + name;
 
   const char* update = std::getenv("FORKSIM_UPDATE_GOLDEN");
   if (update && std::string(update) == "1") {
@@ -328,12 +380,76 @@ TEST_CASE("summary matches the golden file", "[report][golden]") {
   CHECK(out.str() == read_file(golden));
 }
 
+}  // namespace
+
+TEST_CASE("summary matches the golden file", "[report][golden]") {
+  check_summary_golden("summary.txt", sample_info(), sample_probes());
+}
+
+// Where nothing was sampled the summary says n/a, not 0.0 us; a probe that
+// never ran says so; a rate of 3 in 100 s reads 0.0300/s, not 0.0/s; an open
+// workload that served nothing still has its requests lines.
+TEST_CASE("summary says n/a where nothing was sampled", "[report][golden]") {
+  RunInfo info = sample_info();
+  info.scenario["workload"] = {{"admin_probe", {{"interval_s", 200.0}}}};
+  Probes p;
+  p.window_start_s = 0;
+  p.window_end_s = 100;
+  auto& fork1 = p.paths["fork1"];
+  fork1.attempts = 3;
+  fork1.failures = {{"EAGAIN", 3}};
+  record_n(fork1.failure_latency["EAGAIN"], 3, 10e-3);
+  p.paths["vfork"].attempts = 0;  // the workload's path, never tried
+  p.ncpus = 2;
+  p.admin_probe_enabled = true;
+  p.requests_enabled = true;
+  p.requests.offered = 3;
+  p.requests.waiting_max = 3;
+  p.requests.unserved_at_end = 3;
+  p.requests.unserved_age_sum_s = 90;
+  p.requests.unserved_age_max_s = 50;
+  check_summary_golden("summary_na.txt", info, p);
+}
+
+TEST_CASE("the overload rule: a shortfall beyond Poisson noise and a growing queue",
+          "[report]") {
+  using forksim::overloaded;
+  // 10,000 offered: the noise is 100, three of them 300.
+  CHECK(overloaded(10000, 10000 - 301, 0, 1));
+  CHECK_FALSE(overloaded(10000, 10000 - 300, 0, 1));   // within the noise
+  CHECK_FALSE(overloaded(10000, 5000, 40, 40));        // the queue did not grow
+  CHECK_FALSE(overloaded(10000, 5000, 40, 10));        // it shrank
+  CHECK_FALSE(overloaded(0, 0, 0, 0));
+  CHECK(overloaded(100, 50, 0, 50));                   // 50 > 3 x 10
+}
+
+TEST_CASE("an open workload's report has requests even when none waited", "[report]") {
+  Probes p;
+  p.window_start_s = 0;
+  p.window_end_s = 2;
+  p.requests_enabled = true;
+  p.requests.offered = 10;
+  record_n(p.requests.latency, 10, 50e-6);
+  record_n(p.requests.wait, 10, 0);
+  const json r = forksim::make_report(sample_info(), p);
+  REQUIRE(r.contains("requests"));
+  const json& q = r["requests"];
+  CHECK(q["waited"] == 0);
+  CHECK(q["wait_s"]["count"] == 10);
+  CHECK(q["served_per_s"] == 5.0);
+  CHECK(q["offered_per_s"] == 5.0);
+  CHECK(q["overloaded"] == false);
+  CHECK(q["unserved_at_end"] == 0);
+  CHECK(q["unserved_age_s"] == json{{"mean", 0.0}, {"max", 0.0}});
+  CHECK(q["queue_growth_per_s"] == 0.0);
+}
+
 TEST_CASE("summary shows only the sections that apply", "[report]") {
   Probes p = sample_probes();
   p.backoff.failures = 0;
   p.enomem_failures = 0;
   p.admin_probe_enabled = false;
-  p.request_wait.clear();
+  p.requests_enabled = false;
   p.complete = false;
   p.incomplete_reason = "stopped by the event guard";
 
