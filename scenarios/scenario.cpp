@@ -142,6 +142,10 @@ class ObjReader {
     const json* v = find(k);
     if (!v) return false;
     require(v->is_string(), key(k), "expected a string, got " + type_of(*v));
+    // The reader guarantees UTF-8; a caller's JSON may not, and the report
+    // could not be written.
+    require(is_valid_utf8(v->get_ref<const std::string&>()), key(k),
+            "not valid UTF-8: " + type_of(*v));
     out = v->get<std::string>();
     return true;
   }

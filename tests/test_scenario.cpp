@@ -53,16 +53,24 @@ void expect_error(const json& j, const std::string& key, const std::string& reas
   expect_error_quietly(j, key, reason);
 }
 
-void expect_set_error(const std::string& assignment, const std::string& reason,
-                      json j = json::object()) {
-  INFO("--set " << assignment);
+// `edit`, the effect of `option arg`, must fail naming the option, with a
+// reason containing `reason`.
+template <class Edit>
+void expect_arg_error(const std::string& option, const std::string& arg,
+                      const std::string& reason, Edit edit) {
+  INFO(option << " " << arg);
   try {
-    apply_override(j, assignment);
+    edit();
     FAIL("no ScenarioError");
   } catch (const ScenarioError& e) {
-    CHECK(e.key() == "--set");
+    CHECK(e.key() == option);
     CHECK_THAT(e.what(), Contains(reason));
   }
+}
+
+void expect_set_error(const std::string& assignment, const std::string& reason,
+                      json j = json::object()) {
+  expect_arg_error("--set", assignment, reason, [&] { apply_override(j, assignment); });
 }
 
 void check_round_trip(const json& j) {
@@ -510,15 +518,10 @@ TEST_CASE("unset removes a key so that its default applies", "[scenario][overrid
     CHECK(j == json{{"machine", json::object()}, {"duration_s", 20}});
   }
   SECTION("a malformed key is") {
-    for (const char* bad : {"", "a..b", ".a", "a.", "\xff"}) {
-      INFO("--unset " << bad);
-      try {
-        apply_unset(j, bad);
-        FAIL("no ScenarioError");
-      } catch (const ScenarioError& e) {
-        CHECK(e.key() == "--unset");
-      }
-    }
+    for (auto [bad, reason] : {std::pair{"", "no key given"}, {"a..b", "empty segment"},
+                               {".a", "empty segment"}, {"a.", "empty segment"},
+                               {"\xff", "key \"\\xff\" is not valid UTF-8"}})
+      expect_arg_error("--unset", bad, reason, [&] { apply_unset(j, bad); });
   }
   SECTION("and so is a path through a value that is not an object") {
     try {
@@ -624,6 +627,8 @@ TEST_CASE("a huge key is cut short in the message", "[scenario][hostile]") {
     CHECK(e.key() == std::string(40, 'k') + "... (52428800 bytes)");
     CHECK(std::string(e.what()).size() < 100);
   }
+  expect_error_quietly(json{{"description", "caf\xe9"}}, "description",
+                       "not valid UTF-8: string \"caf\\xe9\"");
   // Values too, and bytes a caller's JSON may hold that are not UTF-8.
   expect_error_quietly(json{{"name", std::string(1000, 'x')}, {"duration_s", "\xff"}}, "duration_s",
                "expected a number, got string \"\\xff\"");
