@@ -370,7 +370,8 @@ void check_scope(const ObjReader& r, const std::string& type) {
     if (applies(k, type)) continue;
     std::string types;
     for (const auto& t : scope_of(k)->types) types += (types.empty() ? "" : " and ") + t;
-    throw ScenarioError(r.key(k), "applies only to " + types + " workloads");
+    throw ScenarioError(r.key(k), "applies only to " + types + " workloads; to change the "
+                                  "type, --unset it or --set the whole workload object");
   }
 }
 
@@ -520,7 +521,8 @@ Scenario parse_scenario(const json& j) {
   // warm-up inside it: the default scenario's 1 s of 10 s.
   if (!r.number("warmup_s", s.warmup_s, at_least(0))) s.warmup_s = s.duration_s / 10;
   require(s.warmup_s < s.duration_s, "warmup_s",
-          "must be < duration_s (" + num_str(s.duration_s) + "), got " + num_str(s.warmup_s));
+          "must be < duration_s (" + num_str(s.duration_s) + "), got " + num_str(s.warmup_s) +
+              "; without warmup_s the warm-up is a tenth of duration_s");
   r.number("timeseries_s", s.timeseries_s, above(0));
   s.machine = parse_machine(r.child("machine"));
   s.tunables = parse_tunables(r.child("tunables"), s.machine);

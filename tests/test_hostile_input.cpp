@@ -219,7 +219,8 @@ TEST_CASE("unset and whole-object set switch a workload's type", "[cli][input]")
   const std::string bomb = std::string(FORKSIM_SOURCE_DIR) + "/scenarios/library/fork_bomb.json";
   // One key of the fork bomb's workload is misplaced in a closed one...
   expect_bad_input(d, {"validate", bomb, "--set", "workload.type=closed"},
-                   {"applies only to fork_bomb workloads"});
+                   {"applies only to fork_bomb workloads; to change the type, --unset it or "
+                    "--set the whole workload object"});
   // ...so replace the whole object, or remove it first.
   Result r = run_cli(d, {"validate", bomb, "--set", "workload={\"type\": \"open\", \"rate_per_s\": 5}"});
   REQUIRE(r.status == 0);

@@ -463,6 +463,10 @@ TEST_CASE("the default warm-up is a tenth of the run", "[scenario]") {
   CHECK(parse_with({"warmup_s=2"}).warmup_s == 2);
   // Written resolved, so that a report's scenario reruns with the same window.
   CHECK(parse_with({"duration_s=0.5"}).to_json()["warmup_s"] == 0.05);
+  // A warm-up given too long says how to get the relative one.
+  expect_error(with({"duration_s=0.5", "warmup_s=1"}), "warmup_s",
+               "must be < duration_s (0.5), got 1; without warmup_s the warm-up is a tenth of "
+               "duration_s");
 }
 
 TEST_CASE("errors suggest the key or choice meant", "[scenario][errors]") {
