@@ -9,6 +9,8 @@
 #include <simgrid/s4u.hpp>
 #include <xbt/log.h>
 
+#include "sim/coro.hpp"
+
 namespace forksim {
 
 namespace {
@@ -96,7 +98,7 @@ void SimEngine::dispatch(double t) {
     auto h = ready_.front();
     ready_.pop_front();
     ++resumptions_;
-    h.resume();
+    coro_detail::resume(h);
   }
   dispatching_ = false;
   if (!error_ && !heap_.empty()) arm(heap_.top().t);
