@@ -1,16 +1,14 @@
 #include "scenarios/scenario.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <climits>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include "models/steps.hpp"
+#include "scenarios/json_text.hpp"
+#include "scenarios/suggest.hpp"
 
 namespace forksim {
 
@@ -26,19 +24,6 @@ std::string num_str(double x) {
   o.precision(15);
   o << x;
   return o.str();
-}
-
-std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
-
-// "string \"abc\"": the type, and the value when it is short enough to quote.
-std::string type_of(const json& v) {
-  std::string shown = v.dump();
-  if (v.is_structured() || shown.size() > 40) return v.type_name();
-  return std::string(v.type_name()) + " " + shown;
-}
-
-void require(bool ok, const std::string& key, const std::string& reason) {
-  if (!ok) throw ScenarioError(key, reason);
 }
 
 // ---------------------------------------------------------------------------
@@ -103,7 +88,9 @@ uint64_t to_seed(const json& v, const std::string& key) {
 // Every key read is marked used, so that finish() can report the ones nothing
 // asked for: a typo is an error, never a silently ignored setting. The typed
 // readers leave `out` alone when the key is absent (the struct's default
-// stands) and return whether it was present.
+// stands) and return whether it was present. Every key asked for, present or
+// not, is a valid key of this object: an unknown key is matched against them
+// for a suggestion.
 class ObjReader {
  public:
   ObjReader(const json* j, std::string path) : j_(j), path_(std::move(path)) {
@@ -113,10 +100,13 @@ class ObjReader {
                                      type_of(*j_));
   }
 
-  std::string key(const std::string& k) const { return path_.empty() ? k : path_ + "." + k; }
+  std::string key(const std::string& k) const {
+    return path_.empty() ? printable(k) : path_ + "." + printable(k);
+  }
   bool has(const std::string& k) const { return j_ && j_->contains(k); }
 
   const json* find(const std::string& k) {
+    if (std::find(asked_.begin(), asked_.end(), k) == asked_.end()) asked_.push_back(k);
     if (!has(k)) return nullptr;
     used_.insert(k);
     return &(*j_)[k];
@@ -152,6 +142,10 @@ class ObjReader {
     const json* v = find(k);
     if (!v) return false;
     require(v->is_string(), key(k), "expected a string, got " + type_of(*v));
+    // The reader guarantees UTF-8; a caller's JSON may not, and the report
+    // could not be written.
+    require(is_valid_utf8(v->get_ref<const std::string&>()), key(k),
+            "not valid UTF-8: " + type_of(*v));
     out = v->get<std::string>();
     return true;
   }
@@ -161,7 +155,8 @@ class ObjReader {
     if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + in_quotes(a);
-      throw ScenarioError(key(k), "must be one of " + list + "; got " + in_quotes(s));
+      throw ScenarioError(key(k), "must be one of " + list + "; got " + in_quotes(s) +
+                                      did_you_mean(s, allowed));
     }
     out = s;
     return true;
@@ -170,13 +165,14 @@ class ObjReader {
 
   void finish(const std::string& reason = "unknown key") const {
     for (const auto& k : keys())
-      if (!used_.count(k)) throw ScenarioError(key(k), reason);
+      if (!used_.count(k)) throw ScenarioError(key(k), reason + did_you_mean(k, asked_));
   }
 
  private:
   const json* j_;
   std::string path_;
   std::set<std::string> used_;
+  std::vector<std::string> asked_;  // in the order asked, for stable suggestions
 };
 
 // ---------------------------------------------------------------------------
@@ -192,18 +188,51 @@ const char* dist_name(Dist::Kind k) {
   return "fixed";
 }
 
+// Bounds that keep every draw finite, and far enough from overflow that the
+// sums and conversions after it (nanoseconds to seconds, time + delay) stay
+// finite too. A value, mean, min or max is at most kMaxDistValue in its key's
+// unit (1e15 s is 31 million years; 1e15 ns, 11.6 days for one step), and a
+// lognormal's cv at most kMaxCv. The largest draws are then: exponential,
+// mean * 54 ln 2 = 37.4 * mean (Rng::uniform01 is never below 2^-54);
+// lognormal, mean * exp(13 sigma - sigma^2 / 2) with sigma^2 = ln(1 + cv^2)
+// (the polar method cannot give a normal deviate beyond 12.2 from 53-bit
+// variates), at most 5.2e23 * mean with cv <= 1e6 (cv 1e200 would make
+// cv^2 infinite and every draw NaN).
+constexpr double kMaxDistValue = 1e15;
+constexpr double kMaxCv = 1e6;
+
+// The fields of each named distribution, as its JSON object spells them.
+const std::vector<std::pair<std::string, std::vector<std::string>>> kDistFields = {
+    {"exponential", {"mean"}}, {"uniform", {"min", "max"}}, {"lognormal", {"mean", "cv"}}};
+
+// A number of a distribution, within its bound (above).
+double dist_number(const json& v, const std::string& key, double limit) {
+  double x = to_number(v, key, at_least(0));
+  require(x <= limit, key,
+              "must be at most " + num_str(limit) + ", so that every draw is a finite time; got " +
+                  num_str(x));
+  return x;
+}
+
 Dist to_dist(const json& v, const std::string& key) {
-  if (v.is_number()) return Dist::fixed(to_number(v, key, at_least(0)));
+  if (v.is_number()) return Dist::fixed(dist_number(v, key, kMaxDistValue));
   require(v.is_object(), key, "expected a number or a distribution object, got " + type_of(v));
   ObjReader r(&v, key);
   std::string name;
   if (!r.choice("dist", name, {"exponential", "uniform", "lognormal"}))
     throw ScenarioError(r.key("dist"), "missing: say \"exponential\", \"uniform\" or \"lognormal\"");
+  const std::vector<std::string>* fields = nullptr;
+  for (const auto& [n, f] : kDistFields)
+    if (n == name) fields = &f;
+  // A misspelt field is named as such, not reported as a missing one.
+  for (const auto& k : r.keys())
+    if (k != "dist" && std::find(fields->begin(), fields->end(), k) == fields->end())
+      throw ScenarioError(r.key(k), "not a field of the " + name + " distribution" +
+                                        did_you_mean(k, *fields));
   auto field = [&](const std::string& k) {
-    double x = 0;
-    if (!r.number(k, x, at_least(0)))
-      throw ScenarioError(r.key(k), "missing: the " + name + " distribution needs it");
-    return x;
+    const json* x = r.find(k);
+    if (!x) throw ScenarioError(r.key(k), "missing: the " + name + " distribution needs it");
+    return dist_number(*x, r.key(k), k == "cv" ? kMaxCv : kMaxDistValue);
   };
   Dist d;
   if (name == "exponential") {
@@ -216,7 +245,6 @@ Dist to_dist(const json& v, const std::string& key) {
     double mean = field("mean");
     d = Dist::lognormal(mean, field("cv"));
   }
-  r.finish("not a field of the " + name + " distribution");
   return d;
 }
 
@@ -297,11 +325,18 @@ Tunables parse_tunables(ObjReader r, const Machine& m) {
   return t;
 }
 
+std::vector<std::string> step_names() {
+  std::vector<std::string> names;
+  for (const auto& st : step_catalogue()) names.push_back(st.name);
+  return names;
+}
+
 std::map<std::string, Dist> parse_costs(ObjReader r) {
   std::map<std::string, Dist> costs;
   for (const auto& k : r.keys()) {
     require(k == "*" || find_step(k), r.key(k),
-            "unknown step; run `forksim explain` to list the step names");
+            "unknown step; run `forksim explain` to list the step names" +
+                did_you_mean(k, step_names()));
     r.dist(k, costs[k]);
   }
   return costs;
@@ -419,7 +454,9 @@ Workload parse_workload(ObjReader r) {
   r.choice("path", w.path, {"fork1", "forkall", "vfork"});
   r.integer("parents", w.parents, at_least(1));
   r.dist("think_s", w.think_s);
-  r.number("rate_per_s", w.rate_per_s, above(0));
+  // The mean gap between arrivals, 1 / rate_per_s, is bounded as a
+  // distribution's mean is (kMaxDistValue).
+  r.number("rate_per_s", w.rate_per_s, at_least(1 / kMaxDistValue));
   w.child = parse_child(r.child("child"));
   w.parent = parse_parent(r.child("parent"));
   require(w.parent.forking_lwps == 1 || w.type == "closed", r.key("parent") + ".forking_lwps",
@@ -470,11 +507,6 @@ json workload_to_json(const Workload& w) {
   return j;
 }
 
-json parse_override_value(const std::string& text) {
-  json v = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return v.is_discarded() ? json(text) : v;
-}
-
 }  // namespace
 
 Scenario parse_scenario(const json& j) {
@@ -484,7 +516,9 @@ Scenario parse_scenario(const json& j) {
   r.string("description", s.description);
   if (const json* seed = r.find("seed")) s.seed = to_seed(*seed, "seed");
   r.number("duration_s", s.duration_s, above(0));
-  r.number("warmup_s", s.warmup_s, at_least(0));
+  // Relative by default, so that a short run (--set duration_s=0.5) keeps a
+  // warm-up inside it: the default scenario's 1 s of 10 s.
+  if (!r.number("warmup_s", s.warmup_s, at_least(0))) s.warmup_s = s.duration_s / 10;
   require(s.warmup_s < s.duration_s, "warmup_s",
           "must be < duration_s (" + num_str(s.duration_s) + "), got " + num_str(s.warmup_s));
   r.number("timeseries_s", s.timeseries_s, above(0));
@@ -528,46 +562,6 @@ json Scenario::to_json() const {
       {"costs", costs_j},
       {"workload", workload_to_json(workload)},
   };
-}
-
-void apply_override(json& j, const std::string& assignment) {
-  const std::string kKey = "--set";
-  auto eq = assignment.find('=');
-  require(eq != std::string::npos, kKey, "expected KEY=VALUE, got " + in_quotes(assignment));
-  std::string path = assignment.substr(0, eq);
-  require(!path.empty(), kKey, "no key before '=' in " + in_quotes(assignment));
-
-  std::vector<std::string> segments;
-  // getline drops one trailing empty field; the extra '.' keeps "a.b." bad.
-  std::istringstream in(path + ".");
-  for (std::string seg; std::getline(in, seg, '.');) segments.push_back(seg);
-  for (const auto& seg : segments)
-    require(!seg.empty(), kKey, "empty segment in key " + in_quotes(path));
-
-  json* node = &j;
-  std::string walked;
-  for (const auto& seg : segments) {
-    if (node->is_null()) *node = json::object();  // absent, or an explicit null
-    require(node->is_object(), kKey,
-            "cannot set " + path + ": " + (walked.empty() ? "the scenario" : walked) +
-                " is " + type_of(*node) + ", not an object");
-    node = &(*node)[seg];
-    walked += (walked.empty() ? "" : ".") + seg;
-  }
-  *node = parse_override_value(assignment.substr(eq + 1));
-}
-
-json load_scenario_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw ScenarioError(path, "is a directory, not a scenario file");
-  std::ifstream in(path);
-  if (!in) throw ScenarioError(path, std::string("cannot open: ") + std::strerror(errno));
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw ScenarioError(path, std::string("not valid JSON: ") + e.what());
-  }
 }
 
 }  // namespace forksim

@@ -5,12 +5,14 @@
 // name the dotted key and the reason), fills every default, and derives the
 // illumos tunables that depend on the machine (max_nprocs from physmem, as
 // param.c does). to_json() gives the resolved scenario back, every default
-// filled in, so that parse_scenario(to_json(s)) == s.
+// filled in, so that parse_scenario(to_json(s)) == s. Without warmup_s the
+// warm-up is a tenth of duration_s.
 #pragma once
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/dist.hpp"
@@ -118,12 +120,26 @@ struct Scenario {
 // Checks and resolves. Throws ScenarioError.
 Scenario parse_scenario(const nlohmann::json& j);
 
+// Parses scenario text (a file's bytes) into JSON with every check the file
+// format has: nesting depth, duplicate keys, numbers out of double range,
+// UTF-8, size (scenarios/json_text.hpp has the limits). `origin` names the
+// source in messages. Throws ScenarioError, naming the key path when known.
+nlohmann::json parse_scenario_text(std::string_view text, const std::string& origin);
+
 // Applies "--set a.b.c=VALUE" to raw scenario JSON before parsing. VALUE is
-// read as JSON when it parses as JSON (16, 1.5, true, {"dist":...}), else as
-// a string. Throws ScenarioError on a malformed assignment.
+// read as JSON, by parse_scenario_text's checks, when it is JSON (16, 1.5,
+// true, {"dist":...}), else taken as a string; an object replaces the whole
+// object at the key. Throws ScenarioError on a malformed assignment, and
+// leaves `j` as it was.
 void apply_override(nlohmann::json& j, const std::string& assignment);
 
-// Reads a scenario file into JSON. Throws ScenarioError naming the file.
+// Applies "--unset a.b.c": removes the key from raw scenario JSON, so that
+// its default applies. An absent key is no error; a malformed path is.
+void apply_unset(nlohmann::json& j, const std::string& path);
+
+// Reads a scenario file into JSON: a regular file (never waits on a FIFO or
+// device) of at most 16 MiB, through parse_scenario_text. Throws
+// ScenarioError naming the file.
 nlohmann::json load_scenario_file(const std::string& path);
 
 }  // namespace forksim

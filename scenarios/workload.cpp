@@ -1,6 +1,7 @@
 #include "scenarios/workload.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 #include <memory>
 #include <stdexcept>
@@ -90,10 +91,12 @@ class Run {
       if (k_.table().slots_used() >= k_.table().v_proc())
         throw ScenarioError(key, "with machine.system_procs the workload's processes do not fit "
                                  "in tunables.max_nprocs (" + std::to_string(k_.table().v_proc()) + ")");
+      // %g, not a cast to an integer: the capacity may be beyond any integer's range.
+      char reservable[32];
+      std::snprintf(reservable, sizeof reservable, "%.10g", k_.swap().capacity_mb(privileged));
       throw ScenarioError("workload.parent.writable_mb",
                           "the workload's processes' memory does not fit in swap and RAM (" +
-                              std::to_string(static_cast<long>(k_.swap().capacity_mb(privileged))) +
-                              " MB reservable)");
+                              std::string(reservable) + " MB reservable)");
     }
     p->role = role;
     return p;

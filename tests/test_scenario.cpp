@@ -3,13 +3,17 @@
 // of bad input.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 
 #include "scenarios/scenario.hpp"
+#include "scenarios/suggest.hpp"
 
 using forksim::apply_override;
+using forksim::apply_unset;
+using forksim::parse_scenario_text;
 using forksim::Dist;
 using forksim::parse_scenario;
 using forksim::RetryPolicy;
@@ -33,8 +37,8 @@ Scenario parse_with(std::initializer_list<const char*> assignments) {
 }
 
 // parse_scenario(j) must fail at `key` with a reason containing `reason`.
-void expect_error(const json& j, const std::string& key, const std::string& reason) {
-  INFO("scenario: " << j.dump());
+// Says nothing of j: for hostile values that cannot be dumped.
+void expect_error_quietly(const json& j, const std::string& key, const std::string& reason) {
   try {
     parse_scenario(j);
     FAIL("no ScenarioError");
@@ -44,16 +48,29 @@ void expect_error(const json& j, const std::string& key, const std::string& reas
   }
 }
 
-void expect_set_error(const std::string& assignment, const std::string& reason,
-                      json j = json::object()) {
-  INFO("--set " << assignment);
+void expect_error(const json& j, const std::string& key, const std::string& reason) {
+  INFO("scenario: " << j.dump());
+  expect_error_quietly(j, key, reason);
+}
+
+// `edit`, the effect of `option arg`, must fail naming the option, with a
+// reason containing `reason`.
+template <class Edit>
+void expect_arg_error(const std::string& option, const std::string& arg,
+                      const std::string& reason, Edit edit) {
+  INFO(option << " " << arg);
   try {
-    apply_override(j, assignment);
+    edit();
     FAIL("no ScenarioError");
   } catch (const ScenarioError& e) {
-    CHECK(e.key() == "--set");
+    CHECK(e.key() == option);
     CHECK_THAT(e.what(), Contains(reason));
   }
+}
+
+void expect_set_error(const std::string& assignment, const std::string& reason,
+                      json j = json::object()) {
+  expect_arg_error("--set", assignment, reason, [&] { apply_override(j, assignment); });
 }
 
 void check_round_trip(const json& j) {
@@ -71,7 +88,7 @@ TEST_CASE("an empty scenario takes every default", "[scenario]") {
   CHECK(s.name == "default");
   CHECK(s.seed == 1);
   CHECK(s.duration_s == 10);
-  CHECK(s.warmup_s == 1);
+  CHECK(s.warmup_s == 1);  // a tenth of duration_s
   CHECK(s.machine.ncpus == 8);
   CHECK(s.machine.physmem_mb == 16384);
   CHECK(s.costs.empty());
@@ -294,7 +311,7 @@ TEST_CASE("values out of range", "[scenario][errors]") {
   expect_error(with({"workload.parent.writable_mb=-2"}), "workload.parent.writable_mb",
                "must be >= 0");
   expect_error(with({"workload.type=open", "workload.rate_per_s=0"}), "workload.rate_per_s",
-               "must be > 0");
+               "must be >= 1e-15");
 }
 
 TEST_CASE("warm-up must end before the run does", "[scenario][errors]") {
@@ -436,5 +453,237 @@ TEST_CASE("scenario files", "[scenario][files]") {
     CHECK(s.workload.admin_probe.enabled);
     CHECK(s.tunables.max_nprocs == 2000);
     CHECK(s.warmup_s == 0);
+  }
+}
+
+TEST_CASE("the default warm-up is a tenth of the run", "[scenario]") {
+  CHECK(parse_with({"duration_s=0.5"}).warmup_s == 0.05);
+  CHECK(parse_with({"duration_s=60"}).warmup_s == 6);
+  CHECK(parse_with({"duration_s=0.5", "warmup_s=0"}).warmup_s == 0);
+  CHECK(parse_with({"warmup_s=2"}).warmup_s == 2);
+  // Written resolved, so that a report's scenario reruns with the same window.
+  CHECK(parse_with({"duration_s=0.5"}).to_json()["warmup_s"] == 0.05);
+}
+
+TEST_CASE("errors suggest the key or choice meant", "[scenario][errors]") {
+  expect_error(with({"machine.ncpsu=3"}), "machine.ncpsu", "unknown key; did you mean \"ncpus\"?");
+  expect_error(with({"durations_s=3"}), "durations_s", "unknown key; did you mean \"duration_s\"?");
+  expect_error(with({"workload.parent.clas=TS"}), "workload.parent.clas",
+               "did you mean \"class\"?");
+  expect_error(with({"workload.type=clsed"}), "workload.type",
+               "got \"clsed\"; did you mean \"closed\"?");
+  expect_error(with({"costs.pid_prob=3"}), "costs.pid_prob", "did you mean \"pid_probe\"?");
+  expect_error(with({"workload.think_s={\"dist\":\"exponentail\",\"mean\":1}"}),
+               "workload.think_s.dist", "did you mean \"exponential\"?");
+  // A misspelt field is named as one, not reported as the missing field.
+  expect_error(with({"workload.think_s={\"dist\":\"exponential\",\"maen\":1}"}),
+               "workload.think_s.maen",
+               "not a field of the exponential distribution; did you mean \"mean\"?");
+  SECTION("no suggestion when nothing is near") {
+    try {
+      parse_scenario(with({"machine.frobnicate=3"}));
+      FAIL("no ScenarioError");
+    } catch (const ScenarioError& e) {
+      CHECK(e.reason() == "unknown key");
+    }
+  }
+}
+
+TEST_CASE("did you mean: distance and choice", "[scenario][suggest]") {
+  using forksim::did_you_mean;
+  using forksim::edit_distance;
+  CHECK(edit_distance("ncpus", "ncpus") == 0);
+  CHECK(edit_distance("ncpsu", "ncpus") == 1);  // a transposition is one edit
+  CHECK(edit_distance("ncpu", "ncpus") == 1);
+  CHECK(edit_distance("kitten", "sitting") == 3);
+  CHECK(edit_distance("", "abc") == 3);
+  CHECK(did_you_mean("of", {"on", "off", "auto"}) == "; did you mean \"off\"?");
+  CHECK(did_you_mean("ncpus", {"ncpus"}).empty());  // the word itself is no typo
+  CHECK(did_you_mean("xyz", {"ncpus", "hz"}).empty());
+  // A huge word is dismissed by its length, without computing the distance.
+  CHECK(did_you_mean(std::string(50u << 20, 'n'), {"ncpus"}).empty());
+}
+
+TEST_CASE("unset removes a key so that its default applies", "[scenario][override]") {
+  json j = with({"machine.ncpus=4", "warmup_s=3", "duration_s=20"});
+  apply_unset(j, "machine.ncpus");
+  apply_unset(j, "warmup_s");
+  CHECK(j == json{{"machine", json::object()}, {"duration_s", 20}});
+  Scenario s = parse_scenario(j);
+  CHECK(s.machine.ncpus == 8);
+  CHECK(s.warmup_s == 2);
+  SECTION("an absent key is no error") {
+    apply_unset(j, "tunables.pidmax");
+    apply_unset(j, "name");
+    CHECK(j == json{{"machine", json::object()}, {"duration_s", 20}});
+  }
+  SECTION("a malformed key is") {
+    for (auto [bad, reason] : {std::pair{"", "no key given"}, {"a..b", "empty segment"},
+                               {".a", "empty segment"}, {"a.", "empty segment"},
+                               {"\xff", "key \"\\xff\" is not valid UTF-8"}})
+      expect_arg_error("--unset", bad, reason, [&] { apply_unset(j, bad); });
+  }
+  SECTION("and so is a path through a value that is not an object") {
+    try {
+      apply_unset(j, "duration_s.x");
+      FAIL("no ScenarioError");
+    } catch (const ScenarioError& e) {
+      CHECK_THAT(e.what(), Contains("duration_s is number 20, not an object"));
+    }
+  }
+}
+
+TEST_CASE("set with an object replaces the whole object", "[scenario][override]") {
+  // A closed workload's think_s would be misplaced in an open one: replacing
+  // the object switches the type without it.
+  json j = with({"workload.think_s=0.5", "workload.parents=3"});
+  apply_override(j, "workload={\"type\": \"open\", \"rate_per_s\": 50}");
+  CHECK(j["workload"] == json{{"type", "open"}, {"rate_per_s", 50}});
+  Scenario s = parse_scenario(j);
+  CHECK(s.workload.type == "open");
+  CHECK(s.workload.parents == 64);
+  SECTION("--unset then --set of one key does the same") {
+    json k = with({"workload.think_s=0.5"});
+    apply_unset(k, "workload");
+    apply_override(k, "workload.type=open");
+    CHECK(parse_scenario(k).workload.type == "open");
+  }
+}
+
+TEST_CASE("a refused --set leaves the scenario usable", "[scenario][override][hostile]") {
+  json j = with({"machine.ncpus=4"});
+  for (const char* bad : {"name=\xff", "name=caf\xe9", "duration_s=1e400",
+                          "workload={\"type\": \"open\", \"type\": \"closed\"}"}) {
+    INFO("--set " << bad);
+    CHECK_THROWS_AS(apply_override(j, bad), ScenarioError);
+    CHECK(j == json{{"machine", {{"ncpus", 4}}}});
+  }
+  apply_override(j, "name=caf\xc3\xa9");  // UTF-8 is fine
+  CHECK(parse_scenario(j).name == "caf\xc3\xa9");
+  CHECK_NOTHROW(j.dump());
+}
+
+TEST_CASE("set values get the file's checks, at their key", "[scenario][override][hostile]") {
+  auto error_of = [](const std::string& assignment) {
+    json j = json::object();
+    try {
+      apply_override(j, assignment);
+    } catch (const ScenarioError& e) {
+      return std::pair{e.key(), e.reason()};
+    }
+    return std::pair{std::string("no error"), std::string()};
+  };
+  auto [k1, r1] = error_of("duration_s=1e400");
+  CHECK(k1 == "duration_s");
+  CHECK_THAT(r1, Contains("out of the range of a double: 1e400"));
+  auto [k2, r2] = error_of("workload={\"child\": {\"cpu_s\": 5, \"cpu_s\": 6}}");
+  CHECK(k2 == "workload.child.cpu_s");
+  CHECK_THAT(r2, Contains("duplicate key"));
+  auto [k3, r3] = error_of("name=" + std::string(100000, '[') + std::string(100000, ']'));
+  CHECK(k3 == "name[0][0][0][0][0][0][0][0][...]");
+  CHECK_THAT(r3, Contains("nested deeper than 64 levels"));
+  auto [k4, r4] = error_of("\xff=1");
+  CHECK(k4 == "--set");
+  CHECK_THAT(r4, Contains("not valid UTF-8"));
+}
+
+TEST_CASE("the scenario text reader refuses what the format refuses", "[scenario][hostile]") {
+  auto error_of = [](const std::string& text) {
+    try {
+      parse_scenario_text(text, "s.json");
+    } catch (const ScenarioError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(error_of("{\"duration_s\": 1e400}") ==
+        "duration_s: number out of the range of a double: 1e400 (s.json, byte 20)");
+  CHECK(error_of("1e400") == "s.json: number out of the range of a double: 1e400 (s.json, byte 5)");
+  CHECK(error_of("{\"costs\": {\"x\": [1, 2, -1e999]}}") ==
+        "costs.x[2]: number out of the range of a double: -1e999 (s.json, byte 29)");
+  CHECK(error_of("{\"machine\": {\"ncpus\": 4, \"ncpus\": 5}}") ==
+        "machine.ncpus: duplicate key (s.json)");
+  CHECK(error_of("[{\"a\": 1}, {\"a\": 1}]") == "no error");  // one key per object
+  CHECK(error_of(std::string(64, '[') + std::string(64, ']')) == "no error");
+  CHECK_THAT(error_of(std::string(65, '[') + std::string(65, ']')),
+             Contains("nested deeper than 64 levels"));
+  CHECK_THAT(error_of("{\"name\": \"caf\xe9\"}"),
+             Contains("s.json: not valid JSON") && Contains("UTF-8"));
+  CHECK_THAT(error_of(""), Contains("s.json: not valid JSON"));
+  CHECK_THAT(error_of(std::string(17u << 20, ' ')), Contains("larger than the 16 MiB"));
+  SECTION("a huge bad token is shown cut short") {
+    std::string msg = error_of("{\"" + std::string(1 << 20, 'k') + "\": tru}");
+    CHECK_THAT(msg, Contains("not valid JSON") && Contains("bytes)"));
+    CHECK(msg.size() < 400);
+  }
+}
+
+TEST_CASE("a huge key is cut short in the message", "[scenario][hostile]") {
+  const std::string key(50u << 20, 'k');
+  try {
+    parse_scenario(json{{key, 1}});
+    FAIL("no ScenarioError");
+  } catch (const ScenarioError& e) {
+    CHECK(e.key() == std::string(40, 'k') + "... (52428800 bytes)");
+    CHECK(std::string(e.what()).size() < 100);
+  }
+  expect_error_quietly(json{{"description", "caf\xe9"}}, "description",
+                       "not valid UTF-8: string \"caf\\xe9\"");
+  // Values too, and bytes a caller's JSON may hold that are not UTF-8.
+  expect_error_quietly(json{{"name", std::string(1000, 'x')}, {"duration_s", "\xff"}}, "duration_s",
+               "expected a number, got string \"\\xff\"");
+  expect_error_quietly(json{{"duration_s", std::string(1000, 'x')}}, "duration_s",
+               "got string \"" + std::string(40, 'x') + "... (1000 bytes)\"");
+}
+
+TEST_CASE("a deeply nested value built by a caller is never rendered", "[scenario][hostile]") {
+  // Not through the reader (which refuses it): the message must not recurse.
+  json deep = json::array();
+  for (int i = 0; i < 100000; ++i) deep = json::array({std::move(deep)});
+  expect_error_quietly(json{{"name", deep}}, "name", "expected a string, got array");
+  expect_error_quietly(json{{"machine", {{"ncpus", deep}}}}, "machine.ncpus",
+               "expected an integer, got array");
+  expect_error_quietly(json{{"costs", {{"pid_probe", deep}}}}, "costs.pid_probe",
+               "expected a number or a distribution object, got array");
+}
+
+TEST_CASE("distributions whose draws could overflow are refused", "[scenario][errors][hostile]") {
+  const std::string bound = "must be at most 1e+15, so that every draw is a finite time";
+  expect_error(with({"workload.child.cpu_s={\"dist\":\"lognormal\",\"mean\":1,\"cv\":1e200}"}),
+               "workload.child.cpu_s.cv", "must be at most 1000000");
+  expect_error(with({"workload.think_s={\"dist\":\"exponential\",\"mean\":1e308}"}),
+               "workload.think_s.mean", bound + "; got 1e+308");
+  expect_error(with({"workload.think_s={\"dist\":\"uniform\",\"min\":0,\"max\":1e308}"}),
+               "workload.think_s.max", bound);
+  expect_error(with({"workload.child.lifetime_s={\"dist\":\"lognormal\",\"mean\":1e16,\"cv\":1}"}),
+               "workload.child.lifetime_s.mean", bound);
+  expect_error(with({"costs.*=1e300"}), "costs.*", bound);
+  expect_error(with({"workload.type=open", "workload.rate_per_s=1e-300"}), "workload.rate_per_s",
+               "must be >= 1e-15");
+  SECTION("at the bounds every draw is finite") {
+    Scenario s = parse_with(
+        {"workload.child.cpu_s={\"dist\":\"lognormal\",\"mean\":1e15,\"cv\":1e6}",
+         "workload.think_s={\"dist\":\"exponential\",\"mean\":1e15}",
+         "workload.child.lifetime_s={\"dist\":\"uniform\",\"min\":1e15,\"max\":1e15}"});
+    forksim::Rng rng(7);
+    for (const Dist* d : {&s.workload.child.cpu_s, &s.workload.think_s, &s.workload.child.lifetime_s})
+      for (int i = 0; i < 100000; ++i) {
+        double x = d->sample(rng);
+        REQUIRE(std::isfinite(x));
+        REQUIRE(x >= 0);
+      }
+  }
+}
+
+TEST_CASE("scenario text round-trips through to_json", "[scenario][json]") {
+  for (const json& raw :
+       {json::object(), with({"workload.type=fork_bomb", "workload.admin_probe={\"uid\":0}",
+                              "seed=18446744073709551615", "name=caf\xc3\xa9"}),
+        with({"costs.pid_probe={\"dist\":\"lognormal\",\"mean\":3.3,\"cv\":0.1}",
+              "duration_s=0.7", "machine.cpu_speed=1.1"})}) {
+    Scenario s = parse_scenario(raw);
+    json once = s.to_json();
+    CHECK(parse_scenario(parse_scenario_text(once.dump(), "t")).to_json() == once);
+    CHECK(parse_scenario(parse_scenario_text(once.dump(2), "t")).to_json() == once);
   }
 }
