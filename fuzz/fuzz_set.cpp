@@ -14,7 +14,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-  nlohmann::json j = data[0] & 1 ? forksim::Scenario{}.to_json() : nlohmann::json::object();
+  static const nlohmann::json resolved_default = forksim::Scenario{}.to_json();
+  nlohmann::json j = data[0] & 1 ? resolved_default : nlohmann::json::object();
   try {
     while (!in.empty()) {
       size_t end = in.find('\n');
