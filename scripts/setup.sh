@@ -4,7 +4,9 @@
 # Arguments name further packages a script needs (scripts/readme-figures.sh: jq).
 set -euo pipefail
 pkgs=(g++ cmake make pkg-config libsimgrid-dev libboost-dev
-      libboost-program-options-dev nlohmann-json3-dev catch2 "$@")
+      libboost-program-options-dev nlohmann-json3-dev catch2
+      clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/test.sh)
+      "$@")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,8 +1,54 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test through CTest.
+# Installs what is missing, builds, and runs every test through CTest, in
+# four builds, each in its own directory:
+#   build/        Release, the suite as users build it;
+#   build-asan/   ASan + UBSan (FORKSIM_SANITIZE), leak detection on;
+#   build-debug/  Debug (-O0: no tail calls, so the engine's depth bound is
+#                 what keeps its stack small);
+#   build-fuzz/   clang with libFuzzer: each fuzz target for FORKSIM_FUZZ_S
+#                 seconds (default 60); skipped, saying so, without clang.
+# FORKSIM_QUICK=1 runs the Release suite only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)"
-cd build && ctest --output-on-failure -j"$(nproc)"
+jobs=$(nproc)
+
+# suite DIR CMAKE_ARGS...: configure, build, run the whole suite.
+suite() {
+  local dir=$1
+  shift
+  echo "== test.sh: $dir" >&2
+  cmake -S . -B "$dir" "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+  (cd "$dir" && ctest --output-on-failure -j"$jobs")
+}
+
+suite build -DCMAKE_BUILD_TYPE=Release
+[ "${FORKSIM_QUICK:-0}" = 1 ] && exit 0
+
+# Every sanitizer finding fails its test: UBSan aborts (-fno-sanitize-recover),
+# ASan and LeakSanitizer exit non-zero.
+export ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1
+suite build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFORKSIM_SANITIZE=ON
+suite build-debug -DCMAKE_BUILD_TYPE=Debug
+
+clang=$(command -v clang++-14 || command -v clang++ || true)
+if [ -z "$clang" ]; then
+  echo "== test.sh: no clang++: the fuzz targets are skipped" >&2
+  exit 0
+fi
+echo "== test.sh: build-fuzz" >&2
+CXX=$clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Release >/dev/null
+targets=(fuzz_scenario fuzz_set)
+cmake --build build-fuzz -j"$jobs" --target "${targets[@]}"
+for t in "${targets[@]}"; do
+  # New inputs go to a scratch corpus (the first directory), never into the
+  # checked-in one; a crash input is written as build-fuzz/<target>-crash-*.
+  work=build-fuzz/corpus-$t
+  mkdir -p "$work"
+  echo "== test.sh: $t for ${FORKSIM_FUZZ_S:-60} s" >&2
+  "build-fuzz/$t" -max_total_time="${FORKSIM_FUZZ_S:-60}" -timeout=10 -rss_limit_mb=2048 \
+    -max_len=65536 -print_final_stats=1 -artifact_prefix="build-fuzz/$t-" \
+    "$work" "fuzz/corpus/$t"
+done

@@ -13,9 +13,10 @@
 //   spawn(g(t));  // g starts at this instant, once the caller waits; detached
 //
 // A Co starts when awaited and resumes its awaiter when done (symmetric
-// transfer, so chains of calls that finish without waiting do not nest
-// stack frames). An exception propagates to the awaiter; one that escapes
-// a spawned coroutine is kept by the engine, which stops and rethrows it.
+// transfer), and the native stack stays bounded however long a chain of
+// calls that finish without waiting runs (see transfer() below). An
+// exception propagates to the awaiter; one that escapes a spawned
+// coroutine is kept by the engine, which stops and rethrows it.
 #pragma once
 #include <coroutine>
 #include <cstddef>
@@ -34,6 +35,27 @@ void frame_free(void* p, std::size_t n) noexcept;
 // Called with the exception that escaped a spawned coroutine.
 void spawned_failed(std::exception_ptr e) noexcept;
 
+// Symmetric transfer (await_suspend returning the next handle) is a jump
+// only where the compiler makes it a tail call: GCC at -O0, or with ASan,
+// nests a native frame per transfer, and a thread that goes on without
+// waiting (SimEngine::skip_to) for a long run of calls overflows the stack.
+// So a chain is cut every kMaxChain transfers: the next handle is left to
+// the loop that resumed the chain (resume()), which goes on with it once
+// the nested frames have returned. Nothing runs in between, so the order
+// of resumption is symmetric transfer's; an optimised build keeps its
+// jumps and returns to the loop once per kMaxChain transfers.
+inline constexpr unsigned kMaxChain = 64;
+inline unsigned chain_length = 0;
+inline std::coroutine_handle<> deferred;
+inline std::coroutine_handle<> transfer(std::coroutine_handle<> next) noexcept {
+  if (++chain_length < kMaxChain) return next;
+  deferred = next;
+  return std::noop_coroutine();
+}
+// Resumes h, and the chain's rest each time it was cut. The engine's
+// dispatch is the one place that resumes a handle.
+void resume(std::coroutine_handle<> h);
+
 struct PromiseBase {
   std::coroutine_handle<> cont;
   std::exception_ptr error;
@@ -47,7 +69,7 @@ struct PromiseBase {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
       auto c = h.promise().cont;
-      return c ? c : std::noop_coroutine();
+      return c ? transfer(c) : std::noop_coroutine();
     }
     void await_resume() noexcept {}
   };
@@ -84,7 +106,7 @@ class [[nodiscard]] Co {
   bool await_ready() const noexcept { return false; }
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) noexcept {
     h_.promise().cont = awaiter;
-    return h_;
+    return coro_detail::transfer(h_);
   }
   T await_resume() {
     if (h_.promise().error) std::rethrow_exception(h_.promise().error);

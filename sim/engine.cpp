@@ -11,6 +11,8 @@
 #include <simgrid/s4u.hpp>
 #include <xbt/log.h>
 
+#include "sim/coro.hpp"
+
 namespace forksim {
 
 namespace {
@@ -122,7 +124,7 @@ void SimEngine::dispatch(double t) {
     auto h = ready_.front();
     ready_.pop_front();
     ++resumptions_;
-    h.resume();
+    coro_detail::resume(h);
   }
   dispatching_ = false;
   if (!error_ && !stopped() && !heap_.empty()) arm(heap_.top().t);
