@@ -18,6 +18,7 @@
 #include "sim/engine.hpp"
 #include "sim/kmutex.hpp"
 #include "tests/support.hpp"
+#include "tests/timeline.hpp"
 
 using forksim::Co;
 using forksim::Dispatcher;
@@ -27,14 +28,16 @@ using forksim::LockStats;
 using forksim::Probes;
 using forksim::SchedClass;
 using forksim::SimEngine;
+using forksim::test::at_time;
+using forksim::test::exactly;
+using forksim::test::ms;
 using forksim::test::run_forksim;
+using forksim::test::start_at;
 using nlohmann::json;
 
 namespace {
 
 const std::function<double()> kZeroCost = [] { return 0.0; };
-constexpr double ms = 1e-3;
-Approx exactly(double t) { return Approx(t).epsilon(0).margin(1e-9); }
 double now() { return SimEngine::now(); }
 
 struct Machine {
@@ -52,10 +55,6 @@ struct Machine {
     return p;
   }
 };
-
-Co<void> start_at(double t) {
-  if (t > now()) co_await SimEngine::wait_until(t);
-}
 
 // Kernel-mode CPU work of `s` seconds.
 Co<void> kernel_work(Kthread& t, double s) {
@@ -81,16 +80,6 @@ Co<void> waker(Machine& m, Kthread& t, double at, double work_s, double* began) 
   *began = now();
   co_await kernel_work(t, work_s);
   m.disp.release(t);
-}
-
-template <class F>
-Co<void> at_time_body(double at, F f) {
-  co_await start_at(at);
-  f();
-}
-template <class F>
-void at_time(double at, F f) {
-  forksim::spawn(at_time_body(at, std::move(f)));
 }
 
 }  // namespace
@@ -123,9 +112,9 @@ TEST_CASE("a woken thread preempts a CPU-bound user thread at once", "[scheduler
 
 namespace {
 
-// H: a TS thread at level 0 that holds the lock for 5 ms of kernel work,
-// releases it and returns to user mode; *back gets the time it had its CPU
-// again after that return (it is preempted there if a better thread waits).
+// H: a TS thread that holds the lock for 5 ms of kernel work, releases it
+// and returns to user mode; *back gets the time it had its CPU again after
+// that return (it is preempted there if a better thread waits).
 Co<void> holder(Machine& m, Kthread& h, double* released, double* back) {
   co_await m.disp.run(h);
   co_await m.lock.enter(h);
@@ -137,6 +126,25 @@ Co<void> holder(Machine& m, Kthread& h, double* released, double* back) {
   m.disp.release(h);
 }
 
+struct HolderRun {
+  double released = -1, back = -1, waker_began = -1, hold_s = -1;
+};
+
+// One CPU: H at TS level `holder_level` from 0, and a thread of class `wc`
+// at `wpri` woken at 1 ms for 1 ms of kernel work.
+HolderRun holder_against(int holder_level, SchedClass wc, int wpri) {
+  Machine m(1);
+  Kthread h(m.disp, 1), w(m.disp, 2);
+  h.set_class(SchedClass::TS, holder_level);
+  w.set_class(wc, wpri);
+  HolderRun r;
+  forksim::spawn(holder(m, h, &r.released, &r.back));
+  forksim::spawn(waker(m, w, 1 * ms, 1 * ms, &r.waker_began));
+  m.eng.run();
+  r.hold_s = m.lock_stats.hold_sum_s;
+  return r;
+}
+
 }  // namespace
 
 // kpreemptpri: a TS thread woken at 1 ms does not preempt a TS lock holder
@@ -144,53 +152,30 @@ Co<void> holder(Machine& m, Kthread& h, double* released, double* back) {
 // CPU when the holder returns to user mode at 5 ms (cpu_runrun), and the
 // holder runs again once it is done.
 TEST_CASE("a kernel-mode TS lock holder is not preempted by a TS wake-up", "[scheduler]") {
-  Machine m(1);
-  Kthread h(m.disp, 1), w(m.disp, 2);
-  h.set_class(SchedClass::TS, 0);
-  w.set_class(SchedClass::TS, 29);
-  double released = -1, back = -1, w_began = -1;
-  forksim::spawn(holder(m, h, &released, &back));
-  forksim::spawn(waker(m, w, 1 * ms, 1 * ms, &w_began));
-  m.eng.run();
-
-  CHECK(released == exactly(5 * ms));
-  CHECK(w_began == exactly(5 * ms));
-  CHECK(back == exactly(6 * ms));
-  CHECK(m.lock_stats.hold_sum_s == exactly(5 * ms));
+  HolderRun r = holder_against(0, SchedClass::TS, 29);
+  CHECK(r.released == exactly(5 * ms));
+  CHECK(r.waker_began == exactly(5 * ms));
+  CHECK(r.back == exactly(6 * ms));
+  CHECK(r.hold_s == exactly(5 * ms));
 }
 
 // RT (global priority 100 >= kpreemptpri 99) preempts kernel-mode TS work
 // at once, lock held or not: R has the CPU at 1 ms, the holder's 5 ms of
 // work resume after R's 1 ms and it releases the lock at 6 ms.
 TEST_CASE("an RT wake-up preempts a TS thread in kernel mode", "[scheduler]") {
-  Machine m(1);
-  Kthread h(m.disp, 1), r(m.disp, 2);
-  h.set_class(SchedClass::TS, 59);
-  r.set_class(SchedClass::RT, 0);
-  CHECK(r.pri() == 100);
-  double released = -1, back = -1, r_began = -1;
-  forksim::spawn(holder(m, h, &released, &back));
-  forksim::spawn(waker(m, r, 1 * ms, 1 * ms, &r_began));
-  m.eng.run();
-
-  CHECK(r_began == exactly(1 * ms));
-  CHECK(released == exactly(6 * ms));
-  CHECK(back == exactly(6 * ms));  // nobody better waits at its return
-  CHECK(m.lock_stats.hold_sum_s == exactly(6 * ms));
+  HolderRun r = holder_against(59, SchedClass::RT, 0);
+  CHECK(r.waker_began == exactly(1 * ms));
+  CHECK(r.released == exactly(6 * ms));
+  CHECK(r.back == exactly(6 * ms));  // nobody better waits at its return
+  CHECK(r.hold_s == exactly(6 * ms));
 }
 
-// And a thread at 60 (SYS, below kpreemptpri) does not: like a TS thread
-// it waits for the holder's return to user mode.
+// And a SYS thread at 60 (minclsyspri, below kpreemptpri) does not: like a
+// TS thread it waits for the holder's return to user mode.
 TEST_CASE("a SYS wake-up below kpreemptpri waits for kernel-mode TS work", "[scheduler]") {
-  Machine m(1);
-  Kthread h(m.disp, 1), s(m.disp, 2);
-  h.set_class(SchedClass::TS, 0);
-  double released = -1, back = -1, s_began = -1;
-  forksim::spawn(holder(m, h, &released, &back));
-  forksim::spawn(waker(m, s, 1 * ms, 1 * ms, &s_began));  // a bare Kthread is SYS at 60
-  m.eng.run();
-  CHECK(s.pri() == 60);
-  CHECK(s_began == exactly(5 * ms));
+  HolderRun r = holder_against(0, SchedClass::SYS, forksim::kMinClSysPri);
+  CHECK(r.waker_began == exactly(5 * ms));
+  CHECK(r.back == exactly(6 * ms));
 }
 
 // ts_tick: a CPU-bound TS thread alone on a CPU falls by ts_tqexp at each
@@ -289,39 +274,44 @@ Co<void> forker(Machine& m, Kthread& p, Kthread& c, double* parent_back, double*
   m.disp.release(p);
 }
 
+struct ForkRun {
+  double parent_back = -1, child_began = -1;
+  int parent_level = -1, child_level = -1;
+};
+
+// One CPU: a TS parent at `level` forks at 1 ms.
+ForkRun fork_from(int level) {
+  Machine m(1);
+  Kthread p(m.disp, 1), c(m.disp, 2);
+  p.set_class(SchedClass::TS, level);
+  ForkRun r;
+  forksim::spawn(forker(m, p, c, &r.parent_back, &r.child_began, &r.parent_level));
+  m.eng.run();
+  r.child_level = c.ts_cpupri();
+  return r;
+}
+
 }  // namespace
 
 // ts_forkret: the parent falls to tqexp of its level and switches. From 29
 // (tqexp 19) the child, still at 29, runs first and the parent returns
 // after the child's 2 ms.
 TEST_CASE("ts_forkret lets the child run first from level 29", "[scheduler]") {
-  Machine m(1);
-  Kthread p(m.disp, 1), c(m.disp, 2);
-  p.set_class(SchedClass::TS, 29);
-  double back = -1, began = -1;
-  int level = -1;
-  forksim::spawn(forker(m, p, c, &back, &began, &level));
-  m.eng.run();
-  CHECK(level == 19);
-  CHECK(c.ts_cpupri() == 29);
-  CHECK(began == exactly(1 * ms));
-  CHECK(back == exactly(3 * ms));
+  ForkRun r = fork_from(29);
+  CHECK(r.parent_level == 19);
+  CHECK(r.child_level == 29);
+  CHECK(r.child_began == exactly(1 * ms));
+  CHECK(r.parent_back == exactly(3 * ms));
 }
 
 // From level 0 (tqexp 0) parent and child are equal, and the parent,
 // dispatched in this clock tick, is queued at the front (ts_setrun): it
 // keeps the CPU and the child runs after it.
 TEST_CASE("ts_forkret keeps the parent running at level 0", "[scheduler]") {
-  Machine m(1);
-  Kthread p(m.disp, 1), c(m.disp, 2);
-  p.set_class(SchedClass::TS, 0);
-  double back = -1, began = -1;
-  int level = -1;
-  forksim::spawn(forker(m, p, c, &back, &began, &level));
-  m.eng.run();
-  CHECK(level == 0);
-  CHECK(back == exactly(1 * ms));
-  CHECK(began == exactly(1 * ms));  // once the parent sleeps, at once
+  ForkRun r = fork_from(0);
+  CHECK(r.parent_level == 0);
+  CHECK(r.parent_back == exactly(1 * ms));
+  CHECK(r.child_began == exactly(1 * ms));  // once the parent sleeps, at once
 }
 
 namespace {
