@@ -26,7 +26,7 @@ Dispatcher::Dispatcher(int ncpus, Probes& probes, std::function<double()> switch
 }
 
 long Dispatcher::tick_now() const {
-  return static_cast<long>(std::floor(SimEngine::now() * hz));
+  return static_cast<long>(SimEngine::now() * hz);  // time is never negative: truncation floors
 }
 
 double Dispatcher::quantum_s(const Kthread& t) const {
@@ -109,9 +109,10 @@ void Dispatcher::tick(Kthread& t, double now) {
 }
 
 void Dispatcher::ts_catch_up(Kthread& t) {
-  long pass = static_cast<long>(std::floor(SimEngine::now()));  // a pass each second
+  double now = SimEngine::now();
+  if (now < static_cast<double>(t.pass_seen_ + 1)) return;  // the usual case: no pass since
+  long pass = static_cast<long>(now);  // a pass each whole second
   long n = pass - t.pass_seen_;
-  if (n <= 0) return;
   t.pass_seen_ = pass;
   using S = Kthread::State;
   // ts_update_list: TS_RUN and TS_SLEEP threads are raised to lwait; a
