@@ -17,6 +17,7 @@ Co<ForkResult> Kernel::fork_error(Kthread& t, Err e, FailReason why) {
   co_await charge(t, Step::forkerr);
   co_await charge(t, Step::syscall_return);
   co_await t.flush();
+  co_await disp_.trap_return(t);
   ForkResult r;
   r.err = e;
   r.reason = why;
@@ -172,7 +173,7 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   co_await charge(t, Step::fork_publish_lwp, cp->lwps);
   cp->stat = Proc::Stat::Run;
   co_await own_exit(cp->p_lock, *cp, t);
-  make_thread(*cp);
+  make_thread(*cp).inherit_class(t);  // ts_fork/rt_fork ran in forklwp: the class's state
 
   if (isvfork) {
     // 566-582
@@ -183,7 +184,7 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     co_await own_enter(cp->p_lock, *cp, t);
     co_await pidlock_.exit(t);
     if (on_child) on_child(*cp);  // continuelwps(cp): the child may run
-    disp_.make_runnable(*cp->thread, Prio::User);
+    disp_.make_runnable(*cp->thread);
     co_await own_exit(cp->p_lock, *cp, t);
     co_await charge(t, Step::syscall_return);
     co_await vfwait(p, *cp, t);  // post_syscall: t_post_sys was set by forksys
@@ -192,17 +193,17 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     co_await charge(t, Step::forkret);
     co_await pidlock_.exit(t);
     if (on_child) on_child(*cp);
-    disp_.make_runnable(*cp->thread, Prio::User);
+    disp_.make_runnable(*cp->thread);
     co_await own_enter(p.p_lock, p, t);
     co_await continuelwps(p, t);
     co_await own_exit(p.p_lock, p, t);
-    // ts.c ts_forkret: the child goes to the back of the dispatch queue and
-    // the parent gives up its CPU so that the child runs first. RT: the
-    // parent keeps running.
-    if (!p.rt) co_await disp_.yield(t);
+    // ts.c ts_forkret: the parent drops to ts_tqexp and switches, so that
+    // the child (at the parent's old level) runs first. RT: keeps running.
+    co_await disp_.forkret(t);
     co_await charge(t, Step::syscall_return);
     co_await t.flush();
   }
+  co_await disp_.trap_return(t);  // back to user mode: preempted if cpu_runrun
   ForkResult ok;
   ok.child = cp;
   co_return ok;

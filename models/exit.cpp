@@ -66,6 +66,7 @@ Co<void> Kernel::wait_child(Proc& p, Kthread& t) {
   co_await charge(t, Step::freeproc);
   co_await freeproc(*z, t);
   co_await pidlock_.exit(t);
+  co_await disp_.trap_return(t);
 }
 
 // Called under pidlock: the slot, the pid (under pidlinklock, as pid_exit

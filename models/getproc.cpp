@@ -64,7 +64,6 @@ Co<Proc*> Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
   co_await charge(t, Step::getproc_link);
   cp->uid = pp.uid;
   cp->privileged = pp.privileged;
-  cp->rt = pp.rt;
   cp->open_files = pp.open_files;
   cp->writable_mb = pp.writable_mb;
   cp->role = pp.role;

@@ -68,6 +68,8 @@ Kernel::Kernel(const Scenario& s, Probes& probes, Rng& rng)
       swap_(s.machine.swap_mb, s.machine.physmem_mb, s.tunables.swapfs_minfree_mb,
             s.tunables.swapfs_reserve_mb, s.tunables.minarmem_pages * kPageMb) {
   disp_.cpu_speed = s.machine.cpu_speed;
+  disp_.hz = s.machine.hz;
+  disp_.quantum_scale = s.machine.ts_quantum_scale;
   // param.c: v_maxupttl = v_proc - reserved_procs; v_maxup = min(maxuprc, v_maxupttl).
   v_maxupttl_ = s.tunables.max_nprocs - s.tunables.reserved_procs;
   v_maxup_ = std::min(s.tunables.maxuprc, v_maxupttl_);
@@ -140,6 +142,7 @@ Kthread& Kernel::make_thread(Proc& p) {
 
 Kthread& Kernel::make_lwp_thread(Proc& p) {
   p.more_threads.push_back(std::make_unique<Kthread>(disp_, next_thread_id_++));
+  p.more_threads.back()->inherit_class(*p.thread);
   return *p.more_threads.back();
 }
 
@@ -156,7 +159,6 @@ Proc* Kernel::create_initial_proc(int uid, bool privileged, double writable_mb, 
   p->pid = pid;
   p->uid = uid;
   p->privileged = privileged || uid == 0;
-  p->rt = rt;
   p->writable_mb = writable_mb;
   p->reserved_mb = writable_mb;
   p->lwps = lwps;
@@ -167,7 +169,8 @@ Proc* Kernel::create_initial_proc(int uid, bool privileged, double writable_mb, 
   ++live_procs_;
   probes_.reserved_mb = swap_.reserved_mb();
   probes_.reserved_max_mb = std::max(probes_.reserved_max_mb, probes_.reserved_mb);
-  make_thread(*p);
+  // ts_enterclass starts a TS thread at tsmedumdpri; RT at rt_pri 0.
+  make_thread(*p).set_class(rt ? SchedClass::RT : SchedClass::TS, rt ? 0 : kTsMedUmdPri);
   return p;
 }
 

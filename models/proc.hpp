@@ -33,7 +33,6 @@ struct Proc {
   int pid = -1;
   int uid = 0;
   bool privileged = false;   // secpolicy_newproc() passes
-  bool rt = false;           // RT class: parent keeps the CPU after fork
   double writable_mb = 0;    // private writable memory, resident
   double reserved_mb = 0;    // swap reservation held for it
   bool has_as = true;        // false once relvm() gave its address space up

@@ -275,7 +275,10 @@ Machine parse_machine(ObjReader r) {
   r.number("physmem_mb", m.physmem_mb, above(0));
   r.number("swap_mb", m.swap_mb, at_least(0));
   r.integer("system_procs", m.system_procs, at_least(1));
-  r.number("ts_quantum_ms", m.ts_quantum_ms, above(0));
+  require(!r.has("ts_quantum_ms"), r.key("ts_quantum_ms"),
+          "retired: quanta now come from illumos's ts_dptbl per priority level (20 ticks at "
+          "level 0 down to 2 at 59, at machine.hz); scale them with machine.ts_quantum_scale");
+  r.number("ts_quantum_scale", m.ts_quantum_scale, above(0));
   r.finish();
   return m;
 }
@@ -551,7 +554,7 @@ json Scenario::to_json() const {
         {"physmem_mb", m.physmem_mb},
         {"swap_mb", m.swap_mb},
         {"system_procs", m.system_procs},
-        {"ts_quantum_ms", m.ts_quantum_ms}}},
+        {"ts_quantum_scale", m.ts_quantum_scale}}},
       {"tunables",
        {{"max_nprocs", t.max_nprocs},
         {"maxuprc", t.maxuprc},

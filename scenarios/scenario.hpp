@@ -38,7 +38,8 @@ struct Machine {
   double physmem_mb = 16384;
   double swap_mb = 4096;       // disk swap
   int system_procs = 64;       // root-owned processes present before the run
-  double ts_quantum_ms = 40;   // time slice of user-mode CPU work (TS class)
+  // Every TS and RT quantum of the dispatch tables (ticks at hz) times this.
+  double ts_quantum_scale = 1.0;
 };
 
 struct Tunables {

@@ -150,14 +150,14 @@ class Run {
       if (!idle_.empty()) {
         Kthread* t = idle_.front();
         idle_.pop_front();
-        k_.dispatcher().make_runnable(*t, Prio::Kernel);  // woken from its wait for work
+        k_.dispatcher().make_runnable(*t);  // woken from its wait for work
       }
     }
   }
 
   Co<void> open_parent(Proc* p) {
     Kthread& t = *p->thread;
-    co_await k_.dispatcher().run(t, Prio::User);
+    co_await k_.dispatcher().run(t);
     for (;;) {
       while (pending_.empty() && !stopping_) {
         co_await t.flush();
@@ -178,7 +178,7 @@ class Run {
   // the fork returns, whatever its outcome; the wait for the child is the
   // process's business, not the request's.
   Co<void> fork_and_wait(Proc* p, Kthread& t, std::optional<double> arrived = std::nullopt) {
-    if (!t.on_cpu()) co_await k_.dispatcher().run(t, Prio::User);
+    if (!t.on_cpu()) co_await k_.dispatcher().run(t);
     ForkResult r = co_await timed_fork(*p, t, probes_.paths[w_.path], path_);
     double now = SimEngine::now();
     if (arrived && probes_.in_window(now)) probes_.requests.latency.record(now - *arrived);
@@ -216,7 +216,7 @@ class Run {
     if (is_child)
       co_await child_first_run(*p);
     else
-      co_await k_.dispatcher().run(t, Prio::User);
+      co_await k_.dispatcher().run(t);
     double delay = w_.retry.delay_s;
     while (!stopping_) {
       ForkResult r = co_await timed_fork(*p, t, probes_.paths[w_.path], path_);
@@ -242,7 +242,7 @@ class Run {
     while (!stopping_) {
       co_await user_sleep(t, w_.admin_probe.interval_s);
       if (stopping_) break;
-      if (!t.on_cpu()) co_await k_.dispatcher().run(t, Prio::User);
+      if (!t.on_cpu()) co_await k_.dispatcher().run(t);
       ForkResult r = co_await timed_fork(*p, t, probes_.admin_probe, ForkPath::Fork1);
       if (r.child) co_await k_.wait_child(*p, t);
     }
@@ -257,7 +257,7 @@ class Run {
       co_return;
     }
     double cpu = w_.child.cpu_s.sample(rng_);
-    if (cpu > 0) co_await k_.dispatcher().run_user(t, cpu, s_.machine.ts_quantum_ms * 1e-3);
+    if (cpu > 0) co_await k_.dispatcher().run_user(t, cpu);
     co_await user_sleep(t, w_.child.lifetime_s.sample(rng_));
     co_await k_.exit_proc(*c, t);
   }
@@ -276,7 +276,7 @@ class Run {
   // Off CPU in user mode (thinking, sleeping, I/O), then back on a CPU.
   Co<void> user_sleep(Kthread& t, double seconds) {
     if (seconds <= 0) {
-      if (!t.on_cpu()) co_await k_.dispatcher().run(t, Prio::User);
+      if (!t.on_cpu()) co_await k_.dispatcher().run(t);
       co_return;
     }
     if (t.on_cpu()) {
@@ -284,7 +284,7 @@ class Run {
       k_.dispatcher().release(t);
     }
     co_await SimEngine::wait_for(seconds);
-    co_await k_.dispatcher().run(t, Prio::Kernel);  // a sleeper's wake-up priority, like any other
+    co_await k_.dispatcher().run(t);  // ts_wakeup, as for any other sleep
   }
 
   // A call counts where it returns: calls still in getproc's backoff when
@@ -317,7 +317,7 @@ class Run {
       co_return;
     }
     if (it != live_threads_.end()) live_threads_.erase(it);
-    if (!t.on_cpu()) co_await k_.dispatcher().run(t, Prio::User);
+    if (!t.on_cpu()) co_await k_.dispatcher().run(t);
     co_await k_.exit_proc(*p, t);
   }
 
@@ -346,7 +346,7 @@ class Run {
     while (!idle_.empty()) {
       Kthread* t = idle_.front();
       idle_.pop_front();
-      k_.dispatcher().make_runnable(*t, Prio::User);
+      k_.dispatcher().make_runnable(*t);
     }
     pending_.clear();
   }

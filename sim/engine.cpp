@@ -85,7 +85,15 @@ void SimEngine::resume_at(double t, std::coroutine_handle<> h) {
     resume_soon(h);
     return;
   }
-  heap_.push({t, seq_++, h});
+  heap_.push({t, seq_++, h, nullptr});
+  if (!dispatching_) arm(t);
+}
+
+void SimEngine::resume_at(double t, std::coroutine_handle<> h, uint64_t* token) {
+  if (!std::isfinite(t)) not_a_time(t);
+  if (!(t > now_)) throw std::logic_error("a cancellable wait that is not in the future");
+  *token = seq_;
+  heap_.push({t, seq_++, h, token});
   if (!dispatching_) arm(t);
 }
 
@@ -112,7 +120,8 @@ void SimEngine::dispatch(double t) {
   // the clock may round it off the date by an ulp.
   now_ = std::max(now_, t);
   while (!heap_.empty() && heap_.top().t <= now_) {
-    ready_.push_back(heap_.top().h);
+    const Entry& e = heap_.top();
+    if (!e.token || *e.token == e.seq) ready_.push_back(e.h);  // else cancelled
     heap_.pop();
   }
   dispatching_ = true;

@@ -56,6 +56,11 @@ class SimEngine {
   // same time; a time not in the future means now, after the running
   // coroutine waits.
   void resume_at(double t, std::coroutine_handle<> h);
+  // The same, cancellable: *token is set to the wait's number, and the wait
+  // is dropped unresumed if *token holds another value when it falls due
+  // (a preempted CPU burst; the dispatcher re-arms what is left of it).
+  // t must be in the future.
+  void resume_at(double t, std::coroutine_handle<> h, uint64_t* token);
   // h resumes at the current time, once the running coroutine waits.
   void resume_soon(std::coroutine_handle<> h);
 
@@ -107,6 +112,7 @@ class SimEngine {
     double t;
     uint64_t seq;
     std::coroutine_handle<> h;
+    const uint64_t* token;  // nullptr: not cancellable
     bool operator>(const Entry& o) const { return t > o.t || (t == o.t && seq > o.seq); }
   };
   void arm(double t);

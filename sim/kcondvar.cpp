@@ -15,7 +15,7 @@ void KCondVar::signal(Dispatcher& d) {
   if (waiters_.empty()) return;
   Kthread* w = waiters_.front();
   waiters_.erase(waiters_.begin());
-  d.make_runnable(*w, Prio::Kernel);
+  d.make_runnable(*w);
 }
 
 void KCondVar::broadcast(Dispatcher& d) {

@@ -79,7 +79,7 @@ Co<void> KMutex::exit(Kthread& t) {
   // queue on this lock again.
   std::vector<Kthread*> woken;
   woken.swap(sleepers_);
-  for (Kthread* w : woken) d.make_runnable(*w, Prio::Kernel);
+  for (Kthread* w : woken) d.make_runnable(*w);
 }
 
 static double local_clock(Kthread& t) {

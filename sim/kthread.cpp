@@ -1,5 +1,6 @@
 #include "sim/kthread.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "sim/dispatcher.hpp"
@@ -11,7 +12,8 @@ Kthread::Kthread(Dispatcher& disp, int id) : disp_(&disp), id_(id) {}
 bool Kthread::Flush::await_ready() const {
   if (t->pending_ns_ <= 0) return true;
   if (!t->on_cpu()) throw std::logic_error("CPU work charged to a thread off CPU");
-  if (!SimEngine::get().skip_to(SimEngine::now() + t->pending_ns_ * 1e-9 / t->disp_->cpu_speed))
+  if (t->disp_->kpreempt_pending(*t) ||
+      !SimEngine::get().skip_to(SimEngine::now() + t->pending_ns_ * 1e-9 / t->disp_->cpu_speed))
     return false;
   t->pending_ns_ = 0;
   return true;
@@ -20,7 +22,31 @@ bool Kthread::Flush::await_ready() const {
 void Kthread::Flush::await_suspend(std::coroutine_handle<> h) const {
   double s = t->pending_ns_ * 1e-9 / t->disp_->cpu_speed;
   t->pending_ns_ = 0;
-  SimEngine::get().resume_at(SimEngine::now() + s, h);
+  // kprunrun: a thread at kpreemptpri or above waits, so the work is done
+  // after it (kpreempt() at the next preemption point).
+  if (t->disp_->kpreempt_pending(*t))
+    t->disp_->preempt_before(*t, h, s);
+  else
+    t->arm_cpu_wait(SimEngine::now() + s, h);
+}
+
+bool Kthread::CpuWait::await_ready() const {
+  return s <= 0 || SimEngine::get().skip_to(SimEngine::now() + s);
+}
+
+void Kthread::CpuWait::await_suspend(std::coroutine_handle<> h) const {
+  t->arm_cpu_wait(SimEngine::now() + s, h);
+}
+
+void Kthread::arm_cpu_wait(double end, std::coroutine_handle<> h) {
+  if (!(end > SimEngine::now())) {  // rounded to nothing: not worth cancelling
+    SimEngine::get().resume_soon(h);
+    return;
+  }
+  in_cpu_wait_ = true;
+  cpu_wait_end_ = end;
+  cpu_wait_h_ = h;
+  SimEngine::get().resume_at(end, h, &wait_token_);
 }
 
 bool Kthread::Charge::await_ready() const {
@@ -51,7 +77,29 @@ Co<void> Kthread::sleep_until(double t) {
   co_await flush();
   disp_->release(*this, State::Sleeping);
   co_await SimEngine::wait_until(t);
-  co_await disp_->run(*this, Prio::Kernel);
+  co_await disp_->run(*this);
+}
+
+void Kthread::set_class(SchedClass c, int pri) {
+  cls_ = c;
+  cpupri_ = static_cast<int16_t>(pri);
+  switch (c) {
+    case SchedClass::SYS: pri_ = static_cast<int16_t>(pri); break;
+    case SchedClass::TS: pri_ = static_cast<int16_t>(pri); break;  // ts_globpri = level
+    case SchedClass::RT: pri_ = static_cast<int16_t>(kRtGlobPri0 + pri); break;
+  }
+  timeleft_s_ = disp_->quantum_s(*this);
+  dispwait_ = 0;
+  pass_seen_ = static_cast<long>(std::floor(SimEngine::now()));
+  backq_ = trapret_ = false;
+}
+
+void Kthread::inherit_class(const Kthread& parent) {
+  // ts_fork: cpupri, a quantum of the parent's level, dispwait 0; rt_fork:
+  // the parent's priority and quantum.
+  set_class(parent.cls_, parent.cpupri_);
+  if (cls_ == SchedClass::SYS) pri_ = parent.pri_;
+  disp_tick_ = -1;  // never dispatched
 }
 
 }  // namespace forksim

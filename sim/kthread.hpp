@@ -12,6 +12,12 @@
 // block() and wake() are the one way a thread waits on another: for a CPU,
 // a lock, a child. A wake() that comes before its block() is remembered.
 //
+// Each thread has a scheduling class and the class's state (illumos's
+// tsproc_t / rtproc_t): SYS (a fixed priority; the default, so that a bare
+// Kthread is a kernel thread with first-come-first-served dispatch), TS
+// (ts_cpupri, the quantum left, ts_dispwait) or RT. The Dispatcher keeps
+// them; CPU work waits (flush, user-mode bursts) can be preempted.
+//
 //   co_await t.charge(ns);   co_await t.flush();   co_await t.block();
 #pragma once
 #include <coroutine>
@@ -25,6 +31,8 @@ namespace forksim {
 
 class KMutex;
 class Dispatcher;
+
+enum class SchedClass : uint8_t { SYS, TS, RT };
 
 class Kthread {
  public:
@@ -45,7 +53,7 @@ class Kthread {
     Kthread* t;
     bool await_ready() const;
     void await_suspend(std::coroutine_handle<> h) const;
-    void await_resume() const noexcept {}
+    void await_resume() const noexcept { t->in_cpu_wait_ = false; }
   };
   Flush flush() { return {this}; }
 
@@ -73,8 +81,18 @@ class Kthread {
   void wake();
 
   // Sleeps off CPU until time t (a kernel sleep such as delay()), then
-  // waits for a CPU at kernel priority.
+  // waits for a CPU.
   Co<void> sleep_until(double t);
+
+  // Enters a class (priocntl/ts_enterclass): SYS at global priority `pri`,
+  // TS at ts_cpupri `pri` with a fresh quantum, RT at rt_pri `pri`.
+  void set_class(SchedClass c, int pri);
+  // A new LWP of a fork takes its creator's class state (ts_fork, rt_fork).
+  void inherit_class(const Kthread& parent);
+  SchedClass sched_class() const { return cls_; }
+  int pri() const { return pri_; }          // global priority, 0..159
+  int ts_cpupri() const { return cpupri_; }  // TS: the ts_dptbl level
+  bool user_mode() const { return user_; }
 
   Dispatcher& dispatcher() { return *disp_; }
   int id() const { return id_; }
@@ -87,9 +105,42 @@ class Kthread {
   friend class Dispatcher;
   friend class KMutex;
 
+  // A cancellable wait for `s` seconds of CPU work (the dispatcher may
+  // preempt it and re-arm what is left).
+  struct CpuWait {
+    Kthread* t;
+    double s;
+    bool await_ready() const;
+    void await_suspend(std::coroutine_handle<> h) const;
+    void await_resume() const noexcept { t->in_cpu_wait_ = false; }
+  };
+  void arm_cpu_wait(double end, std::coroutine_handle<> h);
+
   Dispatcher* disp_;
   int id_;
   State state_ = State::New;
+  // Scheduling (the Dispatcher's). Global priority and class state.
+  SchedClass cls_ = SchedClass::SYS;
+  bool user_ = false;         // in a user-mode burst (run_user)
+  bool backq_ = false;        // TSBACKQ/RTBACKQ: the quantum ran out on CPU
+  bool trapret_ = false;      // t_trapret: ts_update saw it on CPU
+  int16_t pri_ = 60;
+  int16_t cpupri_ = 0;        // TS: ts_cpupri; RT: rt_pri
+  int dispwait_ = 0;          // TS: ts_update passes since the last reset
+  long pass_seen_ = 0;        // the last ts_update pass accounted for
+  long disp_tick_ = -1;       // t_disp_time: the clock tick of its last dispatch
+  double timeleft_s_ = 0;     // quantum left, seconds of CPU
+  double slice_from_ = 0;     // on-CPU time before this is charged to the quantum
+  int cpu_slot_ = -1;         // index in the dispatcher's on-CPU list
+  Kthread* next_ = nullptr;   // run queue links
+  Kthread* prev_ = nullptr;
+  // A CPU wait in progress (flush or user burst): its end and coroutine,
+  // the engine's token to cancel it, and what is left of one preempted.
+  bool in_cpu_wait_ = false;
+  double cpu_wait_end_ = 0;
+  double wait_left_s_ = 0;
+  uint64_t wait_token_ = 0;
+  std::coroutine_handle<> cpu_wait_h_;
   int wakeups_ = 0;           // wake()s not yet consumed by a block()
   double pending_ns_ = 0;
   double since_ = 0;          // when the current state began (CPU accounting)

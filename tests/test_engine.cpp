@@ -116,3 +116,41 @@ TEST_CASE("a wait that ends before anything else is due costs no SimGrid round",
   CHECK(eng.rounds() == 3);
   CHECK(eng.resumptions() == 2 + 5);  // every wait is still one resumption
 }
+
+namespace {
+
+// Waits until 1 s on a cancellable entry; *token is the engine's.
+struct CancellableWait {
+  uint64_t* token;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) const { SimEngine::get().resume_at(1.0, h, token); }
+  void await_resume() const noexcept {}
+};
+
+Co<void> cancelled_sleeper(Log& log, uint64_t* token) {
+  co_await CancellableWait{token};
+  log.add("never");
+}
+
+Co<void> canceller(Log& log, uint64_t* token) {
+  co_await SimEngine::wait_until(0.5);
+  *token = UINT64_MAX;  // what the dispatcher does to a preempted CPU burst
+  log.add("cancel");
+  co_await SimEngine::wait_until(2.0);
+  log.add("after");
+}
+
+}  // namespace
+
+// A cancelled wait falls due unresumed: the run goes on past its time with
+// nothing resumed there, and it is not counted as a resumption.
+TEST_CASE("a cancelled wait is dropped when it falls due", "[engine]") {
+  SimEngine eng;
+  Log log;
+  uint64_t token = 0;
+  spawn(cancelled_sleeper(log, &token));
+  spawn(canceller(log, &token));
+  eng.run();
+  CHECK(log.lines == std::vector<std::string>{"cancel@0.500000", "after@2.000000"});
+  CHECK(eng.resumptions() == 4);  // the two starts, 0.5 and 2.0
+}

@@ -13,7 +13,7 @@ namespace {
 // The caller: p's own thread makes the three calls, then exits.
 Co<void> caller(Kernel& k, Proc& p, std::vector<ForkResult>& got) {
   Kthread& t = *p.thread;
-  co_await k.dispatcher().run(t, Prio::User);
+  co_await k.dispatcher().run(t);
   got.push_back(co_await k.forksys(p, t, 3, 0));
   got.push_back(co_await k.cfork(p, t, ForkPath::Fork1, 0x4));
   got.push_back(co_await k.forksys(p, t, 0, FORK_NOSIGCHLD | FORK_WAITPID));

@@ -2,7 +2,7 @@
 // at zero, the Dispatcher is a FIFO multi-server queue and a KMutex a FIFO
 // single-server queue, so their simulated waits must match the closed forms
 // of M/D/1, M/M/c and the utilization and Little laws; and the adaptive
-// mutex and the two-level run queue must place every event at its exact
+// mutex and the priority dispatch queues must place every event at its exact
 // time in small hand-made scenarios.
 //
 // One SimEngine per test case (one engine per process): rho = 0.5 and 0.8
@@ -22,6 +22,7 @@
 #include "sim/dist.hpp"
 #include "sim/engine.hpp"
 #include "sim/kmutex.hpp"
+#include "tests/timeline.hpp"
 
 using forksim::Co;
 using forksim::Dispatcher;
@@ -29,10 +30,14 @@ using forksim::Dist;
 using forksim::Kthread;
 using forksim::KMutex;
 using forksim::LockStats;
-using forksim::Prio;
+using forksim::SchedClass;
 using forksim::Probes;
 using forksim::Rng;
 using forksim::SimEngine;
+using forksim::test::at_time;
+using forksim::test::exactly;
+using forksim::test::ms;
+using forksim::test::start_at;
 
 namespace {
 
@@ -62,13 +67,6 @@ struct Machine {
 };
 
 double now() { return SimEngine::now(); }
-
-// A thread's start: waits until time t, and not at all if t is not in the
-// future (as an actor's sleep_until did), so that a thread starting at
-// time 0 runs in the order it was spawned among those started then.
-Co<void> start_at(double t) {
-  if (t > now()) co_await SimEngine::wait_until(t);
-}
 
 // Batch means: the mean of x and the half-width of its 95% confidence
 // interval, from k batches of consecutive values (Student t, k - 1 degrees
@@ -218,7 +216,7 @@ class OpenSystem {
 
 // A job of a CPU queue: get a CPU at user priority, run, leave.
 Co<double> cpu_job_body(Dispatcher& d, Kthread& t, double service_s) {
-  co_await d.run(t, Prio::User);
+  co_await d.run(t);
   double began = now();
   co_await t.charge(service_s * 1e9);
   co_await t.flush();
@@ -321,7 +319,7 @@ namespace {
 // A job of a lock queue: get a CPU at user priority, hold the lock
 // `hold_s`, leave.
 Co<double> lock_job_body(Machine& m, Kthread& t, double hold_s) {
-  co_await m.disp.run(t, Prio::User);
+  co_await m.disp.run(t);
   co_await m.lock.enter(t);
   double began = now();
   co_await t.charge(hold_s * 1e9);
@@ -375,41 +373,29 @@ TEST_CASE("a mutex is an M/D/1 queue whose waiters spin", "[queueing]") {
 namespace {
 
 // Exact scenarios: times in ms, compared within 1 ns.
-constexpr double ms = 1e-3;
-Approx exactly(double t) { return Approx(t).epsilon(0).margin(1e-9); }
 
-// A thread that asks for a CPU at time `at` with priority p, works `work`
-// seconds and leaves; *began gets the time it obtained the CPU.
-Co<void> cpu_burst_body(Machine& m, Kthread& t, double at, Prio p, double work, double* began) {
+// A thread that asks for a CPU at time `at` at SYS priority `pri`, works
+// `work` seconds and leaves; *began gets the time it obtained the CPU.
+Co<void> cpu_burst_body(Machine& m, Kthread& t, double at, int pri, double work, double* began) {
   co_await start_at(at);
-  co_await m.disp.run(t, p);
+  t.set_class(SchedClass::SYS, pri);
+  co_await m.disp.run(t);
   *began = now();
   co_await t.charge(work * 1e9);
   co_await t.flush();
   m.disp.release(t);
 }
 
-void cpu_burst(Machine& m, Kthread& t, double at, Prio p, double work, double* began) {
-  forksim::spawn(cpu_burst_body(m, t, at, p, work, began));
-}
+constexpr int kSys = forksim::kMinClSysPri;
 
-// Calls f at time `at` (an observer, not a thread of the machine). f is a
-// parameter, so the coroutine's frame holds its own copy.
-template <class F>
-Co<void> at_time_body(double at, F f) {
-  co_await start_at(at);
-  f();
-}
-
-template <class F>
-void at_time(double at, F f) {
-  forksim::spawn(at_time_body(at, std::move(f)));
+void cpu_burst(Machine& m, Kthread& t, double at, int pri, double work, double* began) {
+  forksim::spawn(cpu_burst_body(m, t, at, pri, work, began));
 }
 
 // A of the mutex tests below: the lock at 0, `work_s` of work on CPU
 // holding it, then off CPU, still holding it, until 1 ms.
 Co<void> a_holds_until_1ms(Machine& m, Kthread& a, double work_s) {
-  co_await m.disp.run(a, Prio::User);
+  co_await m.disp.run(a);
   co_await m.lock.enter(a);
   co_await a.charge(work_s * 1e9);
   co_await a.sleep_until(1 * ms);
@@ -422,7 +408,7 @@ Co<void> a_holds_until_1ms(Machine& m, Kthread& a, double work_s) {
 Co<void> b_locks_at_quarter_ms(Machine& m, Kthread& b, double* b_got, double before_s,
                                double held_s) {
   co_await start_at(0.25 * ms);
-  co_await m.disp.run(b, Prio::User);
+  co_await m.disp.run(b);
   co_await b.charge(before_s * 1e9);
   co_await m.lock.enter(b);
   *b_got = now();
@@ -439,17 +425,17 @@ Co<void> b_locks_at_quarter_ms(Machine& m, Kthread& b, double* b_got, double bef
 // 1 ms. B gets the free CPU at 0.25 ms, works to 0.5 ms and tries the lock;
 // C has queued for a CPU since 0.3 ms. Exact: B sleeps (no spin at all), C
 // runs from 0.5 ms, and when A comes back at 1 ms and releases the lock, B
-// (made runnable at kernel priority) gets A's CPU and the lock at 1 ms.
+// (made runnable) gets A's CPU and the lock at 1 ms.
 TEST_CASE("a waiter sleeps when the owner is off CPU and frees its CPU", "[queueing]") {
   Machine m(2, 0, 1);
   Kthread a(m.disp, 1), b(m.disp, 2), c(m.disp, 3), f(m.disp, 4);
   double f_began = -1, c_began = -1, b_got = -1;
   Kthread::State b_state_then = Kthread::State::New;
   int busy_then = -1;
-  cpu_burst(m, f, 0, Prio::User, 5 * ms, &f_began);
+  cpu_burst(m, f, 0, kSys, 5 * ms, &f_began);
   forksim::spawn(a_holds_until_1ms(m, a, 0));
   forksim::spawn(b_locks_at_quarter_ms(m, b, &b_got, 0.25 * ms, 0));
-  cpu_burst(m, c, 0.3 * ms, Prio::User, 0.2 * ms, &c_began);
+  cpu_burst(m, c, 0.3 * ms, kSys, 0.2 * ms, &c_began);
   at_time(0.6 * ms, [&] {
     b_state_then = b.state();
     busy_then = m.disp.busy();
@@ -474,7 +460,7 @@ namespace {
 
 // A of the test below: the lock at 0, held on CPU for 1 ms of work.
 Co<void> spinner_a_holds_on_cpu(Machine& m, Kthread& a) {
-  co_await m.disp.run(a, Prio::User);
+  co_await m.disp.run(a);
   co_await m.lock.enter(a);
   co_await a.charge(1 * ms * 1e9);
   co_await m.lock.exit(a);
@@ -494,7 +480,7 @@ TEST_CASE("a waiter spins while the owner runs and keeps its CPU", "[queueing]")
   Kthread::State b_state_then = Kthread::State::New;
   forksim::spawn(spinner_a_holds_on_cpu(m, a));
   forksim::spawn(b_locks_at_quarter_ms(m, b, &b_got, 0, 0.5 * ms));
-  cpu_burst(m, c, 0.5 * ms, Prio::User, 0.1 * ms, &c_began);
+  cpu_burst(m, c, 0.5 * ms, kSys, 0.1 * ms, &c_began);
   at_time(0.6 * ms, [&] { b_state_then = b.state(); });
   m.run();
 
@@ -521,8 +507,8 @@ TEST_CASE("a spinner sleeps when the owner leaves its CPU", "[queueing]") {
   double b_got = -1, c_began = -1, d_began = -1;
   forksim::spawn(a_holds_until_1ms(m, a, 0.5 * ms));
   forksim::spawn(b_locks_at_quarter_ms(m, b, &b_got, 0, 0));
-  cpu_burst(m, c, 0.3 * ms, Prio::User, 0.2 * ms, &c_began);
-  cpu_burst(m, d, 0.4 * ms, Prio::User, 0.2 * ms, &d_began);
+  cpu_burst(m, c, 0.3 * ms, kSys, 0.2 * ms, &c_began);
+  cpu_burst(m, d, 0.4 * ms, kSys, 0.2 * ms, &d_began);
   m.run();
 
   CHECK(c_began == exactly(0.5 * ms));
@@ -535,19 +521,21 @@ TEST_CASE("a spinner sleeps when the owner leaves its CPU", "[queueing]") {
   CHECK(m.probes.cpu_busy_s == exactly(0.5 * ms + 0.25 * ms + 0.4 * ms));  // A, B, C+D
 }
 
-// Two-level run queue: on one CPU busy until 1 ms, user threads U1, U2 and
-// kernel threads K1, K2 queue in the order U1 (0.1 ms), K1 (0.2), U2 (0.3),
-// K2 (0.4), each to run 0.5 ms. Kernel priority goes first, each level
-// first come first served: K1 at 1 ms, K2 at 1.5, U1 at 2, U2 at 2.5.
-TEST_CASE("kernel priority runs ahead of user priority", "[queueing]") {
+// Dispatch queues by priority: on one CPU busy until 1 ms, SYS threads U1,
+// U2 at priority 60 and K1, K2 at 61 queue in the order U1 (0.1 ms), K1
+// (0.2), U2 (0.3), K2 (0.4), each to run 0.5 ms of kernel work (which a SYS
+// thread below kpreemptpri does not preempt). The higher level goes first,
+// each level first come first served: K1 at 1 ms, K2 at 1.5, U1 at 2, U2
+// at 2.5.
+TEST_CASE("a higher priority runs first and each priority first come first served", "[queueing]") {
   Machine m(1, 0, 1);
   Kthread h(m.disp, 1), u1(m.disp, 2), k1(m.disp, 3), u2(m.disp, 4), k2(m.disp, 5);
   double h0 = -1, u1_0 = -1, k1_0 = -1, u2_0 = -1, k2_0 = -1;
-  cpu_burst(m, h, 0, Prio::User, 1 * ms, &h0);
-  cpu_burst(m, u1, 0.1 * ms, Prio::User, 0.5 * ms, &u1_0);
-  cpu_burst(m, k1, 0.2 * ms, Prio::Kernel, 0.5 * ms, &k1_0);
-  cpu_burst(m, u2, 0.3 * ms, Prio::User, 0.5 * ms, &u2_0);
-  cpu_burst(m, k2, 0.4 * ms, Prio::Kernel, 0.5 * ms, &k2_0);
+  cpu_burst(m, h, 0, kSys, 1 * ms, &h0);
+  cpu_burst(m, u1, 0.1 * ms, kSys, 0.5 * ms, &u1_0);
+  cpu_burst(m, k1, 0.2 * ms, kSys + 1, 0.5 * ms, &k1_0);
+  cpu_burst(m, u2, 0.3 * ms, kSys, 0.5 * ms, &u2_0);
+  cpu_burst(m, k2, 0.4 * ms, kSys + 1, 0.5 * ms, &k2_0);
   m.run();
 
   CHECK(h0 == exactly(0));
