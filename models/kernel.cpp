@@ -48,10 +48,6 @@ const char* reason_name(FailReason r) {
   return "?";
 }
 
-namespace {
-constexpr double kPageMb = 4.0 / 1024.0;  // x86 pages
-}
-
 Kernel::Kernel(const Scenario& s, Probes& probes, Rng& rng)
     : sc_(s), probes_(probes), rng_(rng), costs_(s.costs),
       switch_fn_([this] { return costs_.ns(Step::ctxsw, rng_); }),
@@ -66,7 +62,7 @@ Kernel::Kernel(const Scenario& s, Probes& probes, Rng& rng)
       ct_lock_(probes.locks["ct_lock"], handoff_fn_),
       table_(s.tunables.max_nprocs, s.tunables.pidmax),
       swap_(s.machine.swap_mb, s.machine.physmem_mb, s.tunables.swapfs_minfree_mb,
-            s.tunables.swapfs_reserve_mb, s.tunables.minarmem_pages * kPageMb) {
+            s.tunables.swapfs_reserve_mb) {
   disp_.cpu_speed = s.machine.cpu_speed;
   // param.c: v_maxupttl = v_proc - reserved_procs; v_maxup = min(maxuprc, v_maxupttl).
   v_maxupttl_ = s.tunables.max_nprocs - s.tunables.reserved_procs;
@@ -94,6 +90,13 @@ Proc* Kernel::alloc_proc() {
     p->has_as = true;
     p->stat = Proc::Stat::Idl;
     p->flags = 0;
+    p->nosigchld = false;
+    p->running_children = 0;
+    p->vfwaited = false;
+    p->holder = nullptr;
+    p->lwprcnt = 0;
+    p->in_kernel.clear();
+    p->must_stop.clear();
     p->parent = p->child = p->sibling = p->psibling = nullptr;
     p->nchildren = 0;
     p->zombies.clear();
