@@ -39,7 +39,6 @@ const char* reason_name(FailReason r) {
     case FailReason::None: return "none";
     case FailReason::OutOfProcs: return "out of processes";
     case FailReason::PerUser: return "per-user limit";
-    case FailReason::NoMemory: return "no memory";
     case FailReason::SwapReservation: return "swap reservation";
     case FailReason::LwpLimit: return "lwp limit";
     case FailReason::Interrupted: return "interrupted";

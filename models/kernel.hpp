@@ -28,7 +28,7 @@ const char* err_name(Err e);
 
 // Why a fork failed, as the report counts them.
 enum class FailReason : uint8_t {
-  None, OutOfProcs, PerUser, NoMemory, SwapReservation, LwpLimit, Interrupted, BadCall
+  None, OutOfProcs, PerUser, SwapReservation, LwpLimit, Interrupted, BadCall
 };
 const char* reason_name(FailReason r);
 
