@@ -82,3 +82,22 @@ TEST_CASE("exit takes ct_lock, zone_nlwps_lock and the parent's p_lock where ill
   CHECK(l["zone_nlwps_lock"]["acquisitions"].get<double>() == Approx(2 * forks).margin(64));
   CHECK(l["p_lock"]["acquisitions"].get<double>() == Approx(18 * forks).margin(64 * 9));
 }
+
+// getproc's bad: (fork.c 1176-1180) gives a pid back under pidlinklock only
+// if one was allocated: a bomb that has every slot fails in pid_allocate
+// and enters pidlinklock once per failure (the allocation itself), where a
+// failure past the pid would enter it twice. Each failure's backoff enters
+// pidlock twice (INCR_COUNT and DECR_COUNT around the delay, 1192-1194).
+TEST_CASE("a failure before a pid is allocated gives none back", "[model][pid]") {
+  json r = run_here(scenario(json::object(),
+                             {"workload.type=fork_bomb", "workload.initial=1",
+                              "workload.retry={\"policy\": \"immediate\"}",
+                              "workload.parent.privileged=true", "machine.ncpus=32",
+                              "tunables.max_nprocs=300", "duration_s=1", "warmup_s=0.5"}));
+  REQUIRE(r["paths"]["fork1"]["successes"] == 0);  // the table is full for the whole window
+  double failures = r["backoff"]["by_reason"]["out of processes"].get<double>();
+  REQUIRE(failures > 1000);
+  CHECK(r["backoff"]["by_reason"].size() == 1);
+  CHECK(r["locks"]["pidlinklock"]["acquisitions"].get<double>() == Approx(failures).margin(2));
+  CHECK(r["locks"]["pidlock"]["acquisitions"].get<double>() == Approx(2 * failures).margin(4));
+}
