@@ -28,7 +28,7 @@ double fraction_eintr(const json& r, const std::string& path) {
 // stop, and they stay stopped at their hold points until continuelwps, so
 // another LWP's forkall meets the flag only if it enters holdlwps inside
 // that short window. With 4 forking LWPs thinking 1 ms (exponential) the
-// model gives 0.5% of forkall calls EINTR (seed 1: 125 of 26,341); the old
+// model gives 0.5% of forkall calls EINTR (the default seed: 125 of 26,341); the old
 // model, whose flag lasted the whole fork, gave 20%.
 //
 // The next test: with no think time the LWPs that one continuelwps releases all race back
