@@ -13,10 +13,11 @@ constexpr double kPagesPerMb = 256.0;
 }
 
 // forkerr (671-672): the errno goes back to the caller.
-Co<ForkResult> Kernel::fork_error(Kthread& t, Err e, FailReason why) {
+Co<ForkResult> Kernel::fork_error(Proc& p, Kthread& t, Err e, FailReason why) {
   co_await charge(t, Step::forkerr);
   co_await charge(t, Step::syscall_return);
   co_await t.flush();
+  co_await syscall_leave(p, t);
   co_await disp_.trap_return(t);
   ForkResult r;
   r.err = e;
@@ -39,45 +40,19 @@ Co<ForkResult> Kernel::forksys(Proc& p, Kthread& t, int subcode, int flags) {
   co_return ForkResult{Err::EINVAL_, FailReason::BadCall, nullptr};
 }
 
-// lwp.c holdlwps(): another LWP in forkall or exit makes this fork fail
-// with EINTR; another in fork1 or vfork makes it wait its turn.
-Co<bool> Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
-  co_await own_enter(p.p_lock, p, t);
-  co_await charge(t, Step::holdlwps);
-  while (p.flags & (SEXITLWPS | SHOLDFORK | SHOLDFORK1)) {
-    if (p.flags & (SEXITLWPS | SHOLDFORK)) {
-      co_await own_exit(p.p_lock, p, t);
-      co_return false;
-    }
-    co_await p.p_cv.wait(t, p.p_lock);  // stop(PR_SUSPENDED) until the other fork1 ends
-  }
-  p.flags |= holdflag;
-  // pokelwps and the wait for the others to stop, each a cross-call when
-  // it runs on another CPU: the process's other LWPs.
-  co_await charge(t, Step::holdlwps_lwp, p.lwps - 1);
-  co_await own_exit(p.p_lock, p, t);
-  co_return true;
-}
-
-Co<void> Kernel::continuelwps(Proc& p, Kthread& t) {
-  p.flags &= ~(SHOLDFORK | SHOLDFORK1);
-  if (!p.p_cv.has_waiters()) co_return;
-  co_await t.flush();  // another LWP wakes now, not before our work so far is done
-  p.p_cv.broadcast(disp_);
-}
-
 Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   bool isvfork = path == ForkPath::Vfork;
   bool isfork1 = path != ForkPath::Forkall;
 
+  co_await syscall_enter(p, t);
   co_await charge(t, Step::syscall_entry);
   co_await charge(t, Step::check_flags);  // 173-187
   if ((flags & ~(FORK_NOSIGCHLD | FORK_WAITPID)) != 0)
-    co_return co_await fork_error(t, Err::EINVAL_, FailReason::BadCall);
+    co_return co_await fork_error(p, t, Err::EINVAL_, FailReason::BadCall);
 
   // 198-202
   if (!co_await holdlwps(p, t, isfork1 ? SHOLDFORK1 : SHOLDFORK))
-    co_return co_await fork_error(t, Err::EINTR_, FailReason::Interrupted);
+    co_return co_await fork_error(p, t, Err::EINTR_, FailReason::Interrupted);
 
   // 212-225
   co_await own_section(p.p_lock, p, t, Step::pool_barrier_enter);
@@ -90,13 +65,15 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     co_await charge(t, Step::cfork_getproc_fail);
     co_await continuelwps(p, t);
     co_await own_exit(p.p_lock, p, t);
-    co_return co_await fork_error(t, Err::EAGAIN_, why);
+    co_return co_await fork_error(p, t, Err::EAGAIN_, why);
   }
+  cp->nosigchld = flags & FORK_NOSIGCHLD;
 
   if (isvfork) {
     // 244-260: the child borrows the address space; nothing reserved.
     co_await charge(t, Step::vfork_share_as);
     cp->flags |= SVFORK;
+    cp->vfwaited = true;
     cp->reserved_mb = 0;
   } else {
     // 269-272
@@ -121,13 +98,13 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     co_await own_exit(p.as_lock, p, t);
     if (!reserved) {
       // 275-310: undo getproc, no backoff; ENOMEM is kept.
-      co_await own_section(p.p_lock, p, t, Step::as_dup_fail);
+      co_await own_section(p.p_lock, p, t, Step::as_dup_fail);  // sprunlock
       co_await fork_fail(*cp, t);
       co_await unlink_failed_child(*cp, t);
       co_await own_enter(p.p_lock, p, t);
       co_await continuelwps(p, t);
       co_await own_exit(p.p_lock, p, t);
-      co_return co_await fork_error(t, Err::ENOMEM_, FailReason::SwapReservation);
+      co_return co_await fork_error(p, t, Err::ENOMEM_, FailReason::SwapReservation);
     }
     // 313-340
     co_await own_section(p.p_lock, p, t, Step::as_dup_done);
@@ -140,7 +117,8 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   co_await charge(t, Step::lwpdir_alloc);
 
   // 384-436: clone the calling LWP, or every LWP for forkall. Each clone
-  // counts against the zone's LWP limit under zone_nlwps_lock (lwp.c).
+  // counts against the zone's LWP limit under zone_nlwps_lock, then
+  // lwp_create's thread_create takes pidlock (lwp.c, thread.c).
   int to_clone = isfork1 ? 1 : p.lwps;
   long limit = sc_.tunables.zone_max_lwps;  // 0: none
   for (int i = 0; i < to_clone; ++i) {
@@ -150,8 +128,11 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     co_await zone_nlwps_lock_.exit(t);
     if (over) {
       co_await forklwperr(p, *cp, t, i, path);
-      co_return co_await fork_error(t, Err::EAGAIN_, FailReason::LwpLimit);
+      co_return co_await fork_error(p, t, Err::EAGAIN_, FailReason::LwpLimit);
     }
+    co_await pidlock_.enter(t);
+    co_await charge(t, Step::thread_create);
+    co_await pidlock_.exit(t);
     co_await charge(t, Step::forklwp);
   }
   cp->lwps = to_clone;
@@ -183,18 +164,25 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     co_await p.p_lock.exit(t);
     co_await own_enter(cp->p_lock, *cp, t);
     co_await pidlock_.exit(t);
-    if (on_child) on_child(*cp);  // continuelwps(cp): the child may run
-    disp_.make_runnable(*cp->thread);
+    co_await charge(t, Step::vfork_setrun);  // sigdefault, continuelwps(cp)
+    co_await set_child_running(p, *cp, t);
     co_await own_exit(cp->p_lock, *cp, t);
     co_await charge(t, Step::syscall_return);
     co_await vfwait(p, *cp, t);  // post_syscall: t_post_sys was set by forksys
   } else {
-    // 583-594: CL_FORKRET drops pidlock and schedules.
+    // 583-594: CL_FORKRET. ts.c ts_forkret sets the child running under its
+    // p_lock with pidlock held, then takes the parent's p_lock, drops
+    // pidlock and restarts the parent's other LWPs; rt.c rt_forkret drops
+    // pidlock as soon as it has the child's p_lock.
+    const bool rt = t.sched_class() == SchedClass::RT;
+    co_await own_enter(cp->p_lock, *cp, t);
+    if (rt) co_await pidlock_.exit(t);
     co_await charge(t, Step::forkret);
-    co_await pidlock_.exit(t);
-    if (on_child) on_child(*cp);
-    disp_.make_runnable(*cp->thread);
+    co_await set_child_running(p, *cp, t);
+    co_await own_exit(cp->p_lock, *cp, t);
     co_await own_enter(p.p_lock, p, t);
+    if (!rt) co_await pidlock_.exit(t);
+    co_await charge(t, Step::forkret_parent);
     co_await continuelwps(p, t);
     co_await own_exit(p.p_lock, p, t);
     // ts.c ts_forkret: the parent drops to ts_tqexp and switches, so that
@@ -203,15 +191,26 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     co_await charge(t, Step::syscall_return);
     co_await t.flush();
   }
+  co_await syscall_leave(p, t);
   co_await disp_.trap_return(t);  // back to user mode: preempted if cpu_runrun
   ForkResult ok;
   ok.child = cp;
   co_return ok;
 }
 
+// continuelwps(cp): the child may run, and from now on may take its
+// parent's p_lock (post_sigcld).
+Co<void> Kernel::set_child_running(Proc& p, Proc& cp, Kthread& t) {
+  co_await t.flush();
+  if (on_child) on_child(cp);
+  disp_.make_runnable(*cp.thread);
+  ++p.running_children;
+}
+
 // fork_fail(), 678-706: the upcount taken in getproc goes back (nproc goes
-// back later, in pid_exit).
+// back later, in pid_exit). Its other work is done outside pidlock.
 Co<void> Kernel::fork_fail(Proc& cp, Kthread& t) {
+  co_await charge(t, Step::fork_fail);
   co_await pidlock_.enter(t);
   table_.upcount_dec(cp.uid);
   co_await pidlock_.exit(t);
@@ -221,6 +220,7 @@ Co<void> Kernel::fork_fail(Proc& cp, Kthread& t) {
 // task, unlink from the parent, pid_exit.
 Co<void> Kernel::unlink_failed_child(Proc& cp, Kthread& t) {
   co_await pidlock_.enter(t);
+  co_await charge(t, Step::fail_unlink);
   co_await own_enter(cp.p_lock, cp, t);
   co_await own_exit(cp.p_lock, cp, t);
   unlink_child(cp);
@@ -249,7 +249,11 @@ Co<void> Kernel::forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, Fork
     co_await zone_nlwps_lock_.enter(t);
     --zone_nlwps_;
     co_await zone_nlwps_lock_.exit(t);
-    co_await pidlock_.enter(t);
+    co_await pidlock_.enter(t);  // 752-757: off the all-threads list
+    co_await charge(t, Step::forklwp_fail_lwp);
+    co_await pidlock_.exit(t);
+    co_await pidlock_.enter(t);  // 775: thread_free, nthread--
+    co_await charge(t, Step::forklwp_fail_free);
     co_await pidlock_.exit(t);
   }
   co_await fork_fail(cp, t);

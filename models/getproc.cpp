@@ -8,21 +8,18 @@
 namespace forksim {
 
 Co<Proc*> Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
-  // g1, g2 (932-935): fail before taking anything, so no backoff.
-  co_await charge(t, Step::page_mem_avail);
-  co_await t.flush();
-  if (!swap_.page_mem_avail()) {
-    *why = FailReason::NoMemory;
-    co_return nullptr;
-  }
+  // The seed's g1, page_mem_avail (932-933), is gone from illumos since
+  // 4244 (2013): getproc makes no free-memory check. g2 (934-935):
   co_await charge(t, Step::zone_status);  // the zone is never shutting down here
 
   // g3 (938-961)
   co_await charge(t, Step::proc_alloc);
-  Proc* cp = alloc_proc();
 
   // g4 (963-969): pidlinklock, not pidlock (pid.c).
   co_await pidlinklock_.enter(t);
+  // Taken here, at this thread's clock (the lock flushed its work): which
+  // freed proc can be reused depends on whether its old thread is dead yet.
+  Proc* cp = alloc_proc();
   int probes = 0;
   int pid = table_.pid_allocate(&probes);
   co_await charge(t, Step::pid_allocate);
@@ -49,11 +46,15 @@ Co<Proc*> Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
   }
 
   if (failed) {
-    // bad: (1168-1181)
-    co_await pidlinklock_.enter(t);
-    co_await charge(t, Step::getproc_undo);
-    if (pid >= 0) table_.pid_free(pid);
-    co_await pidlinklock_.exit(t);
+    // bad: (1168-1181): pidlinklock only for a pid that was allocated.
+    if (pid >= 0) {
+      co_await pidlinklock_.enter(t);
+      co_await charge(t, Step::getproc_undo);
+      table_.pid_free(pid);
+      co_await pidlinklock_.exit(t);
+    } else {
+      co_await charge(t, Step::getproc_undo);
+    }
     free_proc(cp);
     co_await getproc_backoff(t);
     co_return nullptr;

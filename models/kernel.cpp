@@ -39,17 +39,12 @@ const char* reason_name(FailReason r) {
     case FailReason::None: return "none";
     case FailReason::OutOfProcs: return "out of processes";
     case FailReason::PerUser: return "per-user limit";
-    case FailReason::NoMemory: return "no memory";
     case FailReason::SwapReservation: return "swap reservation";
     case FailReason::LwpLimit: return "lwp limit";
     case FailReason::Interrupted: return "interrupted";
     case FailReason::BadCall: return "bad call";
   }
   return "?";
-}
-
-namespace {
-constexpr double kPageMb = 4.0 / 1024.0;  // x86 pages
 }
 
 Kernel::Kernel(const Scenario& s, Probes& probes, Rng& rng)
@@ -66,7 +61,7 @@ Kernel::Kernel(const Scenario& s, Probes& probes, Rng& rng)
       ct_lock_(probes.locks["ct_lock"], handoff_fn_),
       table_(s.tunables.max_nprocs, s.tunables.pidmax),
       swap_(s.machine.swap_mb, s.machine.physmem_mb, s.tunables.swapfs_minfree_mb,
-            s.tunables.swapfs_reserve_mb, s.tunables.minarmem_pages * kPageMb) {
+            s.tunables.swapfs_reserve_mb) {
   disp_.cpu_speed = s.machine.cpu_speed;
   disp_.hz = s.machine.hz;
   disp_.quantum_scale = s.machine.ts_quantum_scale;
@@ -96,6 +91,13 @@ Proc* Kernel::alloc_proc() {
     p->has_as = true;
     p->stat = Proc::Stat::Idl;
     p->flags = 0;
+    p->nosigchld = false;
+    p->running_children = 0;
+    p->vfwaited = false;
+    p->holder = nullptr;
+    p->lwprcnt = 0;
+    p->in_kernel.clear();
+    p->must_stop.clear();
     p->parent = p->child = p->sibling = p->psibling = nullptr;
     p->nchildren = 0;
     p->zombies.clear();

@@ -28,7 +28,7 @@ const char* err_name(Err e);
 
 // Why a fork failed, as the report counts them.
 enum class FailReason : uint8_t {
-  None, OutOfProcs, PerUser, NoMemory, SwapReservation, LwpLimit, Interrupted, BadCall
+  None, OutOfProcs, PerUser, SwapReservation, LwpLimit, Interrupted, BadCall
 };
 const char* reason_name(FailReason r);
 
@@ -82,10 +82,11 @@ class Kernel {
   std::function<void(Proc& child)> on_child;
 
   // p's own locks (p_lock, as_lock, rcs_lock) taken by p's thread t. When
-  // p has one thread and no vfork relation (a child on its address space,
-  // or being one), no other thread can take them, so they are entered
-  // privately: no engine event. A section that sets or clears SVFWAIT or
-  // SVFORK inside must use enter/exit.
+  // p has one thread, no vfork relation (a child on its address space, or
+  // being one) and no child that runs (a running child takes its parent's
+  // p_lock in post_sigcld), no other thread can take them, so they are
+  // entered privately: no engine event. A section that sets or clears
+  // SVFWAIT or SVFORK inside must use enter/exit.
   Soon own_enter(KMutex& m, Proc& p, Kthread& t);
   Soon own_exit(KMutex& m, Proc& p, Kthread& t);
   // An own-lock section with one step's cost inside it.
@@ -107,15 +108,30 @@ class Kernel {
 
  private:
   bool is_private(const Proc& p) const {
-    return !disp_.step_by_step && p.more_threads.empty() && !(p.flags & (SVFWAIT | SVFORK));
+    return !disp_.step_by_step && p.more_threads.empty() && !(p.flags & (SVFWAIT | SVFORK)) &&
+           p.running_children == 0 && !p.vfwaited;
   }
   Co<Proc*> getproc(Proc& pp, Kthread& t, FailReason* why);
   Co<void> getproc_backoff(Kthread& t);
   Co<void> fork_fail(Proc& cp, Kthread& t);
+  Co<void> set_child_running(Proc& p, Proc& cp, Kthread& t);
   Co<void> unlink_failed_child(Proc& cp, Kthread& t);
   Co<void> forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, ForkPath path);
   Co<bool> holdlwps(Proc& p, Kthread& t, uint32_t holdflag);
   Co<void> continuelwps(Proc& p, Kthread& t);
+  // A system call's entry and return for holdlwps's bookkeeping; the
+  // return, and the entry as the end of the call before it (a think
+  // sleep), are hold points. No-ops for a process with one thread.
+  Co<void> syscall_enter(Proc& p, Kthread& t);
+  Co<void> syscall_leave(Proc& p, Kthread& t);
+  Co<void> hold_point(Proc& p, Kthread& t);
+  // sig.c stop(): t counts as stopped and waits, p_lock held, for the
+  // holder's continuelwps.
+  Co<void> stop_locked(Proc& p, Kthread& t);
+  // thread.c reapq_add and thread_reaper: n more dead threads; a reaper
+  // pass starts once more than reaplimit wait.
+  void reapq_add(int n);
+  Co<void> reaper();
   Co<void> vfwait(Proc& pp, Proc& cp, Kthread& t);
   Co<void> relvm(Proc& p, Kthread& t);
   Co<void> freeproc(Proc& p, Kthread& t);
@@ -124,7 +140,7 @@ class Kernel {
   Proc* alloc_proc();
   void free_proc(Proc* p);
   void note_failure(ForkResult& r);
-  Co<ForkResult> fork_error(Kthread& t, Err e, FailReason why);
+  Co<ForkResult> fork_error(Proc& p, Kthread& t, Err e, FailReason why);
 
   const Scenario& sc_;
   Probes& probes_;
@@ -141,6 +157,9 @@ class Kernel {
   long zone_nlwps_ = 0;
   int live_procs_ = 0;
   int next_thread_id_ = 0;
+  int deathrow_ = 0;            // lwp_reapcnt + thread_reapcnt
+  bool reaper_busy_ = false;    // a reaper pass is running or in its delay(hz)
+  std::unique_ptr<Kthread> reaper_thread_;
   std::vector<std::unique_ptr<Proc>> procs_;  // owner of every Proc
   std::vector<Proc*> free_procs_;
 };

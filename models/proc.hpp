@@ -1,6 +1,7 @@
 // A process as the fork model sees it: the proc_t fields fork.c reads or
-// writes, its locks, and the one thread (LWP) forksim runs for it. The
-// process's other LWPs are a count: they cost holdlwps and forkall time but
+// writes, its locks, and the threads (LWPs) forksim runs for it: the main
+// one and, for a workload parent, its other forking LWPs. The rest of its
+// LWPs are a count: they are stopped by holdlwps and cloned by forkall but
 // run no code of their own.
 #pragma once
 #include <cstdint>
@@ -40,6 +41,13 @@ struct Proc {
   int open_files = 0;
   Stat stat = Stat::Idl;
   uint32_t flags = 0;
+  bool nosigchld = false;    // CLDNOSIGCHLD: forked with FORK_NOSIGCHLD, no post_sigcld
+  // Children made runnable and not yet zombies: each may take this
+  // process's p_lock (post_sigcld), so p_lock is not private meanwhile.
+  int running_children = 0;
+  // A vfork child whose parent's vfwait may still take its p_lock (seed
+  // 1326-1336), even after SVFORK is cleared.
+  bool vfwaited = false;
 
   Proc* parent = nullptr;    // nullptr: a parent outside the model (init)
   // p_child / p_sibling / p_psibling: the children, living or zombie.
@@ -52,7 +60,20 @@ struct Proc {
   KMutex p_lock;
   KMutex rcs_lock;           // the process's rctl set lock
   KMutex as_lock;            // its address space lock
-  KCondVar p_cv;             // wait() for children, vfwait(), holdlwps
+  KCondVar p_cv;             // wait() for children, vfwait()
+
+  // holdlwps (lwp.c), for the threads forksim runs. `holder` is the LWP
+  // whose fork has the others stopped: from holdlwps setting its flag until
+  // its continuelwps. `in_kernel` are the LWPs inside a system call and not
+  // asleep in it: a hold waits for them to reach a hold point; `lwprcnt`
+  // counts those it still waits for (p_lwprcnt, without the LWPs that run
+  // no code, which holdlwps_stop times).
+  Kthread* holder = nullptr;
+  int lwprcnt = 0;
+  std::vector<Kthread*> in_kernel;
+  std::vector<Kthread*> must_stop;
+  KCondVar p_holdlwps;       // the forker waits here for the others to stop
+  KCondVar stopped_cv;       // stopped LWPs wait here for continuelwps (TS_CSTART)
 
   std::unique_ptr<Kthread> thread;                     // the main LWP
   std::vector<std::unique_ptr<Kthread>> more_threads;  // other forking LWPs

@@ -50,6 +50,7 @@ Co<void> Kernel::vfwait(Proc& pp, Proc& cp, Kthread& t) {
     co_await pidlock_.exit(t);
     if (!(cp.flags & SVFORK)) {
       co_await cp.p_lock.exit(t);
+      cp.vfwaited = false;  // after the exit's flush: at this thread's clock
       break;
     }
     co_await pp.p_lock.enter(t);

@@ -35,17 +35,20 @@ enum PathBit : uint32_t {
 constexpr uint32_t kForkPaths = kFork1 | kForkall | kVfork;
 
 enum class Step : uint16_t {
-  syscall_entry, forksys_einval, check_flags, holdlwps, holdlwps_lwp,
-  pool_barrier_enter, page_mem_avail, zone_status, proc_alloc, pid_allocate,
+  syscall_entry, forksys_einval, check_flags, holdlwps, holdlwps_poke, holdlwps_stop,
+  pool_barrier_enter, zone_status, proc_alloc, pid_allocate,
   pid_probe, out_of_procs, getproc_limit_check, getproc_limit_fail,
   getproc_link, getproc_copy, getproc_file, getproc_undo, backoff_enter,
   backoff_delay, backoff_exit, cfork_getproc_fail, vfork_share_as,
   as_dup_prlock, as_dup, as_dup_page, as_dup_done, as_dup_fail, rctl_dup, lwpdir_alloc,
-  forklwp, contract_fork, forklwperr, forklwperr_page, fork_finish,
-  pool_barrier_exit, fork_publish, fork_publish_lwp, vfork_start, forkret,
-  vfwait, syscall_return, forkerr,
-  child_start, exec_relvm_vfork, exec_relvm, as_free_page, exec_load,
-  exit_prepare, exit_file, exit_proc, exit_reparent, wait_reap, freeproc,
+  thread_create, forklwp, contract_fork, forklwperr, forklwperr_page, forklwp_fail_lwp,
+  forklwp_fail_free, fork_fail, fail_unlink, fork_finish,
+  pool_barrier_exit, fork_publish, fork_publish_lwp, vfork_start, vfork_setrun, forkret,
+  forkret_parent, vfwait, syscall_return, forkerr,
+  child_start, lwp_exit, exit_prepare, exit_file, exec_relvm_vfork, exec_relvm,
+  as_free_page, exec_load, contract_exit, exit_proc, exit_reparent, exit_zombie,
+  sigcld, post_sigcld, thread_exit, reaper_pass, thread_reap, thread_free,
+  wait_reap, freeproc, sigcld_delete, sigcld_repost,
   ctxsw, mutex_handoff,
   kCount
 };

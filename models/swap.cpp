@@ -9,10 +9,8 @@ namespace forksim {
 // megabytes must not fail a reservation by a rounding error.
 static double pages(double mb) { return mb * 256.0; }
 
-SwapSpace::SwapSpace(double swap_mb, double physmem_mb, double minfree_mb,
-                     double reserve_mb, double minarmem_mb)
-    : disk_(swap_mb), ram_(std::max(0.0, physmem_mb - minfree_mb)),
-      reserve_(reserve_mb), minarmem_(minarmem_mb) {}
+SwapSpace::SwapSpace(double swap_mb, double physmem_mb, double minfree_mb, double reserve_mb)
+    : disk_(swap_mb), ram_(std::max(0.0, physmem_mb - minfree_mb)), reserve_(reserve_mb) {}
 
 double SwapSpace::capacity_mb(bool privileged) const {
   return disk_ + std::max(0.0, ram_ - (privileged ? 0 : reserve_));
@@ -39,7 +37,5 @@ void SwapSpace::unreserve(double mb) {
   if (disk_used_ < -1e-6) throw std::logic_error("swap unreserved more than reserved");
   if (disk_used_ < 0) disk_used_ = 0;
 }
-
-bool SwapSpace::page_mem_avail() const { return ram_ - ram_used_ > minarmem_; }
 
 }  // namespace forksim

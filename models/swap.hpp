@@ -11,21 +11,17 @@ namespace forksim {
 
 class SwapSpace {
  public:
-  SwapSpace(double swap_mb, double physmem_mb, double minfree_mb, double reserve_mb,
-            double minarmem_mb);
+  SwapSpace(double swap_mb, double physmem_mb, double minfree_mb, double reserve_mb);
 
   // anon_resv: all or nothing. Returns false if `mb` does not fit.
   bool reserve(double mb, bool privileged);
   void unreserve(double mb);
-  // page_mem_avail(t_minarmem): RAM not taken by reservations is above the
-  // minimum getproc wants.
-  bool page_mem_avail() const;
 
   double reserved_mb() const { return disk_used_ + ram_used_; }
   double capacity_mb(bool privileged) const;
 
  private:
-  double disk_, ram_, reserve_, minarmem_;
+  double disk_, ram_, reserve_;
   double disk_used_ = 0, ram_used_ = 0;
 };
 

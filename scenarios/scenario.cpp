@@ -317,7 +317,12 @@ Tunables parse_tunables(ObjReader r, const Machine& m) {
             "must be <= max_nprocs - reserved_procs (" + std::to_string(maxup) + "), got " +
                 std::to_string(t.maxuprc));
 
-  r.integer("minarmem_pages", t.minarmem_pages, at_least(0));
+  // Refused rather than ignored: a setting that does nothing must not look
+  // as if it did.
+  require(!r.has("minarmem_pages"), r.key("minarmem_pages"),
+          "retired: getproc has had no free-memory check (page_mem_avail against "
+          "t_minarmem) since illumos 4244; memory shortage shows as ENOMEM from as_dup, "
+          "against swap (machine.swap_mb, tunables.swapfs_minfree_mb)");
   // swap_subr.c sizes both from physical memory.
   t.swapfs_minfree_mb = std::max(2.0, m.physmem_mb / 8);
   t.swapfs_reserve_mb = std::min(128.0, std::max(4.0, m.physmem_mb / 128));
@@ -560,7 +565,6 @@ json Scenario::to_json() const {
         {"maxuprc", t.maxuprc},
         {"reserved_procs", t.reserved_procs},
         {"pidmax", t.pidmax},
-        {"minarmem_pages", t.minarmem_pages},
         {"swapfs_minfree_mb", t.swapfs_minfree_mb},
         {"swapfs_reserve_mb", t.swapfs_reserve_mb},
         {"zone_max_lwps", t.zone_max_lwps}}},

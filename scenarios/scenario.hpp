@@ -47,7 +47,6 @@ struct Tunables {
   int maxuprc = 29995;         // max_nprocs - reserved_procs if not given
   int reserved_procs = 5;
   int pidmax = 30000;
-  int minarmem_pages = 25;     // tune.t_minarmem
   // The defaults below are the derived values for the default machine, so that
   // Scenario{} is what parse_scenario({}) gives.
   double swapfs_minfree_mb = 2048;  // max(2 MB, physmem/8) if not given

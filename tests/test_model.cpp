@@ -56,30 +56,39 @@ TEST_CASE("fork1 closed loop keeps the process table's invariants", "[model]") {
   check_invariants(r);
 }
 
-// Each fork1 + exit + wait cycle enters pidlock four times (getproc's limit
-// check, publishing the child, proc_exit, the parent's reap) and
-// pidlinklock twice (pid_allocate, freeproc). With every cost zero but
+// Each fork1 + exit + wait cycle enters pidlock 8 times, as the kernel does
+// (docs/model.md, "pidlock per cycle"):
+//   1 getproc's limit check (fork.c 976),
+//   2 thread_create for the cloned LWP (forklwp -> lwp_create -> thread.c 472-557),
+//   3 publishing the child, released in ts_forkret (fork.c 527),
+//   4 the child's proc_exit, sigcld and post_sigcld inside (exit.c 637-870),
+//   5 the child's thread_exit (thread.c 617-622),
+//   6 the parent's waitid (exit.c 973),
+//   7 sigcld_repost after the reap (exit.c 1031-1034, sig.c 1799-1816),
+//   8 thread_free in the reaper (thread.c 789-791), batched once a second;
+// +1 whenever the parent sleeps in waitid and is woken, which this loop
+// avoids: the parent's return from fork takes 1 us, so the child, which
+// costs nothing, has exited when the parent waits. pidlinklock is entered
+// twice (pid_allocate, freeproc's pid_exit). The window is 2 s, two reaper
+// periods (each pass frees the threads of the second before it), so the
+// reaper's acquisitions count one per fork. With every cost zero but
 // getproc_link's 10 us under pidlock, pidlock is held 10 us per cycle, and
 // the closed loop obeys the response time law N = X (Z + R), where R is the
 // fork's own latency (the child's exit and the reap cost nothing here).
-// The parent's return from fork takes 1 us, so the child, which costs
-// nothing, has exited when the parent waits: with that zero too, the two
-// would tie at one instant, and a parent that went first would sleep in
-// cv_wait and take pidlock a fifth time.
 TEST_CASE("lock sections and the closed loop add up", "[model]") {
   auto s = scenario(json::object(),
                     {"costs={\"*\": 0, \"getproc_link\": 10000, \"syscall_return\": 1000}",
                      "workload.parents=4",
                      "workload.think_s={\"dist\": \"exponential\", \"mean\": 0.001}",
                      "workload.child.lifetime_s=0",
-                     "workload.child.exec=false", "duration_s=2", "warmup_s=0.5"});
+                     "workload.child.exec=false", "duration_s=2.5", "warmup_s=0.5"});
   json r = run_here(s);
   double forks = r["paths"]["fork1"]["successes"];
   double window = r["window"]["length_s"];
   const json& pl = r["locks"]["pidlock"];
-  CHECK(pl["acquisitions"].get<double>() == Approx(4 * forks).margin(8));
+  CHECK(pl["acquisitions"].get<double>() == Approx(8 * forks).epsilon(0.005));
   CHECK(r["locks"]["pidlinklock"]["acquisitions"].get<double>() == Approx(2 * forks).margin(4));
-  CHECK(pl["hold_mean_s"].get<double>() == Approx(10e-6 / 4).epsilon(0.01));
+  CHECK(pl["hold_mean_s"].get<double>() == Approx(10e-6 / 8).epsilon(0.01));
   CHECK(pl["utilization"].get<double>() == Approx(forks * 10e-6 / window).epsilon(0.01));
   double x = r["throughput"]["forks_per_s"];
   double R = mean_latency(r, "fork1");
@@ -155,18 +164,21 @@ TEST_CASE("fork latency grows with writable memory but vfork's does not", "[mode
   for (const json* r : {&f_small, &f_large, &v_small, &v_large}) check_invariants(*r);
 }
 
-// Behaviour 3: forkall clones every LWP (forklwp 4 us and fork_publish_lwp
-// 0.2 us each) after quiescing the others (holdlwps_lwp 3 us each); fork1
-// pays only the quiescing.
+// Behaviour 3: forkall clones every LWP (thread_create 0.5 us, forklwp
+// 3.5 us and fork_publish_lwp 0.2 us each) after quiescing the others;
+// fork1 pays only the quiescing: pokelwps (holdlwps_poke, 0.3 us of CPU per
+// other LWP), then a sleep with p_lock released while the 31 others stop on
+// the 8 CPUs, 8 at a time (holdlwps_stop, 4 rounds of 3 us), and the context
+// switch (2.5 us) that puts the forker back on a CPU.
 TEST_CASE("forkall grows with LWPs and fork1 pays holdlwps for them", "[model][lwps]") {
   json a1 = run_forksim(quiet_loop("forkall", 2, 1));
   json a32 = run_forksim(quiet_loop("forkall", 2, 32));
   json f1 = run_forksim(quiet_loop("fork1", 2, 1));
   json f32 = run_forksim(quiet_loop("fork1", 2, 32));
+  const double hold = (31 * 300 + 4 * 3000 + 2500) * 1e-9;
   CHECK(mean_latency(a32, "forkall") - mean_latency(a1, "forkall") ==
-        Approx(31 * (4000 + 200 + 3000) * 1e-9).epsilon(0.02));
-  CHECK(mean_latency(f32, "fork1") - mean_latency(f1, "fork1") ==
-        Approx(31 * 3000 * 1e-9).epsilon(0.02));
+        Approx(hold + 31 * (500 + 3500 + 200) * 1e-9).epsilon(0.02));
+  CHECK(mean_latency(f32, "fork1") - mean_latency(f1, "fork1") == Approx(hold).epsilon(0.02));
 }
 
 // Behaviour 4: no overcommit. A 3000 MB parent on 4 GB of RAM and 1 GB of
@@ -199,11 +211,12 @@ TEST_CASE("an ENOMEM fork's failure latency is the sum of its path's costs", "[m
                         "--set", "workload.parents=1", "--set", "workload.parent.writable_mb=3000",
                         "--set", "workload.think_s=0.001",
                         "--set", "costs={\"*\": 0, \"syscall_entry\": 300, \"proc_alloc\": 1500, "
-                                 "\"getproc_link\": 2000, \"as_dup\": 4000, \"as_dup_fail\": 5000, "
+                                 "\"getproc_link\": 2000, \"as_dup\": 4000, \"as_dup_fail\": 300, "
+                                 "\"fork_fail\": 1500, \"fail_unlink\": 2000, "
                                  "\"forkerr\": 100, \"syscall_return\": 300, "
                                  "\"as_dup_done\": 400, \"rctl_dup\": 1500}",
                         "--set", "duration_s=0.5", "--set", "warmup_s=0.1"});
-  const double expected = (300 + 1500 + 2000 + 4000 + 5000 + 100 + 300) * 1e-9;
+  const double expected = (300 + 1500 + 2000 + 4000 + 300 + 1500 + 2000 + 100 + 300) * 1e-9;
   const json& f = r["paths"]["fork1"];
   REQUIRE(f["failures"]["ENOMEM"].get<int>() > 100);
   const json& lat = f["failure_latency_s"]["ENOMEM"];
@@ -253,16 +266,6 @@ TEST_CASE("throughput stops growing with CPUs once pidlock saturates", "[model][
   CHECK(x(r32) < 1.0 / (4 * 10e-6));            // the pidlock bound
   CHECK(r32["locks"]["pidlock"]["utilization"].get<double>() > 0.9);
   CHECK(spin(r32) > 1.5 * spin(r16));           // they spin instead
-}
-
-TEST_CASE("forkall beside another forking LWP fails EINTR and cleans up", "[model][lwps]") {
-  auto s = scenario(json::object(),
-                    {"workload.path=forkall", "workload.parent.lwps=4",
-                     "workload.parent.forking_lwps=2", "duration_s=1", "warmup_s=0.2"});
-  json r = run_here(s);
-  CHECK(r["paths"]["forkall"]["failures"]["EINTR"].get<int>() > 0);
-  CHECK(r["paths"]["forkall"]["successes"].get<int>() > 0);
-  check_invariants(r);
 }
 
 TEST_CASE("forkall over the zone's LWP limit fails EAGAIN and gives back what it took",
@@ -315,7 +318,7 @@ TEST_CASE("pid allocation scans upward and wraps to minpid", "[model][pid]") {
 TEST_CASE("swap reservation takes disk first then RAM and keeps the reserve from the unprivileged",
           "[model][memory]") {
   // 1000 MB disk; RAM 4096 - 512 minfree = 3584, of which 32 reserved.
-  forksim::SwapSpace sw(1000, 4096, 512, 32, 0.1);
+  forksim::SwapSpace sw(1000, 4096, 512, 32);
   CHECK(sw.capacity_mb(false) == Approx(1000 + 3584 - 32));
   CHECK(sw.capacity_mb(true) == Approx(1000 + 3584));
   CHECK(sw.reserve(4500, false));
@@ -323,10 +326,8 @@ TEST_CASE("swap reservation takes disk first then RAM and keeps the reserve from
   CHECK(sw.reserve(52, false));
   CHECK(sw.reserve(32, true));          // root may use the reserve
   CHECK_FALSE(sw.reserve(1, true));
-  CHECK_FALSE(sw.page_mem_avail());
   sw.unreserve(4500 + 52 + 32);
   CHECK(sw.reserved_mb() == Approx(0).margin(1e-9));
-  CHECK(sw.page_mem_avail());
 }
 
 // ts_forkret lowers a time-sharing parent to ts_tqexp of its level and
@@ -367,21 +368,24 @@ TEST_CASE("a TS parent lets the child run first above level 10 and an RT parent 
   check_invariants(ts0);
 }
 
-// getproc's first check, page_mem_avail(t_minarmem), fails before anything
-// is taken: EAGAIN, reason "no memory", and no backoff (docs/model.md, getproc).
-TEST_CASE("fork fails without backoff when free memory is below t_minarmem", "[model][memory]") {
+// illumos 4244 (2013) removed getproc's page_mem_avail(t_minarmem) check:
+// the newest getproc makes no free-memory check, so with little RAM left
+// every fork that swap can reserve for still succeeds (docs/model.md), and
+// the tunable is refused rather than ignored.
+TEST_CASE("fork makes no free-memory check in getproc", "[model][memory]") {
   // No disk swap: the 2 parents' 400 MB come out of the 896 MB of RAM that
-  // 1 GB leaves above swapfs_minfree, leaving 496 MB; t_minarmem of 512 MB
-  // (131072 pages) is more than that.
+  // 1 GB leaves above swapfs_minfree, leaving 496 MB, less than the 512 MB
+  // (131072 pages) of t_minarmem that would have made the seed's getproc
+  // refuse every fork.
+  CHECK_THROWS_WITH(scenario(json::object(), {"tunables.minarmem_pages=131072"}),
+                    Catch::Matchers::Contains("tunables.minarmem_pages: retired"));
   auto s = scenario(json::object(),
                     {"machine.physmem_mb=1024", "machine.swap_mb=0", "workload.parents=2",
-                     "workload.parent.writable_mb=200", "tunables.minarmem_pages=131072",
-                     "duration_s=0.5", "warmup_s=0.1"});
+                     "workload.parent.writable_mb=200", "duration_s=0.5", "warmup_s=0.1"});
   json r = run_here(s);
-  CHECK(r["paths"]["fork1"]["successes"] == 0);
-  CHECK(r["paths"]["fork1"]["failures"]["EAGAIN"] == r["paths"]["fork1"]["attempts"]);
-  CHECK(r["backoff"]["by_reason"]["no memory"] == r["paths"]["fork1"]["attempts"]);
-  CHECK(r["backoff"]["delays"] == 0);
+  CHECK(r["paths"]["fork1"]["attempts"].get<int>() > 20);
+  CHECK(r["paths"]["fork1"]["successes"] == r["paths"]["fork1"]["attempts"]);
+  CHECK(r["backoff"]["by_reason"].empty());
   check_invariants(r);
 }
 
@@ -423,12 +427,21 @@ void check_same(const json& a, const json& b, const std::string& at) {
 // shared-state access, a process's own locks taken at the thread's clock)
 // must not change the answer: the same run with a wait per charged step
 // gives the same report, bar the count of engine events and the wall time.
+// The context switch, mutex hand-off and holdlwps_stop costs are a hair off
+// their round defaults: with round costs, two LWPs released at one instant
+// (by continuelwps, or by a vfork child's relvm waking its parent and the
+// parent's waitid LWP) reach the same lock at exactly the same time, and
+// the engines may break that tie either way; in holdlwps one flipped tie
+// changes which LWP forks next, and the rest of the run with it.
 TEST_CASE("the engine's shortcuts give the step-by-step engine's report", "[model][engine]") {
   for (const char* path : {"fork1", "vfork"}) {
     std::vector<std::string> args = {"--set", "duration_s=0.4", "--set", "warmup_s=0.1",
                                      "--set", std::string("workload.path=") + path,
                                      "--set", "workload.parent.lwps=4",
-                                     "--set", "workload.parent.forking_lwps=2"};
+                                     "--set", "workload.parent.forking_lwps=2",
+                                     "--set", "costs.ctxsw=2501.37",
+                                     "--set", "costs.mutex_handoff=151.13",
+                                     "--set", "costs.holdlwps_stop=3000.77"};
     json fast = run_forksim(args);
     args.push_back("--step-by-step");
     json slow = run_forksim(args);

@@ -110,8 +110,7 @@ TEST_CASE("tunables derive from physical memory as param.c does", "[scenario]") 
     CHECK(t.max_nprocs == 30000);
     CHECK(t.reserved_procs == 5);
     CHECK(t.maxuprc == 29995);
-    CHECK(t.minarmem_pages == 25);
-    CHECK(t.swapfs_minfree_mb == 2048);  // physmem / 8
+      CHECK(t.swapfs_minfree_mb == 2048);  // physmem / 8
     CHECK(t.swapfs_reserve_mb == 128);   // capped at 128 MB
   }
   SECTION("512 MB: maxusers 512") {

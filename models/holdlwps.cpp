@@ -1,0 +1,134 @@
+// holdlwps, stop and continuelwps (lwp.c 1276-1343, 1619-1645; sig.c stop)
+// for a forking LWP and the process's other LWPs.
+//
+// The hold flag (SHOLDFORK for forkall, SHOLDFORK1 for fork1/vfork) is set
+// only while the forker waits for the others to stop, and cleared before
+// holdlwps returns. The others stay stopped at their hold points until the
+// forker's continuelwps (ts_forkret or rt_forkret for fork1/forkall, the end
+// of vfwait for vfork). An LWP that enters holdlwps while a forkall's flag
+// is up gets EINTR; while a fork1's is up, it stops and forks later.
+//
+// Simplification: an LWP the model runs that is asleep in user mode (its
+// think time) or in waitid's interruptible sleep counts as stopped as soon
+// as it is poked, without taking a CPU for its stop(); it stays stopped
+// when its sleep ends during the hold. The LWPs that run no code of their
+// own are timed by holdlwps_stop.
+#include <algorithm>
+#include <cmath>
+
+#include "models/kernel.hpp"
+#include "sim/engine.hpp"
+
+namespace forksim {
+
+namespace {
+bool erase_one(std::vector<Kthread*>& v, Kthread* t) {
+  auto it = std::find(v.begin(), v.end(), t);
+  if (it == v.end()) return false;
+  v.erase(it);
+  return true;
+}
+
+bool held_for(const Proc& p, const Kthread& t) { return p.holder && p.holder != &t; }
+
+int live_threads(const Proc& p) {
+  int n = p.thread && p.thread->state() != Kthread::State::Dead ? 1 : 0;
+  for (const auto& t : p.more_threads) n += t->state() != Kthread::State::Dead;
+  return n;
+}
+}  // namespace
+
+Co<void> Kernel::syscall_enter(Proc& p, Kthread& t) {
+  if (p.more_threads.empty()) co_return;
+  co_await t.flush();  // the others read in_kernel and holder at their clocks
+  co_await hold_point(p, t);
+  p.in_kernel.push_back(&t);
+}
+
+Co<void> Kernel::syscall_leave(Proc& p, Kthread& t) {
+  if (p.more_threads.empty()) co_return;
+  co_await t.flush();
+  co_await hold_point(p, t);  // still in the kernel until it has passed the hold point
+  erase_one(p.in_kernel, &t);
+}
+
+// holdlwp() (lwp.c 1243-1269): stop if another LWP holds the process, or
+// if a hold under way is waiting for this one.
+Co<void> Kernel::hold_point(Proc& p, Kthread& t) {
+  if (!held_for(p, t)) co_return;
+  co_await p.p_lock.enter(t);
+  co_await stop_locked(p, t);
+  co_await p.p_lock.exit(t);
+}
+
+Co<void> Kernel::stop_locked(Proc& p, Kthread& t) {
+  if (erase_one(p.must_stop, &t) && --p.lwprcnt == 0) {
+    co_await t.flush();
+    p.p_holdlwps.broadcast(disp_);  // sig.c 1162-1163: the forker is woken by the last one
+  }
+  bool was_in = erase_one(p.in_kernel, &t);  // stopped: no hold waits for it
+  while (held_for(p, t)) co_await p.stopped_cv.wait(t, p.p_lock);
+  if (was_in) p.in_kernel.push_back(&t);
+}
+
+Co<bool> Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
+  co_await own_enter(p.p_lock, p, t);
+  co_await charge(t, Step::holdlwps);
+  while (p.flags & (SEXITLWPS | SHOLDFORK | SHOLDFORK1) || held_for(p, t)) {
+    if (p.flags & (SEXITLWPS | SHOLDFORK)) {  // 1288-1291: EINTR
+      co_await own_exit(p.p_lock, p, t);
+      co_return false;
+    }
+    co_await stop_locked(p, t);  // 1296: stop(PR_SUSPENDED) until continued
+  }
+  // holder is read outside p_lock (at hold points), so it changes at this
+  // thread's clock.
+  if (!p.more_threads.empty()) co_await t.flush();
+  p.flags |= holdflag;  // 1298
+  p.holder = &t;
+  // pokelwps (1299): every other LWP. Those inside a system call must reach
+  // a hold point; the rest are stopped at once (the header says why).
+  p.must_stop.clear();
+  for (Kthread* o : p.in_kernel)
+    if (o != &t) p.must_stop.push_back(o);
+  p.lwprcnt = static_cast<int>(p.must_stop.size());
+  co_await charge(t, Step::holdlwps_poke, p.lwps - 1);
+  int passive = std::max(0, p.lwps - live_threads(p));
+  double stopped_at = 0;
+  if (passive > 0) {
+    co_await t.flush();
+    double rounds = std::ceil(static_cast<double>(passive) / disp_.ncpus());
+    stopped_at = SimEngine::now() +
+                 costs_.ns(Step::holdlwps_stop, rng_, rounds) * 1e-9 / disp_.cpu_speed;
+  }
+  // 1304-1337: wait, p_lock released, until every other LWP has stopped.
+  for (;;) {
+    if (p.lwprcnt > 0) {
+      co_await p.p_holdlwps.wait(t, p.p_lock);
+      continue;
+    }
+    if (passive == 0) break;
+    co_await t.flush();
+    if (SimEngine::now() >= stopped_at) break;
+    co_await own_exit(p.p_lock, p, t);
+    co_await t.sleep_until(stopped_at);
+    co_await own_enter(p.p_lock, p, t);
+  }
+  p.flags &= ~holdflag;  // 1339-1340: cleared before holdlwps returns
+  co_await own_exit(p.p_lock, p, t);
+  co_return true;
+}
+
+// 1619-1645, p_lock held: every stopped LWP is set running.
+Co<void> Kernel::continuelwps(Proc& p, Kthread& t) {
+  if (p.holder != &t) co_return;
+  if (p.more_threads.empty()) {
+    p.holder = nullptr;
+    co_return;
+  }
+  co_await t.flush();  // another LWP wakes now, not before our work so far is done
+  p.holder = nullptr;
+  p.stopped_cv.broadcast(disp_);
+}
+
+}  // namespace forksim
