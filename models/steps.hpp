@@ -46,7 +46,7 @@ enum class Step : uint16_t {
   vfwait, syscall_return, forkerr,
   child_start, exec_relvm_vfork, exec_relvm, as_free_page, exec_load,
   exit_prepare, exit_file, exit_proc, exit_reparent, wait_reap, freeproc,
-  ctxsw, mutex_handoff,
+  ctxsw, mutex_handoff, mutex_backoff_unit,
   kCount
 };
 

@@ -37,6 +37,10 @@ using forksim::SimEngine;
 namespace {
 
 const std::function<double()> kZeroCost = [] { return 0.0; };
+// Free hand-offs and backoff: every spinner looks again the instant the lock
+// is free, and the tie goes to the first to come, so the lock serves in
+// arrival order (the backoff itself: tests/test_locks.cpp).
+const forksim::MutexCosts kFreeLock{kZeroCost, 0, [] { return 0.5; }};
 
 // The machine: engine, probes with a window, a dispatcher with free context
 // switches, and a lock with a free hand-off.
@@ -45,7 +49,7 @@ struct Machine {
   Probes probes;
   Dispatcher disp;
   LockStats lock_stats;
-  KMutex lock{lock_stats, kZeroCost};
+  KMutex lock{lock_stats, kFreeLock};
 
   Machine(int ncpus, double window_start, double window_end)
       : probes(window(window_start, window_end)), disp(ncpus, probes, kZeroCost) {}
