@@ -19,6 +19,7 @@
 #include "sim/kcondvar.hpp"
 #include "sim/kmutex.hpp"
 #include "tests/support.hpp"
+#include "tests/timed.hpp"
 
 using forksim::Co;
 using forksim::Dispatcher;
@@ -31,12 +32,13 @@ using forksim::Prio;
 using forksim::Probes;
 using forksim::Rng;
 using forksim::SimEngine;
+using forksim::test::at_time;
+using forksim::test::exactly;
+using forksim::test::ms;
+using forksim::test::now;
+using forksim::test::start_at;
 
 namespace {
-
-constexpr double ms = 1e-3;
-Approx exactly(double t) { return Approx(t).epsilon(0).margin(1e-9); }
-double now() { return SimEngine::now(); }
 
 const std::function<double()> kZeroCost = [] { return 0.0; };
 
@@ -62,21 +64,6 @@ struct Machine {
   }
 };
 
-Co<void> start_at(double t) {
-  if (t > now()) co_await SimEngine::wait_until(t);
-}
-
-// Calls f at time `at` (an observer, not a thread of the machine).
-template <class F>
-Co<void> at_time_body(double at, F f) {
-  co_await start_at(at);
-  f();
-}
-template <class F>
-void at_time(double at, F f) {
-  forksim::spawn(at_time_body(at, std::move(f)));
-}
-
 // W: the mutex at 0, 0.1 ms of work, then cv_wait on it; signalled at
 // 0.3 ms, it takes the mutex again and leaves.
 Co<void> cv_waiter(Machine& m, KCondVar& cv, Kthread& w, double* back) {
@@ -90,14 +77,17 @@ Co<void> cv_waiter(Machine& m, KCondVar& cv, Kthread& w, double* back) {
 }
 
 // A thread that wants a CPU at `at`, then the mutex, holds it `hold_s` of
-// work and leaves; *got is when it had the mutex.
-Co<void> locker(Machine& m, Kthread& s, double at, double hold_s, double* got) {
+// work and leaves; *got is when it had the mutex, *released (if given)
+// when it let it go.
+Co<void> locker(Machine& m, Kthread& s, double at, double hold_s, double* got,
+                double* released = nullptr) {
   co_await start_at(at);
   co_await m.disp.run(s, Prio::User);
   co_await m.lock.enter(s);
   *got = now();
   co_await s.charge(hold_s * 1e9);
   co_await m.lock.exit(s);
+  if (released) *released = now();
   m.disp.release(s);
 }
 
@@ -204,19 +194,9 @@ double mean_first_look(int b, int n) {
   return sum;
 }
 
-// One round of the gap test: A holds the lock `hold_s` from t0; spinner
-// i (i = 0..n-1) comes at t0 + (i + 1) x 10 us and takes it when it can,
-// releasing it at once. *released and got[i] are the times.
-Co<void> round_owner(Machine& m, Kthread& a, double t0, double hold_s, double* released) {
-  co_await start_at(t0);
-  co_await m.disp.run(a, Prio::User);
-  co_await m.lock.enter(a);
-  co_await a.charge(hold_s * 1e9);
-  co_await m.lock.exit(a);
-  *released = now();
-  m.disp.release(a);
-}
-
+// Rounds 2 ms apart: in each, A holds the lock 1 ms from t0; spinner i
+// (i = 0..n-1) comes at t0 + (i + 1) x 10 us and takes it when it can,
+// releasing it at once. The gap is from A's release to the first taker.
 void gap_test(int n) {
   constexpr double unit_ns = 100;
   constexpr int rounds = 4000;
@@ -224,10 +204,10 @@ void gap_test(int n) {
   Kthread a(m.disp, 0);
   std::vector<std::unique_ptr<Kthread>> sp;
   for (int i = 0; i < n; ++i) sp.push_back(std::make_unique<Kthread>(m.disp, i + 1));
-  std::vector<double> released(rounds), got(static_cast<size_t>(rounds) * n);
+  std::vector<double> a_got(rounds), released(rounds), got(static_cast<size_t>(rounds) * n);
   for (int r = 0; r < rounds; ++r) {
     double t0 = r * 2 * ms;
-    forksim::spawn(round_owner(m, a, t0, 1 * ms, &released[r]));
+    forksim::spawn(locker(m, a, t0, 1 * ms, &a_got[r], &released[r]));
     for (int i = 0; i < n; ++i)
       forksim::spawn(locker(m, *sp[i], t0 + (i + 1) * 0.01 * ms, 0, &got[r * n + i]));
   }

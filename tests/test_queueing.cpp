@@ -22,6 +22,7 @@
 #include "sim/dist.hpp"
 #include "sim/engine.hpp"
 #include "sim/kmutex.hpp"
+#include "tests/timed.hpp"
 
 using forksim::Co;
 using forksim::Dispatcher;
@@ -33,6 +34,11 @@ using forksim::Prio;
 using forksim::Probes;
 using forksim::Rng;
 using forksim::SimEngine;
+using forksim::test::at_time;
+using forksim::test::exactly;
+using forksim::test::ms;
+using forksim::test::now;
+using forksim::test::start_at;
 
 namespace {
 
@@ -64,15 +70,6 @@ struct Machine {
 
   void run() { eng.run(); }
 };
-
-double now() { return SimEngine::now(); }
-
-// A thread's start: waits until time t, and not at all if t is not in the
-// future (as an actor's sleep_until did), so that a thread starting at
-// time 0 runs in the order it was spawned among those started then.
-Co<void> start_at(double t) {
-  if (t > now()) co_await SimEngine::wait_until(t);
-}
 
 // Batch means: the mean of x and the half-width of its 95% confidence
 // interval, from k batches of consecutive values (Student t, k - 1 degrees
@@ -378,9 +375,7 @@ TEST_CASE("a mutex is an M/D/1 queue whose waiters spin", "[queueing]") {
 
 namespace {
 
-// Exact scenarios: times in ms, compared within 1 ns.
-constexpr double ms = 1e-3;
-Approx exactly(double t) { return Approx(t).epsilon(0).margin(1e-9); }
+// Exact scenarios: times in ms, compared within 1 ns (tests/timed.hpp).
 
 // A thread that asks for a CPU at time `at` with priority p, works `work`
 // seconds and leaves; *began gets the time it obtained the CPU.
@@ -395,19 +390,6 @@ Co<void> cpu_burst_body(Machine& m, Kthread& t, double at, Prio p, double work, 
 
 void cpu_burst(Machine& m, Kthread& t, double at, Prio p, double work, double* began) {
   forksim::spawn(cpu_burst_body(m, t, at, p, work, began));
-}
-
-// Calls f at time `at` (an observer, not a thread of the machine). f is a
-// parameter, so the coroutine's frame holds its own copy.
-template <class F>
-Co<void> at_time_body(double at, F f) {
-  co_await start_at(at);
-  f();
-}
-
-template <class F>
-void at_time(double at, F f) {
-  forksim::spawn(at_time_body(at, std::move(f)));
 }
 
 // A of the mutex tests below: the lock at 0, `work_s` of work on CPU

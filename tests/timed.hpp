@@ -1,0 +1,38 @@
+// Helpers of the engine-level tests that place events at exact times:
+// starting a coroutine at a time, observing the machine at a time, and
+// comparing times to the nanosecond.
+#pragma once
+#include <catch2/catch.hpp>
+#include <utility>
+
+#include "sim/coro.hpp"
+#include "sim/engine.hpp"
+
+namespace forksim::test {
+
+constexpr double ms = 1e-3;
+inline double now() { return SimEngine::now(); }
+// Times compared within 1 ns.
+inline Approx exactly(double t) { return Approx(t).epsilon(0).margin(1e-9); }
+
+// A thread's start: waits until time t, and not at all if t is not in the
+// future (as an actor's sleep_until did), so that a thread starting at
+// time 0 runs in the order it was spawned among those started then.
+inline Co<void> start_at(double t) {
+  if (t > now()) co_await SimEngine::wait_until(t);
+}
+
+// Calls f at time `at` (an observer, not a thread of the machine). f is a
+// parameter, so the coroutine's frame holds its own copy.
+template <class F>
+Co<void> at_time_body(double at, F f) {
+  co_await start_at(at);
+  f();
+}
+
+template <class F>
+void at_time(double at, F f) {
+  spawn(at_time_body(at, std::move(f)));
+}
+
+}  // namespace forksim::test
