@@ -56,7 +56,7 @@ double KMutex::delay_s(const Kthread& t, uint32_t backoff) const {
   if (costs_->backoff_unit_ns <= 0) return 0;
   // default_lock_delay: uniform in [base, backoff] steps.
   double steps = 1;
-  if (backoff > 1) steps += std::min<double>(backoff - 1, std::floor(costs_->uniform01() * backoff));
+  if (backoff > 1) steps += std::min<double>(backoff - 1, std::floor(costs_->rng->uniform01() * backoff));
   return steps * costs_->backoff_unit_ns * 1e-9 / t.disp_->cpu_speed;
 }
 
@@ -67,14 +67,22 @@ void KMutex::advance(Spinner& s, double now, const Kthread* owner) {
   if (s.next_look >= now) return;
   // Every later look before `now` sees the same owner: the backoff stays.
   double unit_s = costs_->backoff_unit_ns * 1e-9 / s.t->disp_->cpu_speed;
+  if (unit_s <= 0) {  // free delays: it looks again the instant the lock is free
+    s.next_look = now;
+    return;
+  }
+  if (s.backoff == 1) {  // one step between looks: no draw, the phase is known
+    s.next_look += std::ceil((now - s.next_look) / unit_s) * unit_s;
+    return;
+  }
   double b = s.backoff;
   if (now - s.next_look > kMixingDelays * (b + 1) / 2 * unit_s) {
     // Stationary residual of delays uniform on {1..b} steps: the delay
     // covering `now` is length-biased, P(k) = 2k / (b (b + 1)), and `now`
     // falls uniformly inside it.
-    double v = costs_->uniform01() * b * (b + 1);
+    double v = costs_->rng->uniform01() * b * (b + 1);
     double k = std::clamp(std::ceil((std::sqrt(1 + 4 * v) - 1) / 2), 1.0, b);
-    s.next_look = now + costs_->uniform01() * k * unit_s;
+    s.next_look = now + costs_->rng->uniform01() * k * unit_s;
     return;
   }
   while (s.next_look < now) s.next_look += delay_s(*s.t, s.backoff);

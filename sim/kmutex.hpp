@@ -30,6 +30,7 @@
 
 #include "analysis/probes.hpp"
 #include "sim/coro.hpp"
+#include "sim/dist.hpp"
 #include "sim/kthread.hpp"
 
 namespace forksim {
@@ -38,7 +39,7 @@ namespace forksim {
 struct MutexCosts {
   std::function<double()> handoff_ns;   // the lock's cache line moving to a spinner
   double backoff_unit_ns = 0;           // one MUTEX_DELAY step, at cpu_speed 1.0
-  std::function<double()> uniform01;    // the run's random stream, in (0, 1)
+  Rng* rng = nullptr;                   // the run's random stream (unused at unit 0)
 };
 
 // default_lock_backoff (mutex.c) with the x86 constants: base 1, shift 2,

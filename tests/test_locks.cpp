@@ -55,7 +55,7 @@ struct Machine {
 
   Machine(int ncpus, double unit_ns, uint64_t seed = 1)
       : probes(window()), disp(ncpus, probes, kZeroCost), rng(seed),
-        costs{kZeroCost, unit_ns, [this] { return rng.uniform01(); }} {}
+        costs{kZeroCost, unit_ns, &rng} {}
   static Probes window() {
     Probes p;
     p.window_start_s = 0;
@@ -295,8 +295,8 @@ struct Sample {
 // lock idle between owners: pidlock is busy well under 90% at both, where
 // the same runs with a free backoff step keep it busy 100%; twice the CPUs
 // buy under 4% more forks and more than twice the spinning. Measured:
-// 71,905 and 73,816 forks/s, +2.7%, where the t-based tolerance of the
-// difference (Welch, 4 degrees of freedom, 95%) is about 0.2%: 64 CPUs are
+// 71,804 and 73,816 forks/s, +2.8%, where the t-based tolerance of the
+// difference (4 degrees of freedom, 95%) is about 0.15%: 64 CPUs are
 // above 32, by more than the runs' statistical error, because the spinners
 // grow faster than the backoff cap (ncpus x 64 steps): 18 of 32 CPUs spin,
 // 50 of 64, so the first look after a release comes sooner. What would
@@ -333,8 +333,8 @@ TEST_CASE("past pidlock's saturation 64 CPUs buy a few percent over 32 and idle 
 // backoff draws then go to other spinners, and the runs part ways: they
 // can agree only in distribution. Four seeds each; each mean must agree
 // within the t-based tolerance of the difference (pooled, 6 degrees of
-// freedom, 99%: t = 3.707). Measured: forks/s agree to 0.2% with a
-// tolerance of 0.5%; a shortcut that lost one 100 ns step under pidlock
+// freedom, 99%: t = 3.707). Measured: forks/s agree to 0.16% with a
+// tolerance of 0.24%; a shortcut that lost one 100 ns step under pidlock
 // per fork (about 13.9 us of pidlock time, idle gaps included) would move
 // throughput by about 0.7%. The exact, lightly loaded comparison is
 // tests/test_model.cpp's.

@@ -46,7 +46,7 @@ const std::function<double()> kZeroCost = [] { return 0.0; };
 // Free hand-offs and backoff: every spinner looks again the instant the lock
 // is free, and the tie goes to the first to come, so the lock serves in
 // arrival order (the backoff itself: tests/test_locks.cpp).
-const forksim::MutexCosts kFreeLock{kZeroCost, 0, [] { return 0.5; }};
+const forksim::MutexCosts kFreeLock{kZeroCost, 0, nullptr};
 
 // The machine: engine, probes with a window, a dispatcher with free context
 // switches, and a lock with a free hand-off.
