@@ -13,11 +13,11 @@ namespace {
 // intel/sys/mutex_impl.h: MUTEX_BACKOFF_BASE, MUTEX_BACKOFF_SHIFT,
 // MUTEX_CAP_FACTOR.
 constexpr uint32_t kBackoffBase = 1, kBackoffShift = 2, kCapFactor = 64;
-// Looks a spinner's backoff state is followed through one by one; past
-// this many mean delays its next look is drawn from the renewal process's
-// stationary residual instead (delays uniform on [1, b] forget where they
-// started within a few of them), so a long hold costs a few draws, not one
-// per look.
+// A spinner's looks during a hold are followed one by one up to this many
+// mean delays; past it, its next look is drawn from the renewal process's
+// stationary residual instead (delays uniform on [1, b], b >= 4, forget
+// where they started within a few of them), so a long hold costs two
+// draws, not one per look.
 constexpr double kMixingDelays = 8;
 }  // namespace
 
@@ -56,7 +56,8 @@ double KMutex::delay_s(const Kthread& t, uint32_t backoff) const {
   if (costs_->backoff_unit_ns <= 0) return 0;
   // default_lock_delay: uniform in [base, backoff] steps.
   double steps = 1;
-  if (backoff > 1) steps += std::min<double>(backoff - 1, std::floor(costs_->rng->uniform01() * backoff));
+  if (backoff > 1)
+    steps += std::min<double>(backoff - 1, std::floor(costs_->rng->uniform01() * backoff));
   return steps * costs_->backoff_unit_ns * 1e-9 / t.disp_->cpu_speed;
 }
 
@@ -79,7 +80,8 @@ void KMutex::advance(Spinner& s, double now, const Kthread* owner) {
   if (now - s.next_look > kMixingDelays * (b + 1) / 2 * unit_s) {
     // Stationary residual of delays uniform on {1..b} steps: the delay
     // covering `now` is length-biased, P(k) = 2k / (b (b + 1)), and `now`
-    // falls uniformly inside it.
+    // falls uniformly inside it. The phase within a step is taken as
+    // forgotten too, as it is on hardware, where steps vary in length.
     double v = costs_->rng->uniform01() * b * (b + 1);
     double k = std::clamp(std::ceil((std::sqrt(1 + 4 * v) - 1) / 2), 1.0, b);
     s.next_look = now + costs_->rng->uniform01() * k * unit_s;

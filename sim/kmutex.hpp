@@ -10,10 +10,10 @@
 // or after sleeping on the turnstile. Release is a plain store: the lock is
 // left free, every turnstile sleeper is woken (mutex_vector_exit ->
 // turnstile_wakeup of all), and the lock goes to whoever gets there first,
-// so it sits idle until the earliest spinner's next look. That idle time is
-// what makes throughput fall past saturation as CPUs are added. A thread
-// that comes along in that gap takes the free lock; a woken sleeper tries
-// again once it has a CPU.
+// so it sits idle until the earliest spinner's next look: a saturated lock
+// is never busy all the time. A thread that comes along in that gap takes
+// the free lock. A woken sleeper tries again once it has a CPU; it does not
+// own the lock meanwhile, so no convoy forms behind a descheduled owner.
 //
 // No engine event per look: a spinner's looks are worked out lazily at each
 // release from its backoff state, and only the winner's look is an event.
@@ -64,7 +64,6 @@ class KMutex {
   bool held() const { return owner_ != nullptr; }
   Kthread* owner() const { return owner_; }
   size_t waiters() const { return spinners_.size() + sleepers_.size(); }
-
 
  private:
   struct Spinner;  // one waiter's mutex_vector_enter state, in its enter() frame
