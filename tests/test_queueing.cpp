@@ -334,7 +334,10 @@ Co<double> lock_job_body(Machine& m, Kthread& t, double hold_s) {
 
 }  // namespace
 
-// A mutex is an M/D/1 queue: threads that already run (64 CPUs, so the CPU
+// A mutex with a free backoff step (kFreeLock: the first to come wins each
+// release, so the queue is FIFO; mutex.c's order with a real step, the
+// first to look, is tested in tests/test_locks.cpp) is an M/D/1 queue:
+// threads that already run (64 CPUs, so the CPU
 // never queues) arrive as a Poisson process and hold the lock D = 1 ms,
 // rho = 0.7. Theory: the mean wait over all acquisitions (zero for the
 // uncontended ones) is lambda D^2 / (2 (1 - rho)) = 1.17 ms, an arrival
