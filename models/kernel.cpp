@@ -50,15 +50,17 @@ const char* reason_name(FailReason r) {
 Kernel::Kernel(const Scenario& s, Probes& probes, Rng& rng)
     : sc_(s), probes_(probes), rng_(rng), costs_(s.costs),
       switch_fn_([this] { return costs_.ns(Step::ctxsw, rng_); }),
-      handoff_fn_([this] { return costs_.ns(Step::mutex_handoff, rng_); }),
+      mutex_costs_{[this] { return costs_.ns(Step::mutex_handoff, rng_); },
+                   costs_.dist(Step::mutex_backoff_unit).mean(),
+                   &rng_},
       disp_(s.machine.ncpus, probes, switch_fn_),
       plock_stats_(&probes.locks["p_lock"]),
       rcs_stats_(&probes.locks["rcs_lock"]),
       as_stats_(&probes.locks["as_lock"]),
-      pidlock_(probes.locks["pidlock"], handoff_fn_),
-      pidlinklock_(probes.locks["pidlinklock"], handoff_fn_),
-      zone_nlwps_lock_(probes.locks["zone_nlwps_lock"], handoff_fn_),
-      ct_lock_(probes.locks["ct_lock"], handoff_fn_),
+      pidlock_(probes.locks["pidlock"], mutex_costs_),
+      pidlinklock_(probes.locks["pidlinklock"], mutex_costs_),
+      zone_nlwps_lock_(probes.locks["zone_nlwps_lock"], mutex_costs_),
+      ct_lock_(probes.locks["ct_lock"], mutex_costs_),
       table_(s.tunables.max_nprocs, s.tunables.pidmax),
       swap_(s.machine.swap_mb, s.machine.physmem_mb, s.tunables.swapfs_minfree_mb,
             s.tunables.swapfs_reserve_mb) {
@@ -104,7 +106,7 @@ Proc* Kernel::alloc_proc() {
     p->role = 0;
     p->more_threads.clear();  // every one exited before the process was freed
   } else {
-    procs_.push_back(std::make_unique<Proc>(*plock_stats_, *rcs_stats_, *as_stats_, handoff_fn_));
+    procs_.push_back(std::make_unique<Proc>(*plock_stats_, *rcs_stats_, *as_stats_, mutex_costs_));
     p = procs_.back().get();
     ++plock_stats_->instances;
     ++rcs_stats_->instances;

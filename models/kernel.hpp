@@ -146,7 +146,8 @@ class Kernel {
   Probes& probes_;
   Rng& rng_;
   CostTable costs_;
-  std::function<double()> switch_fn_, handoff_fn_;
+  std::function<double()> switch_fn_;
+  MutexCosts mutex_costs_;
   Dispatcher disp_;
   LockStats *plock_stats_, *rcs_stats_, *as_stats_;
   KMutex pidlock_, pidlinklock_, zone_nlwps_lock_, ct_lock_;

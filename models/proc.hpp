@@ -25,9 +25,8 @@ enum ProcFlag : uint32_t {
 
 struct Proc {
   Proc(LockStats& plock_stats, LockStats& rcs_stats, LockStats& as_stats,
-       const std::function<double()>& handoff)
-      : p_lock(plock_stats, handoff), rcs_lock(rcs_stats, handoff),
-        as_lock(as_stats, handoff) {}
+       const MutexCosts& costs)
+      : p_lock(plock_stats, costs), rcs_lock(rcs_stats, costs), as_lock(as_stats, costs) {}
 
   enum class Stat : uint8_t { Idl, Run, Zomb };  // SIDL, SRUN, SZOMB
 

@@ -200,6 +200,12 @@ const std::vector<StepInfo> kCatalogue = {
    2500, "switch", "estimate: a context switch, cache refill included"},
   {Step::mutex_handoff, "mutex_handoff", kSched, "mutex.c mutex_vector_enter", "-", "",
    150, "hand-off", "estimate: lock cache line moving to the next owner"},
+  {Step::mutex_backoff_unit, "mutex_backoff_unit", kSched,
+   "mutex.c default_lock_delay, mutex_vector_enter", "-", "",
+   100, "delay step",
+   "estimate: one MUTEX_DELAY step, mutex_delay_default's 92-iteration loop (\"approx a few "
+   "hundred processor cycles\", intel/ia32/ml/lock_prim.s) plus a pause, taken as 300 cycles at "
+   "3 GHz; a spinner waits 1 to backoff steps before each look (the mean, fixed for a run)"},
 };
 
 const std::vector<PathName> kPaths = {

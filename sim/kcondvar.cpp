@@ -4,9 +4,9 @@ namespace forksim {
 
 Co<void> KCondVar::wait(Kthread& t, KMutex& m) {
   co_await t.flush();
-  waiters_.push_back(&t);
-  t.dispatcher().release(t, Kthread::State::Sleeping);
-  co_await m.exit(t);
+  waiters_.push_back(&t);  // cv_block: on the sleep queue first
+  co_await m.exit(t);      // mutex_exit on CPU: never suspends, the work is flushed
+  t.dispatcher().release(t, Kthread::State::Sleeping);  // swtch
   co_await t.block();
   co_await m.enter(t);
 }

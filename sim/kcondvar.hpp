@@ -1,8 +1,10 @@
-// A kernel condition variable (cv_wait / cv_signal / cv_broadcast): the
-// waiter gives up its mutex and its CPU together and sleeps; a signalled
-// waiter is made runnable at kernel priority and takes the mutex again.
-// The signaller holds the mutex, so no wake-up falls between the waiter's
-// check and its sleep.
+// A kernel condition variable (cv_wait / cv_signal / cv_broadcast). The
+// waiter goes in condvar.c's order: onto the sleep queue, then mutex_exit
+// while it still runs on its CPU (so a thread spinning on the mutex is not
+// sent to sleep, and takes it at its next look), then off the CPU. A
+// signalled waiter is made runnable at kernel priority and takes the mutex
+// again. The signaller holds the mutex, so no wake-up falls between the
+// waiter's check and its sleep.
 #pragma once
 #include <vector>
 

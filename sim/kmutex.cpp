@@ -1,12 +1,106 @@
 #include "sim/kmutex.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "sim/dispatcher.hpp"
 #include "sim/engine.hpp"
 
 namespace forksim {
+
+namespace {
+// intel/sys/mutex_impl.h: MUTEX_BACKOFF_BASE, MUTEX_BACKOFF_SHIFT,
+// MUTEX_CAP_FACTOR.
+constexpr uint32_t kBackoffBase = 1, kBackoffShift = 2, kCapFactor = 64;
+// A spinner's looks during a hold are followed one by one up to this many
+// mean delays; past it, its next look is drawn from the renewal process's
+// stationary residual instead (delays uniform on [1, b], b >= 4, forget
+// where they started within a few of them), so a long hold costs two
+// draws, not one per look.
+constexpr double kMixingDelays = 8;
+}  // namespace
+
+uint32_t next_lock_backoff(uint32_t backoff, int ncpus) {
+  if (backoff == 0) return kBackoffBase;
+  uint32_t cap = static_cast<uint32_t>(ncpus) * kCapFactor;
+  backoff <<= kBackoffShift;
+  if (backoff > cap) backoff = cap < kBackoffBase ? kBackoffBase : cap;
+  return backoff;
+}
+
+// mutex_vector_enter's locals for one waiter, and when its next look is.
+struct KMutex::Spinner {
+  Kthread* t;
+  const Kthread* last_owner = nullptr;  // lastowner
+  double next_look = 0;                 // end of the delay it is in
+  uint32_t backoff = kBackoffBase;
+  int changes = 0;                      // changecnt
+  bool scheduled = false;               // that look is an engine event already
+
+  // A look that finds the lock held by `owner` (mutex.c 392-409).
+  void look(const Kthread* owner, int ncpus) {
+    if (owner != last_owner) {
+      last_owner = owner;
+      backoff = next_lock_backoff(backoff, ncpus);
+      ++changes;
+    }
+    if (changes >= ncpus) {
+      backoff = next_lock_backoff(0, ncpus);
+      changes = 0;
+    }
+  }
+};
+
+double KMutex::delay_s(const Kthread& t, uint32_t backoff) const {
+  if (costs_->backoff_unit_ns <= 0) return 0;
+  // default_lock_delay: uniform in [base, backoff] steps.
+  double steps = 1;
+  if (backoff > 1)
+    steps += std::min<double>(backoff - 1, std::floor(costs_->rng->uniform01() * backoff));
+  return steps * costs_->backoff_unit_ns * 1e-9 / t.disp_->cpu_speed;
+}
+
+void KMutex::advance(Spinner& s, double now, const Kthread* owner) {
+  if (s.next_look >= now) return;
+  s.look(owner, s.t->disp_->ncpus());
+  s.next_look += delay_s(*s.t, s.backoff);
+  if (s.next_look >= now) return;
+  // Every later look before `now` sees the same owner: the backoff stays.
+  double unit_s = costs_->backoff_unit_ns * 1e-9 / s.t->disp_->cpu_speed;
+  if (unit_s <= 0) {  // free delays: it looks again the instant the lock is free
+    s.next_look = now;
+    return;
+  }
+  if (s.backoff == 1) {  // one step between looks: no draw, the phase is known
+    s.next_look += std::ceil((now - s.next_look) / unit_s) * unit_s;
+    return;
+  }
+  double b = s.backoff;
+  if (now - s.next_look > kMixingDelays * (b + 1) / 2 * unit_s) {
+    // Stationary residual of delays uniform on {1..b} steps: the delay
+    // covering `now` is length-biased, P(k) = 2k / (b (b + 1)), and `now`
+    // falls uniformly inside it. The phase within a step is taken as
+    // forgotten too, as it is on hardware, where steps vary in length.
+    double v = costs_->rng->uniform01() * b * (b + 1);
+    double k = std::clamp(std::ceil((std::sqrt(1 + 4 * v) - 1) / 2), 1.0, b);
+    s.next_look = now + costs_->rng->uniform01() * k * unit_s;
+    return;
+  }
+  while (s.next_look < now) s.next_look += delay_s(*s.t, s.backoff);
+}
+
+void KMutex::take(Kthread& t) {
+  owner_ = &t;
+  acquired_at_ = SimEngine::now();
+  t.held_.push_back(this);
+}
+
+void KMutex::stop_spinning(Spinner& s) {
+  spinners_.erase(std::find(spinners_.begin(), spinners_.end(), &s));
+  stats_->spin_cpu_s += window_overlap(s.t->disp_->probes(), s.t->spin_since_, SimEngine::now());
+  s.t->state_ = Kthread::State::OnCpu;
+}
 
 Co<void> KMutex::enter(Kthread& t) {
   co_await t.flush();
@@ -15,40 +109,52 @@ Co<void> KMutex::enter(Kthread& t) {
   Probes& pr = t.dispatcher().probes();
   bool counted = pr.in_window(start);
   if (counted) ++stats_->acquisitions;
-  if (owner_ == nullptr) {
-    owner_ = &t;
-    acquired_at_ = start;
-    t.held_.push_back(this);
+  if (owner_ == nullptr) {  // mutex_enter's inline cas
+    take(t);
     co_return;
   }
   if (counted) ++stats_->contended;
-  // Try until we own it: a spinner is handed the lock; a sleeper is only
-  // woken, and must try again once it is back on a CPU.
-  while (owner_ != &t) {
+  Spinner s{&t};
+  bool spinning = false;
+  for (;;) {
     if (owner_ == nullptr) {
-      owner_ = &t;
-      acquired_at_ = SimEngine::now();
-      t.held_.push_back(this);
+      if (spinning) {  // our look found it free: the cas moves the line here
+        stop_spinning(s);
+        take(t);
+        co_await t.charge(costs_->handoff_ns());
+      } else {  // back from the turnstile with a CPU, and it is free
+        take(t);
+      }
       break;
     }
+    if (spinning) s.look(owner_, t.disp_->ncpus());
     if (owner_->on_cpu()) {
-      t.state_ = Kthread::State::Spinning;
-      t.spin_since_ = SimEngine::now();
-      spinners_.push_back(&t);
-      co_await t.block();
-      if (t.state_ == Kthread::State::Spinning) {  // handed the lock on our CPU
-        stats_->spin_cpu_s += window_overlap(pr, t.spin_since_, SimEngine::now());
-        t.state_ = Kthread::State::OnCpu;
-        co_await t.charge((*handoff_cost_ns_)());
+      if (!spinning) {
+        spinning = true;
+        t.state_ = Kthread::State::Spinning;
+        t.spin_since_ = SimEngine::now();
+        spinners_.push_back(&s);
       }
+      s.next_look = SimEngine::now() + delay_s(t, s.backoff);
+      co_await t.block();
+      if (t.state_ == Kthread::State::Spinning) {  // woken for our next look
+        s.scheduled = false;
+        continue;
+      }
+      spinning = false;  // the owner left its CPU, we slept, and now run again
     } else {
+      if (spinning) {
+        spinning = false;
+        stop_spinning(s);
+      }
       // Queue first: releasing the CPU wakes other threads, and the owner
       // may run and exit the lock before we block; it must find us.
       sleepers_.push_back(&t);
       t.dispatcher().release(t, Kthread::State::LockSleep);
       co_await t.block();
     }
-    co_await t.flush();  // a dispatch charged a context switch
+    co_await t.flush();  // the dispatch charged a context switch
+    s.backoff = next_lock_backoff(0, t.disp_->ncpus());  // reset after the turnstile
   }
   if (counted) {
     double w = SimEngine::now() - start;
@@ -65,18 +171,23 @@ Co<void> KMutex::exit(Kthread& t) {
   add_hold(d.probes(), acquired_at_, now);
   auto& h = t.held_;
   h.erase(std::find(h.begin(), h.end(), this));
-  if (!spinners_.empty()) {
-    Kthread* next = spinners_.front();
-    spinners_.erase(spinners_.begin());
-    owner_ = next;
-    acquired_at_ = now;
-    next->held_.push_back(this);
-    next->wake();
-    co_return;
-  }
   owner_ = nullptr;
-  // Take the list first: each wake lets other threads run, and they may
-  // queue on this lock again.
+  if (!spinners_.empty()) {
+    // The lock is free until the first spinner looks; that one takes it.
+    Spinner* first = nullptr;
+    for (Spinner* s : spinners_) {
+      if (!s->scheduled) advance(*s, now, &t);
+      if (!first || s->next_look < first->next_look) first = s;
+    }
+    if (!first->scheduled) {
+      first->scheduled = true;
+      first->t->wake_at(first->next_look);
+    }
+  }
+  if (sleepers_.empty()) co_return;
+  // mutex_vector_exit: every turnstile waiter is woken to race again. Take
+  // the list first: each wake lets other threads run, and they may queue on
+  // this lock again.
   std::vector<Kthread*> woken;
   woken.swap(sleepers_);
   for (Kthread* w : woken) d.make_runnable(*w);
@@ -111,16 +222,25 @@ void KMutex::add_hold(const Probes& pr, double from, double to) {
   if (hold_s_ > stats_->instance_hold_max_s) stats_->instance_hold_max_s = hold_s_;
 }
 
+// A spinner notices at its next look; here at once, which keeps the
+// dispatcher's side free of lock timing. A spinner whose look is already
+// queued finds out then.
 void KMutex::owner_off_cpu(Dispatcher& d) {
+  if (spinners_.empty()) return;
   double now = SimEngine::now();
-  std::vector<Kthread*> spinners;
-  spinners.swap(spinners_);
-  for (Kthread* w : spinners) {
-    stats_->spin_cpu_s += window_overlap(d.probes(), w->spin_since_, now);
-    sleepers_.push_back(w);
+  size_t kept = 0, first_asleep = sleepers_.size();
+  for (Spinner* s : spinners_) {
+    if (s->scheduled) {
+      spinners_[kept++] = s;
+      continue;
+    }
+    stats_->spin_cpu_s += window_overlap(d.probes(), s->t->spin_since_, now);
+    sleepers_.push_back(s->t);
   }
-  // Each release below wakes threads; the bookkeeping above is done first.
-  for (Kthread* w : spinners) d.release(*w, Kthread::State::LockSleep);
+  spinners_.resize(kept);
+  // Each release below wakes threads, which may touch this lock: copy.
+  std::vector<Kthread*> asleep(sleepers_.begin() + first_asleep, sleepers_.end());
+  for (Kthread* w : asleep) d.release(*w, Kthread::State::LockSleep);
 }
 
 }  // namespace forksim

@@ -1,33 +1,54 @@
-// An illumos adaptive mutex (mutex.c): a waiter spins, burning its CPU,
+// An illumos adaptive mutex (os/mutex.c): a waiter spins, burning its CPU,
 // while the owner runs on a CPU, and sleeps on the lock's turnstile once the
-// owner is off CPU. On release a spinning waiter takes the lock at once (the
-// longest spinner first: the real ones race for the cache line, FIFO keeps
-// runs deterministic). With no spinner, the lock is left free and every
-// sleeper is woken to try again when it next runs (mutex_vector_exit's
-// turnstile_wakeup of all waiters): a woken sleeper does not own the lock
-// while it waits for a CPU, so no convoy forms behind a descheduled owner.
+// owner is off CPU.
 //
-// A spinner handed the lock pays mutex_handoff (the lock's cache line
-// moving); a sleeper pays a context switch when it is dispatched again.
+// A spinner does not watch the lock continuously: mutex_vector_enter waits
+// a random number of MUTEX_DELAY steps (default_lock_delay: uniform in
+// [1, backoff]) before each look, and the backoff grows fourfold
+// (default_lock_backoff) at each look that finds a new owner, capped at
+// ncpus x mutex_cap_factor (64) steps, back to 1 after ncpus such changes
+// or after sleeping on the turnstile. Release is a plain store: the lock is
+// left free, every turnstile sleeper is woken (mutex_vector_exit ->
+// turnstile_wakeup of all), and the lock goes to whoever gets there first,
+// so it sits idle until the earliest spinner's next look: a saturated lock
+// is never busy all the time. A thread that comes along in that gap takes
+// the free lock. A woken sleeper tries again once it has a CPU; it does not
+// own the lock meanwhile, so no convoy forms behind a descheduled owner.
+//
+// No engine event per look: a spinner's looks are worked out lazily at each
+// release from its backoff state, and only the winner's look is an event.
+// A spinner handed the lock pays mutex_handoff (the cache line moving) on
+// top; a sleeper pays a context switch when it is dispatched again.
+//
 // Statistics go to a LockStats shared by every instance of the same name
 // (p_lock of every process counts as one). Each instance also keeps its own
-// hold time, so the stats know the busiest instance: a per-process lock's
-// summed hold time says nothing about how busy one of them is.
+// hold time, so the stats know the busiest instance.
 #pragma once
-#include <vector>
+#include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "analysis/probes.hpp"
 #include "sim/coro.hpp"
+#include "sim/dist.hpp"
 #include "sim/kthread.hpp"
 
 namespace forksim {
 
+// What every mutex of a run draws on; shared, and must outlive them.
+struct MutexCosts {
+  std::function<double()> handoff_ns;   // the lock's cache line moving to a spinner
+  double backoff_unit_ns = 0;           // one MUTEX_DELAY step, at cpu_speed 1.0
+  Rng* rng = nullptr;                   // the run's random stream (unused at unit 0)
+};
+
+// default_lock_backoff (mutex.c) with the x86 constants: base 1, shift 2,
+// cap ncpus x 64 steps. 0 gives the base.
+uint32_t next_lock_backoff(uint32_t backoff, int ncpus);
+
 class KMutex {
  public:
-  // handoff_cost_ns is shared by every mutex and must outlive them.
-  KMutex(LockStats& stats, const std::function<double()>& handoff_cost_ns)
-      : stats_(&stats), handoff_cost_ns_(&handoff_cost_ns) {}
+  KMutex(LockStats& stats, const MutexCosts& costs) : stats_(&stats), costs_(&costs) {}
   KMutex(const KMutex&) = delete;
   KMutex& operator=(const KMutex&) = delete;
 
@@ -45,21 +66,27 @@ class KMutex {
   size_t waiters() const { return spinners_.size() + sleepers_.size(); }
 
  private:
+  struct Spinner;  // one waiter's mutex_vector_enter state, in its enter() frame
   friend class Dispatcher;
   // The owner has left its CPU: spinners go to sleep on the turnstile.
   void owner_off_cpu(Dispatcher& d);
   // The lock was held from `from` to `to`: its part inside the window.
   void add_hold(const Probes& pr, double from, double to);
+  void take(Kthread& t);
+  void stop_spinning(Spinner& s);
+  // Seconds of one default_lock_delay at `backoff` (a random draw).
+  double delay_s(const Kthread& t, uint32_t backoff) const;
+  // s's looks before `now`, all of which saw `owner`, done lazily.
+  void advance(Spinner& s, double now, const Kthread* owner);
 
   LockStats* stats_;
-  const std::function<double()>* handoff_cost_ns_;
+  const MutexCosts* costs_;
   Kthread* owner_ = nullptr;
   double acquired_at_ = 0;
   double hold_s_ = 0;  // this instance's hold time inside the window
   // Vectors, not deques: a deque allocates on construction, and every
-  // process has three mutexes. Spinners are at most ncpus (each holds a
-  // CPU), so taking the front is cheap.
-  std::vector<Kthread*> spinners_;  // on their CPUs, handed the lock in order
+  // process has three mutexes. Spinners are at most ncpus (each holds a CPU).
+  std::vector<Spinner*> spinners_;  // on their CPUs, in arrival order
   std::vector<Kthread*> sleepers_;  // on the turnstile, woken all at once
 };
 

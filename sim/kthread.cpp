@@ -73,6 +73,12 @@ void Kthread::wake() {
   SimEngine::get().resume_soon(std::exchange(blocked_, {}));
 }
 
+void Kthread::wake_at(double at) {
+  if (!blocked_) throw std::logic_error("wake_at() of a thread not in block()");
+  --disp_->blocked_;
+  SimEngine::get().resume_at(at, std::exchange(blocked_, {}));
+}
+
 Co<void> Kthread::sleep_until(double t) {
   co_await flush();
   disp_->release(*this, State::Sleeping);

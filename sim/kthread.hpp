@@ -79,6 +79,10 @@ class Kthread {
   };
   Block block() { return {this}; }
   void wake();
+  // wake() at time `at` (now if it is not in the future), for a thread
+  // already in block(): a wait whose end is known when it is decided (a
+  // spinner's next look at a lock).
+  void wake_at(double at);
 
   // Sleeps off CPU until time t (a kernel sleep such as delay()), then
   // waits for a CPU.

@@ -37,11 +37,16 @@ using forksim::SimEngine;
 using forksim::test::at_time;
 using forksim::test::exactly;
 using forksim::test::ms;
+using forksim::test::now;
 using forksim::test::start_at;
 
 namespace {
 
 const std::function<double()> kZeroCost = [] { return 0.0; };
+// Free hand-offs and backoff: every spinner looks again the instant the lock
+// is free, and the tie goes to the first to come, so the lock serves in
+// arrival order (the backoff itself: tests/test_locks.cpp).
+const forksim::MutexCosts kFreeLock{kZeroCost, 0, nullptr};
 
 // The machine: engine, probes with a window, a dispatcher with free context
 // switches, and a lock with a free hand-off.
@@ -50,7 +55,7 @@ struct Machine {
   Probes probes;
   Dispatcher disp;
   LockStats lock_stats;
-  KMutex lock{lock_stats, kZeroCost};
+  KMutex lock{lock_stats, kFreeLock};
 
   Machine(int ncpus, double window_start, double window_end)
       : probes(window(window_start, window_end)), disp(ncpus, probes, kZeroCost) {}
@@ -65,8 +70,6 @@ struct Machine {
 
   void run() { eng.run(); }
 };
-
-double now() { return SimEngine::now(); }
 
 // Batch means: the mean of x and the half-width of its 95% confidence
 // interval, from k batches of consecutive values (Student t, k - 1 degrees
@@ -331,7 +334,10 @@ Co<double> lock_job_body(Machine& m, Kthread& t, double hold_s) {
 
 }  // namespace
 
-// A mutex is an M/D/1 queue: threads that already run (64 CPUs, so the CPU
+// A mutex with a free backoff step (kFreeLock: the first to come wins each
+// release, so the queue is FIFO; mutex.c's order with a real step, the
+// first to look, is tested in tests/test_locks.cpp) is an M/D/1 queue:
+// threads that already run (64 CPUs, so the CPU
 // never queues) arrive as a Poisson process and hold the lock D = 1 ms,
 // rho = 0.7. Theory: the mean wait over all acquisitions (zero for the
 // uncontended ones) is lambda D^2 / (2 (1 - rho)) = 1.17 ms, an arrival
@@ -372,7 +378,7 @@ TEST_CASE("a mutex is an M/D/1 queue whose waiters spin", "[queueing]") {
 
 namespace {
 
-// Exact scenarios: times in ms, compared within 1 ns.
+// Exact scenarios: times in ms, compared within 1 ns (tests/timeline.hpp).
 
 // A thread that asks for a CPU at time `at` at SYS priority `pri`, works
 // `work` seconds and leaves; *began gets the time it obtained the CPU.

@@ -12,13 +12,14 @@
 namespace forksim::test {
 
 constexpr double ms = 1e-3;
+inline double now() { return SimEngine::now(); }
 inline Approx exactly(double t) { return Approx(t).epsilon(0).margin(1e-9); }
 
 // A thread's start: waits until time t, and not at all if t is not in the
 // future (as an actor's sleep_until did), so that a thread starting at
 // time 0 runs in the order it was spawned among those started then.
 inline Co<void> start_at(double t) {
-  if (t > SimEngine::now()) co_await SimEngine::wait_until(t);
+  if (t > now()) co_await SimEngine::wait_until(t);
 }
 
 // Calls f at time `at` (an observer, not a thread of the machine). f is a
