@@ -39,7 +39,7 @@ using forksim::test::start_at;
 
 namespace {
 
-const std::function<double()> kZeroCost = [] { return 0.0; };
+using forksim::test::kZeroCost;
 
 // Engine, probes over [0, 1 s], free context switches, one mutex whose
 // backoff step lasts `unit_ns` with draws from `seed`.
@@ -53,14 +53,8 @@ struct Machine {
   KMutex lock{lock_stats, costs};
 
   Machine(int ncpus, double unit_ns, uint64_t seed = 1)
-      : probes(window()), disp(ncpus, probes, kZeroCost), rng(seed),
+      : probes(forksim::test::probes_over(0, 1e9)), disp(ncpus, probes, kZeroCost), rng(seed),
         costs{kZeroCost, unit_ns, &rng} {}
-  static Probes window() {
-    Probes p;
-    p.window_start_s = 0;
-    p.window_end_s = 1e9;
-    return p;
-  }
 };
 
 // W: the mutex at 0, 0.1 ms of work, then cv_wait on it; signalled at

@@ -42,11 +42,10 @@ using forksim::test::start_at;
 
 namespace {
 
-const std::function<double()> kZeroCost = [] { return 0.0; };
-// Free hand-offs and backoff: every spinner looks again the instant the lock
-// is free, and the tie goes to the first to come, so the lock serves in
-// arrival order (the backoff itself: tests/test_locks.cpp).
-const forksim::MutexCosts kFreeLock{kZeroCost, 0, nullptr};
+// Free hand-offs and backoff: the lock serves in arrival order (the
+// backoff itself: tests/test_locks.cpp).
+using forksim::test::kFreeLock;
+using forksim::test::kZeroCost;
 
 // The machine: engine, probes with a window, a dispatcher with free context
 // switches, and a lock with a free hand-off.
@@ -58,14 +57,8 @@ struct Machine {
   KMutex lock{lock_stats, kFreeLock};
 
   Machine(int ncpus, double window_start, double window_end)
-      : probes(window(window_start, window_end)), disp(ncpus, probes, kZeroCost) {}
-
-  static Probes window(double a, double b) {
-    Probes p;
-    p.window_start_s = a;
-    p.window_end_s = b;
-    return p;
-  }
+      : probes(forksim::test::probes_over(window_start, window_end)),
+        disp(ncpus, probes, kZeroCost) {}
   double window_s() const { return probes.window_end_s - probes.window_start_s; }
 
   void run() { eng.run(); }

@@ -38,9 +38,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::function<double()> kZeroCost = [] { return 0.0; };
-// No hand-off cost and no backoff: the scheduler tests time the CPUs only.
-const forksim::MutexCosts kFreeLock{kZeroCost, 0, nullptr};
+using forksim::test::kFreeLock;  // the scheduler tests time the CPUs only
+using forksim::test::kZeroCost;
 
 struct Machine {
   SimEngine eng;
@@ -49,13 +48,8 @@ struct Machine {
   LockStats lock_stats;
   KMutex lock{lock_stats, kFreeLock};
 
-  explicit Machine(int ncpus) : probes(window()), disp(ncpus, probes, kZeroCost) {}
-  static Probes window() {
-    Probes p;
-    p.window_start_s = 0;
-    p.window_end_s = 100;
-    return p;
-  }
+  explicit Machine(int ncpus)
+      : probes(forksim::test::probes_over(0, 100)), disp(ncpus, probes, kZeroCost) {}
 };
 
 // Kernel-mode CPU work of `s` seconds.

@@ -4,10 +4,13 @@
 #pragma once
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <utility>
 
+#include "analysis/probes.hpp"
 #include "sim/coro.hpp"
 #include "sim/engine.hpp"
+#include "sim/kmutex.hpp"
 
 namespace forksim::test {
 
@@ -33,6 +36,20 @@ Co<void> at_time_body(double at, F f) {
 template <class F>
 void at_time(double at, F f) {
   spawn(at_time_body(at, std::move(f)));
+}
+
+// Machines of these tests: free context switches and, unless a test says
+// otherwise, free lock hand-offs with no backoff (every spinner looks again
+// the instant the lock is free, and the tie goes to the first to come).
+inline const std::function<double()> kZeroCost = [] { return 0.0; };
+inline const MutexCosts kFreeLock{kZeroCost, 0, nullptr};
+
+// Probes measuring over [start, end].
+inline Probes probes_over(double start, double end) {
+  Probes p;
+  p.window_start_s = start;
+  p.window_end_s = end;
+  return p;
 }
 
 }  // namespace forksim::test
