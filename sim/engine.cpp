@@ -23,7 +23,11 @@ double SimEngine::now_ = 0;
 
 SimEngine::SimEngine() {
   if (the_engine) throw std::logic_error("one SimEngine per process");
-  std::vector<std::string> args = {"forksim", "--log=root.thres:critical"};
+  // The model uses no SimGrid network: the constant model is the cheapest
+  // to keep, and SimGrid visits every model at every round (2.8% fewer
+  // instructions on the closed loop, reports identical).
+  std::vector<std::string> args = {"forksim", "--log=root.thres:critical",
+                                   "--cfg=network/model:Constant"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
