@@ -52,7 +52,7 @@ Kernel::Kernel(const Scenario& s, Probes& probes, Rng& rng)
       switch_fn_([this] { return costs_.ns(Step::ctxsw, rng_); }),
       mutex_costs_{[this] { return costs_.ns(Step::mutex_handoff, rng_); },
                    costs_.dist(Step::mutex_backoff_unit).mean(),
-                   &rng_},
+                   &rng_, costs_.dist(Step::mutex_sharer).mean()},
       disp_(s.machine.ncpus, probes, switch_fn_),
       plock_stats_(&probes.locks["p_lock"]),
       rcs_stats_(&probes.locks["rcs_lock"]),

@@ -206,6 +206,13 @@ const std::vector<StepInfo> kCatalogue = {
    "estimate: one MUTEX_DELAY step, mutex_delay_default's 92-iteration loop (\"approx a few "
    "hundred processor cycles\", intel/ia32/ml/lock_prim.s) plus a pause, taken as 300 cycles at "
    "3 GHz; a spinner waits 1 to backoff steps before each look (the mean, fixed for a run)"},
+  {Step::mutex_sharer, "mutex_sharer", kSched,
+   "mutex.c mutex_vector_exit, mutex_vector_enter (theory statement on spin traffic)", "-", "",
+   10, "spinner",
+   "guess: the release's store invalidating one more spinner's copy of the lock's line, "
+   "charged to the next owner's hand-off; an invalidation and its acknowledgement per copy, "
+   "mostly overlapped, so well under one ~100 ns cross-core transfer; the effect is "
+   "documented (mutex.c: >20 waiters cut throughput 5x without backoff), its size is not"},
 };
 
 const std::vector<PathName> kPaths = {

@@ -49,7 +49,7 @@ enum class Step : uint16_t {
   as_free_page, exec_load, contract_exit, exit_proc, exit_reparent, exit_zombie,
   sigcld, post_sigcld, thread_exit, reaper_pass, thread_reap, thread_free,
   wait_reap, freeproc, sigcld_delete, sigcld_repost,
-  ctxsw, mutex_handoff, mutex_backoff_unit,
+  ctxsw, mutex_handoff, mutex_backoff_unit, mutex_sharer,
   kCount
 };
 

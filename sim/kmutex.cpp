@@ -37,6 +37,7 @@ struct KMutex::Spinner {
   uint32_t backoff = kBackoffBase;
   int changes = 0;                      // changecnt
   bool scheduled = false;               // that look is an engine event already
+  bool has_copy = false;                // looked since the last release
 
   // A look that finds the lock held by `owner` (mutex.c 392-409).
   void look(const Kthread* owner, int ncpus) {
@@ -63,6 +64,7 @@ double KMutex::delay_s(const Kthread& t, uint32_t backoff) const {
 
 void KMutex::advance(Spinner& s, double now, const Kthread* owner) {
   if (s.next_look >= now) return;
+  s.has_copy = true;
   s.look(owner, s.t->disp_->ncpus());
   s.next_look += delay_s(*s.t, s.backoff);
   if (s.next_look >= now) return;
@@ -121,13 +123,14 @@ Co<void> KMutex::enter(Kthread& t) {
       if (spinning) {  // our look found it free: the cas moves the line here
         stop_spinning(s);
         take(t);
-        co_await t.charge(costs_->handoff_ns());
+        co_await t.charge(costs_->handoff_ns() + costs_->sharer_ns * sharers_);
       } else {  // back from the turnstile with a CPU, and it is free
         take(t);
       }
       break;
     }
     if (spinning) s.look(owner_, t.disp_->ncpus());
+    s.has_copy = true;
     if (owner_->on_cpu()) {
       if (!spinning) {
         spinning = true;
@@ -172,12 +175,19 @@ Co<void> KMutex::exit(Kthread& t) {
   auto& h = t.held_;
   h.erase(std::find(h.begin(), h.end(), this));
   owner_ = nullptr;
+  sharers_ = 0;
   if (!spinners_.empty()) {
     // The lock is free until the first spinner looks; that one takes it.
     Spinner* first = nullptr;
     for (Spinner* s : spinners_) {
       if (!s->scheduled) advance(*s, now, &t);
       if (!first || s->next_look < first->next_look) first = s;
+    }
+    // The store takes the line from every copy; the winner's is not
+    // another's, so it does not count against itself.
+    for (Spinner* s : spinners_) {
+      sharers_ += s->has_copy && s != first;
+      s->has_copy = false;
     }
     if (!first->scheduled) {
       first->scheduled = true;

@@ -18,7 +18,14 @@
 // No engine event per look: a spinner's looks are worked out lazily at each
 // release from its backoff state, and only the winner's look is an event.
 // A spinner handed the lock pays mutex_handoff (the cache line moving) on
-// top; a sleeper pays a context switch when it is dispatched again.
+// top, plus sharer_ns for every other spinner that read the line during the
+// hold: the release's store has to take the line back from each of them
+// before the winner's cas can have it. This is the traffic mutex.c's backoff
+// exists to limit (its theory statement: spinners contending for the lock's
+// line generate the memory traffic; more than 20 waiters cut lock throughput
+// five-fold before the backoff) and the reason a saturated lock's throughput
+// falls rather than plateaus as CPUs are added. A sleeper pays a context
+// switch when it is dispatched again.
 //
 // Statistics go to a LockStats shared by every instance of the same name
 // (p_lock of every process counts as one). Each instance also keeps its own
@@ -40,6 +47,7 @@ struct MutexCosts {
   std::function<double()> handoff_ns;   // the lock's cache line moving to a spinner
   double backoff_unit_ns = 0;           // one MUTEX_DELAY step, at cpu_speed 1.0
   Rng* rng = nullptr;                   // the run's random stream (unused at unit 0)
+  double sharer_ns = 0;                 // a hand-off's extra per spinner holding a copy
 };
 
 // default_lock_backoff (mutex.c) with the x86 constants: base 1, shift 2,
@@ -84,6 +92,7 @@ class KMutex {
   Kthread* owner_ = nullptr;
   double acquired_at_ = 0;
   double hold_s_ = 0;  // this instance's hold time inside the window
+  int sharers_ = 0;    // spinners that read the line during the last hold
   // Vectors, not deques: a deque allocates on construction, and every
   // process has three mutexes. Spinners are at most ncpus (each holds a CPU).
   std::vector<Spinner*> spinners_;  // on their CPUs, in arrival order

@@ -254,6 +254,30 @@ TEST_CASE("with several spinners the lock goes to the first to look after the re
   gap_test(4);
 }
 
+// The release's store takes the lock's line back from every spinner that
+// read it during the hold, and the next owner's cas waits for that: its
+// hand-off pays sharer_ns for each other copy (mutex_sharer). Four CPUs,
+// free backoff (every spinner looks again the instant the lock is free, the
+// tie to the first to come), 100 ns per copy. A holds the lock to 1 ms; B,
+// C and D come during the hold and spin. At A's release B wins and pays for
+// C's and D's copies (200 ns); at B's, C pays for D's (100 ns); D, alone,
+// pays nothing. Exact.
+TEST_CASE("a hand-off pays for every other spinner's copy of the lock's line", "[locks]") {
+  Machine m(4, 0);
+  m.costs.sharer_ns = 100;
+  Kthread a(m.disp, 1), b(m.disp, 2), c(m.disp, 3), d(m.disp, 4);
+  double got[4], released[4];
+  forksim::spawn(locker(m, a, 0, 1 * ms, &got[0], &released[0]));
+  forksim::spawn(locker(m, b, 0.1 * ms, 0, &got[1], &released[1]));
+  forksim::spawn(locker(m, c, 0.2 * ms, 0, &got[2], &released[2]));
+  forksim::spawn(locker(m, d, 0.3 * ms, 0, &got[3], &released[3]));
+  m.eng.run();
+  CHECK(released[0] == exactly(1 * ms));
+  CHECK(released[1] == exactly(1 * ms + 200e-9));
+  CHECK(released[2] == exactly(1 * ms + 300e-9));
+  CHECK(released[3] == exactly(1 * ms + 300e-9));
+}
+
 namespace {
 
 // The README's knee run at n CPUs: 256 shells forking children that exit
@@ -284,40 +308,61 @@ struct Sample {
 }  // namespace
 
 // Past pidlock's saturation: three seeds each at 32 and 64 CPUs (the draws
-// of the backoff are the runs' only randomness). The backoff leaves the
-// lock idle between owners: pidlock is busy well under 90% at both, where
-// the same runs with a free backoff step keep it busy 100%; twice the CPUs
-// buy under 4% more forks and more than twice the spinning. Measured:
-// 71,804 and 73,816 forks/s, +2.8%, where the t-based tolerance of the
-// difference (4 degrees of freedom, 95%) is about 0.15%: 64 CPUs are
-// above 32, by more than the runs' statistical error, because the spinners
-// grow faster than the backoff cap (ncpus x 64 steps): 18 of 32 CPUs spin,
-// 50 of 64, so the first look after a release comes sooner. What would
-// make it fall, each release's cache-line traffic growing with the
-// spinners, is not modelled. The old FIFO hand-off gave +4.5% with the
-// lock 97% busy.
-TEST_CASE("past pidlock's saturation 64 CPUs buy a few percent over 32 and idle the lock",
+// of the backoff are the runs' only randomness), with the kernel's backoff
+// and without it (mutex_backoff_unit 0: every spinner looks again the
+// instant the lock is free, mutex.c's naive spin).
+//
+// With the backoff the lock idles between owners: pidlock is busy well
+// under 90% at both, and twice the CPUs buy a few percent more forks for
+// more than twice the spinning. Measured: 63,510 and 65,710 forks/s,
+// +3.5%, where the t-based tolerance of the difference (4 degrees of
+// freedom, 95%) is about 0.2%: 64 CPUs are above 32 by more than the
+// runs' statistical error, because the spinners grow faster than the
+// backoff cap (ncpus x 64 steps), so the first look after a release comes
+// sooner, while the backoff keeps the cache-line traffic that would
+// offset it small (a spinner reads the line in well under one hold in
+// ten). The issue expected no gain at all; that assumed a lock busy 100%
+// of the time, which mutex.c's backoff does not give.
+//
+// Without the backoff every spinner holds a copy at every release and
+// each hand-off pays for all of them (mutex_sharer): the lock is busy all
+// the time, 32 CPUs give more forks than with the backoff, and 64 give
+// fewer than 32 (71,100 and 61,900: -13%; with no backoff draws the three
+// seeds give the same run, so the tolerance is 0). That is the fall a
+// scalability fit looks for past the knee, and the trade-off mutex.c's
+// theory statement describes (a long delay idles the lock, a short one
+// floods the line).
+TEST_CASE("past pidlock's saturation the backoff buys a few percent, the naive spin loses",
           "[locks][scaling]") {
-  std::vector<double> x32, x64, spin32, spin64;
+  struct Arm {
+    std::vector<double> x32, x64, spin32, spin64;
+  } kernel, naive;
   for (int seed : {1, 2, 3}) {
     nlohmann::json a = knee_run(32, seed), b = knee_run(64, seed);
     for (const nlohmann::json* r : {&a, &b}) {
       INFO("seed " << seed << " ncpus " << (*r)["scenario"]["machine"]["ncpus"]);
       CHECK((*r)["locks"]["pidlock"]["utilization"].get<double>() < 0.9);
     }
-    x32.push_back(a["throughput"]["forks_per_s"]);
-    x64.push_back(b["throughput"]["forks_per_s"]);
-    spin32.push_back(a["locks"]["pidlock"]["spin_cpu_s"]);
-    spin64.push_back(b["locks"]["pidlock"]["spin_cpu_s"]);
+    kernel.x32.push_back(a["throughput"]["forks_per_s"]);
+    kernel.x64.push_back(b["throughput"]["forks_per_s"]);
+    kernel.spin32.push_back(a["locks"]["pidlock"]["spin_cpu_s"]);
+    kernel.spin64.push_back(b["locks"]["pidlock"]["spin_cpu_s"]);
+    const std::string free_backoff = "{\"mutex_backoff_unit\": 0}";
+    nlohmann::json c = knee_run(32, seed, free_backoff), d = knee_run(64, seed, free_backoff);
+    CHECK(d["locks"]["pidlock"]["utilization"].get<double>() > 0.99);
+    naive.x32.push_back(c["throughput"]["forks_per_s"]);
+    naive.x64.push_back(d["throughput"]["forks_per_s"]);
   }
-  Sample s32(x32), s64(x64);
-  double tol = 2.776 * std::sqrt(s32.var / 3 + s64.var / 3);
-  INFO("forks/s 32: " << s32.mean << ", 64: " << s64.mean << ", t tolerance " << tol);
-  CHECK(s64.mean - s32.mean < 0.04 * s32.mean + tol);
-  CHECK(Sample(spin64).mean > 2 * Sample(spin32).mean);
-  // The control: a free backoff step leaves no gap.
-  nlohmann::json free = knee_run(64, 1, "{\"mutex_backoff_unit\": 0}");
-  CHECK(free["locks"]["pidlock"]["utilization"].get<double>() > 0.99);
+  Sample k32(kernel.x32), k64(kernel.x64), n32(naive.x32), n64(naive.x64);
+  double ktol = 2.776 * std::sqrt(k32.var / 3 + k64.var / 3);
+  double ntol = 2.776 * std::sqrt(n32.var / 3 + n64.var / 3);
+  INFO("backoff: forks/s 32: " << k32.mean << ", 64: " << k64.mean << ", t tolerance " << ktol);
+  INFO("naive:   forks/s 32: " << n32.mean << ", 64: " << n64.mean << ", t tolerance " << ntol);
+  CHECK(k64.mean - k32.mean < 0.05 * k32.mean + ktol);
+  CHECK(Sample(kernel.spin64).mean > 2 * Sample(kernel.spin32).mean);
+  CHECK(n64.mean < n32.mean - ntol);
+  CHECK(n64.mean < 0.95 * n32.mean);
+  CHECK(n32.mean > k32.mean);
 }
 
 // The step-by-step engine (a wait per charged step) against the merged one

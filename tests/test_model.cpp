@@ -427,7 +427,7 @@ void check_same(const json& a, const json& b, const std::string& at) {
 // shared-state access, a process's own locks taken at the thread's clock)
 // must not change the answer: the same run with a wait per charged step
 // gives the same report, bar the count of engine events and the wall time.
-// The context switch, mutex hand-off and holdlwps_stop costs are a hair off
+// The context switch, mutex hand-off, sharer and holdlwps_stop costs are a hair off
 // their round defaults: with round costs, two LWPs released at one instant
 // (by continuelwps, or by a vfork child's relvm waking its parent and the
 // parent's waitid LWP) reach the same lock at exactly the same time, and
@@ -441,6 +441,7 @@ TEST_CASE("the engine's shortcuts give the step-by-step engine's report", "[mode
                                      "--set", "workload.parent.forking_lwps=2",
                                      "--set", "costs.ctxsw=2501.37",
                                      "--set", "costs.mutex_handoff=151.13",
+                                     "--set", "costs.mutex_sharer=10.39",
                                      "--set", "costs.holdlwps_stop=3000.77"};
     json fast = run_forksim(args);
     args.push_back("--step-by-step");
