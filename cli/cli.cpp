@@ -17,6 +17,7 @@
 #include "models/costs.hpp"
 #include "models/steps.hpp"
 #include "scenarios/json_text.hpp"
+#include "scenarios/library.hpp"
 #include "scenarios/scenario.hpp"
 #include "scenarios/suggest.hpp"
 #include "scenarios/workload.hpp"
@@ -38,12 +39,19 @@ const char* kUsage =
     "usage: forksim <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run [SCENARIO.json]   simulate a scenario (the built-in default without one)\n"
-    "  validate [SCENARIO.json]  check a scenario (the built-in default without one)\n"
+    "  run [SCENARIO]        simulate a scenario (the built-in default without one)\n"
+    "  validate [SCENARIO]   check a scenario (the built-in default without one)\n"
     "                        and print it resolved\n"
     "  explain [PATH]        the steps of a fork path: seed lines, locks, costs\n"
+    "  list                  the scenario library: each name and its question\n"
+    "\n"
+    "SCENARIO is a JSON file, or the name of a library scenario when no file of\n"
+    "that name exists.\n"
     "\n"
     "`forksim <command> --help` for the command's options.\n";
+
+const char* kScenarioHelp =
+    "scenario file, or a library scenario's name (`forksim list`); default: the built-in one";
 
 struct Usage : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -127,7 +135,7 @@ bool parse(std::vector<std::string> args, const po::options_description& d,
 
 json load_raw(const po::variables_map& vm, const std::vector<Edit>& edits) {
   json raw = json::object();
-  if (vm.count("scenario")) raw = load_scenario_file(vm["scenario"].as<std::string>());
+  if (vm.count("scenario")) raw = resolve_scenario_arg(vm["scenario"].as<std::string>());
   for (const Edit& e : edits) e.unset ? apply_unset(raw, e.text) : apply_override(raw, e.text);
   return raw;
 }
@@ -145,9 +153,9 @@ double budget_value(const po::variables_map& vm, const std::string& name, double
 }
 
 int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  po::options_description d("forksim run [SCENARIO.json] [options]");
+  po::options_description d("forksim run [SCENARIO] [options]");
   d.add_options()
-      ("scenario", po::value<std::string>(), "scenario file (default: the built-in one)")
+      ("scenario", po::value<std::string>(), kScenarioHelp)
       ("seed", po::value<std::string>(), "random seed (overrides the scenario's; as --set seed=N)")
       ("output,o", po::value<std::string>(),
        "write the JSON report here (\"-\": stdout, the summary then on stderr)")
@@ -220,8 +228,8 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 }
 
 int cmd_validate(const std::vector<std::string>& args, std::ostream& out) {
-  po::options_description d("forksim validate [SCENARIO.json] [options]");
-  d.add_options()("scenario", po::value<std::string>(), "scenario file (default: the built-in one)");
+  po::options_description d("forksim validate [SCENARIO] [options]");
+  d.add_options()("scenario", po::value<std::string>(), kScenarioHelp);
   add_scenario_options(d);
   po::variables_map vm;
   std::vector<Edit> edits;
@@ -292,7 +300,8 @@ int cmd_explain(const std::vector<std::string>& args, std::ostream& out) {
   d.add_options()
       ("path", po::value<std::string>(), paths_help.c_str())
       ("json", "print a JSON array of steps")
-      ("scenario", po::value<std::string>(), "show the costs this scenario sets");
+      ("scenario", po::value<std::string>(),
+       "show the costs this scenario sets (a file or a library name)");
   add_scenario_options(d);
   po::variables_map vm;
   std::vector<Edit> edits;
@@ -330,6 +339,31 @@ int cmd_explain(const std::vector<std::string>& args, std::ostream& out) {
   return kOk;
 }
 
+// One line a scenario: its name and the question its description states.
+int cmd_list(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description d("forksim list [options]");
+  d.add_options()("json", "print a JSON array of {name, description}")("help,h", "this help");
+  po::variables_map vm;
+  std::vector<Edit> edits;
+  if (!parse(args, d, "json", out, vm, edits)) return kOk;
+  if (!edits.empty()) throw Usage("takes no --set or --unset");
+  json a = json::array();
+  std::size_t w = 4;
+  for (const LibraryEntry& e : library_entries()) {
+    Scenario s = parse_scenario(parse_scenario_text(e.text, std::string("library scenario ") + e.name));
+    a.push_back({{"name", e.name}, {"description", s.description}});
+    w = std::max(w, std::string(e.name).size());
+  }
+  if (vm.count("json")) {
+    out << a.dump(2) << "\n";
+    return kOk;
+  }
+  for (const json& e : a)
+    out << std::left << std::setw(static_cast<int>(w + 2)) << e["name"].get<std::string>()
+        << e["description"].get<std::string>() << "\n";
+  return kOk;
+}
+
 }  // namespace
 
 int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -342,8 +376,9 @@ int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (args[0] == "run") return cmd_run(rest, out, err);
     if (args[0] == "validate") return cmd_validate(rest, out);
     if (args[0] == "explain") return cmd_explain(rest, out);
+    if (args[0] == "list") return cmd_list(rest, out);
     err << "forksim: unknown command '" << printable(args[0]) << "'"
-        << did_you_mean(args[0], {"run", "validate", "explain"}) << "\n" << kUsage;
+        << did_you_mean(args[0], {"run", "validate", "explain", "list"}) << "\n" << kUsage;
     return kBadInput;
   } catch (const ScenarioError& e) {
     err << "forksim: " << e.what() << "\n";

@@ -365,6 +365,13 @@ TEST_CASE("explain getproc_fail matches its golden transcript", "[cli][golden]")
   check_explain_golden("getproc_fail");
 }
 
+TEST_CASE("forksim list matches its golden transcript", "[cli][golden]") {
+  TempDir d;
+  Result r = run_cli(d, {"list"});
+  REQUIRE(r.status == 0);
+  check_golden("list.txt", r.out);
+}
+
 // The summary leaves wall-clock time out (analysis/summary.cpp), so a seeded
 // run prints the same summary every time and nothing needs stripping.
 TEST_CASE("the summary of a short seeded run matches its golden transcript", "[cli][golden]") {
