@@ -69,13 +69,32 @@ struct TimeSample {
   int runnable = 0;            // threads on CPU or waiting for one
 };
 
-struct Probes {
+// What one workload measures of its own. A single workload's are the
+// report's top level; each group of a composite machine has its own (the
+// report's groups.<name>), and the top level's paths are then their sum.
+struct GroupProbes {
+  std::map<std::string, PathStats> paths;   // "fork1", "forkall", "vfork"
+  std::map<std::string, uint64_t> failures_by_reason;  // "out of processes", ...
+
+  // fork_bomb's privileged probe.
+  bool admin_probe_enabled = false;
+  PathStats admin_probe;
+
+  // Open workload only.
+  bool requests_enabled = false;
+  RequestStats requests;
+};
+
+struct Probes : GroupProbes {
   double window_start_s = 0;
   double window_end_s = 0;
 
-  std::map<std::string, PathStats> paths;   // "fork1", "forkall", "vfork"
   std::map<std::string, LockStats> locks;   // "pidlock", "p_lock", ...
   BackoffStats backoff;
+
+  // A composite machine's groups, in the scenario's order; empty for a
+  // single workload, whose results are the inherited top level.
+  std::vector<std::pair<std::string, GroupProbes>> groups;
 
   // Processes (whole run).
   int nproc_start = 0;
@@ -92,14 +111,6 @@ struct Probes {
   double reserved_mb = 0;      // current swap reservation
   double reserved_max_mb = 0;
   uint64_t enomem_failures = 0;
-
-  // fork_bomb's privileged probe.
-  bool admin_probe_enabled = false;
-  PathStats admin_probe;
-
-  // Open workload only.
-  bool requests_enabled = false;
-  RequestStats requests;
 
   std::vector<TimeSample> timeseries;
 

@@ -50,7 +50,7 @@ json path_json(const PathStats& s) {
           {"failure_latency_s", failed}};
 }
 
-json paths_json(const Probes& p, double window) {
+json paths_json(const GroupProbes& p, double window) {
   json j = json::object();
   for (const auto& [name, s] : p.paths) {
     j[name] = path_json(s);
@@ -59,7 +59,7 @@ json paths_json(const Probes& p, double window) {
   return j;
 }
 
-json throughput_json(const Probes& p, double window) {
+json throughput_json(const GroupProbes& p, double window) {
   uint64_t attempts = 0, successes = 0, failures = 0;
   for (const auto& [name, s] : p.paths) {
     attempts += s.attempts;
@@ -154,6 +154,17 @@ json timeseries_json(const RunInfo& info, const std::vector<TimeSample>& ts) {
           {"failures_per_s", fails}, {"fork_fail_pending", pending}, {"runnable", runnable}};
 }
 
+// A composite machine's group: its own paths, throughput, failures by
+// reason, and its admin probe or requests if it has them.
+json group_json(const GroupProbes& g, double window) {
+  json j = {{"paths", paths_json(g, window)},
+            {"throughput", throughput_json(g, window)},
+            {"failures_by_reason", counts_json(g.failures_by_reason)}};
+  if (g.admin_probe_enabled) j["admin_probe"] = path_json(g.admin_probe);
+  if (g.requests_enabled) j["requests"] = requests_json(g.requests, window);
+  return j;
+}
+
 json invariants_json(const Probes::Invariants& inv) {
   json upcount = json::object();  // JSON keys are strings: uid "100"
   for (const auto& [uid, n] : inv.upcount_after_drain) upcount[std::to_string(uid)] = n;
@@ -200,6 +211,11 @@ json make_report(const RunInfo& info, const Probes& p) {
   r["memory"] = {{"reserved_max_mb", p.reserved_max_mb}, {"enomem_failures", p.enomem_failures}};
   if (p.admin_probe_enabled) r["admin_probe"] = path_json(p.admin_probe);
   if (p.requests_enabled) r["requests"] = requests_json(p.requests, window);
+  if (!p.groups.empty()) {
+    json g = json::object();
+    for (const auto& [name, gp] : p.groups) g[name] = group_json(gp, window);
+    r["groups"] = g;
+  }
   r["timeseries"] = timeseries_json(info, p.timeseries);
   // Only a drained run has checked them; a partial report claims nothing.
   if (p.complete) r["invariants"] = invariants_json(p.invariants);

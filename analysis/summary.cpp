@@ -137,26 +137,34 @@ void print_path_row(std::ostream& o, const std::string& name, const json& path) 
   o << "  " << failures_text(path) << "\n";
 }
 
-void print_paths(std::ostream& o, const json& r) {
-  o << left("path", kLabel) << right("attempts", 9) << right("successes", 10);
-  for (const char* key : {"mean", "p50", "p90", "p99", "max"}) o << right(key, 10);
-  o << "  failures\n";
-  for (const auto& [name, path] : r.at("paths").items()) print_path_row(o, name, path);
+// The paths of `g` (the report, or one of its groups), then its admin
+// probe's row if it has one; `indent` marks a group's rows. `workload` is
+// g's spec, for the probe's interval.
+void print_path_rows(std::ostream& o, const json& g, const json& workload,
+                     const std::string& indent) {
+  for (const auto& [name, path] : g.at("paths").items()) print_path_row(o, indent + name, path);
   // The privileged probe of fork_bomb goes through fork like the others:
   // the same columns make the two directly comparable.
-  if (!r.contains("admin_probe")) return;
-  const json& a = r["admin_probe"];
+  if (!g.contains("admin_probe")) return;
+  const json& a = g["admin_probe"];
   if (a.at("attempts").get<uint64_t>() > 0) {
-    print_path_row(o, "admin probe", a);
+    print_path_row(o, indent + "admin probe", a);
     return;
   }
   // Its interval may be longer than the window: say so rather than print a
   // row of zeros that reads as "it ran and nothing failed".
-  o << left("admin probe", kLabel) << "never ran in the window";
-  const json& w = r.at("scenario").value("workload", json::object());
-  if (w.contains("admin_probe") && w["admin_probe"].contains("interval_s"))
-    o << " (interval " << total(w["admin_probe"]["interval_s"].get<double>()) << ")";
+  o << left(indent + "admin probe", kLabel) << "never ran in the window";
+  if (workload.contains("admin_probe") && workload["admin_probe"].is_object() &&
+      workload["admin_probe"].contains("interval_s"))
+    o << " (interval " << total(workload["admin_probe"]["interval_s"].get<double>()) << ")";
   o << "\n";
+}
+
+void print_paths(std::ostream& o, const json& r) {
+  o << left("path", kLabel) << right("attempts", 9) << right("successes", 10);
+  for (const char* key : {"mean", "p50", "p90", "p99", "max"}) o << right(key, 10);
+  o << "  failures\n";
+  print_path_rows(o, r, r.at("scenario").value("workload", json::object()), "");
 }
 
 // The three locks with most contended acquisitions (then longest mean
@@ -249,6 +257,24 @@ void print_requests(std::ostream& o, const json& r) {
   o << "\n";
 }
 
+// A composite machine: each group's throughput, then its rows, indented,
+// under the machine-wide table's columns, then its requests.
+void print_groups(std::ostream& o, const json& r) {
+  if (!r.contains("groups")) return;
+  const json none = json::array();
+  const json& specs = r.at("scenario").value("workload", json::object()).value("groups", none);
+  for (const auto& [name, g] : r["groups"].items()) {
+    json spec = json::object();
+    for (const json& s : specs)
+      if (s.value("name", std::string()) == name) spec = s;
+    const json& t = g.at("throughput");
+    o << left("group", kLabel) << name << ": " << significant(t.at("forks_per_s").get<double>())
+      << " forks/s (failures " << significant(t.at("failures_per_s").get<double>()) << "/s)\n";
+    print_path_rows(o, g, spec, "  ");
+    print_requests(o, g);
+  }
+}
+
 }  // namespace
 
 void print_summary(std::ostream& out, const json& report) {
@@ -262,6 +288,7 @@ void print_summary(std::ostream& out, const json& report) {
   print_header(o, report);
   print_cpu(o, report);
   print_paths(o, report);
+  print_groups(o, report);
   print_locks(o, report);
   print_backoff(o, report);
   print_memory(o, report);

@@ -68,6 +68,7 @@ Co<Proc*> Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
   cp->open_files = pp.open_files;
   cp->writable_mb = pp.writable_mb;
   cp->role = pp.role;
+  cp->group = pp.group;
   link_child(pp, *cp);
   ++live_procs_;
   co_await own_enter(pp.p_lock, pp, t);  // 1071-1079: pool reference

@@ -104,6 +104,7 @@ Proc* Kernel::alloc_proc() {
     p->nchildren = 0;
     p->zombies.clear();
     p->role = 0;
+    p->group = 0;
     p->more_threads.clear();  // every one exited before the process was freed
   } else {
     procs_.push_back(std::make_unique<Proc>(*plock_stats_, *rcs_stats_, *as_stats_, mutex_costs_));

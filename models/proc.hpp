@@ -77,6 +77,7 @@ struct Proc {
   std::unique_ptr<Kthread> thread;                     // the main LWP
   std::vector<std::unique_ptr<Kthread>> more_threads;  // other forking LWPs
   uint8_t role = 0;          // the workload's: what this process and its children run
+  uint16_t group = 0;        // the workload's: which of a machine's workloads it belongs to
 };
 
 }  // namespace forksim

@@ -456,8 +456,23 @@ AdminProbe parse_admin_probe(ObjReader& w) {
   return a;
 }
 
-Workload parse_workload(ObjReader r) {
+// A group's name is also a key of the report (groups.<name>) and of --set
+// (workload.groups.<name>.rate_per_s): kept to what reads well in both.
+bool valid_group_name(const std::string& n) {
+  if (n.empty() || n.size() > 64) return false;
+  for (char c : n)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  return true;
+}
+
+Workload parse_workload(ObjReader r, bool in_group = false) {
   Workload w;
+  if (in_group) {
+    if (!r.string("name", w.name))
+      throw ScenarioError(r.key("name"), "missing: every group needs a name ([a-z0-9_-]+)");
+    require(valid_group_name(w.name), r.key("name"),
+            "must be 1 to 64 of a-z, 0-9, '_' and '-', got " + in_quotes(w.name));
+  }
   r.choice("type", w.type, {"closed", "open", "fork_bomb"});
   check_scope(r, w.type);  // before anything else: a misplaced key says so
   r.choice("path", w.path, {"fork1", "forkall", "vfork"});
@@ -475,6 +490,31 @@ Workload parse_workload(ObjReader r) {
   w.admin_probe = parse_admin_probe(r);
   r.finish();
   return w;
+}
+
+// {"groups": [...]}: only that key, a non-empty array of workloads with
+// unique names; group i's keys are named workload.groups[i].KEY.
+std::vector<Workload> parse_groups(ObjReader& r) {
+  for (const auto& k : r.keys())
+    require(k == "groups", r.key(k),
+            "a composite workload has only \"groups\"; this key belongs inside a group");
+  const json* g = r.find("groups");
+  const std::string key = r.key("groups");
+  require(g->is_array(), key, "expected an array of workload objects, got " + type_of(*g));
+  require(!g->empty(), key, "needs at least one group");
+  constexpr std::size_t kMaxGroups = 256;
+  require(g->size() <= kMaxGroups, key,
+          "at most " + std::to_string(kMaxGroups) + " groups, got " + std::to_string(g->size()));
+  std::vector<Workload> groups;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < g->size(); ++i) {
+    ObjReader gr(&(*g)[i], key + "[" + std::to_string(i) + "]");
+    Workload w = parse_workload(gr, true);
+    require(names.insert(w.name).second, gr.key("name"),
+            "another group is already named " + in_quotes(w.name));
+    groups.push_back(std::move(w));
+  }
+  return groups;
 }
 
 json workload_to_json(const Workload& w) {
@@ -513,6 +553,7 @@ json workload_to_json(const Workload& w) {
   // The same table that rejects misplaced keys on input drops them here.
   for (const auto& s : kScopedKeys)
     if (!applies(s.key, w.type)) j.erase(s.key);
+  if (!w.name.empty()) j["name"] = w.name;
   return j;
 }
 
@@ -535,12 +576,28 @@ Scenario parse_scenario(const json& j) {
   s.machine = parse_machine(r.child("machine"));
   s.tunables = parse_tunables(r.child("tunables"), s.machine);
   s.costs = parse_costs(r.child("costs"));
-  s.workload = parse_workload(r.child("workload"));
+  ObjReader w = r.child("workload");
+  if (w.has("groups"))
+    s.groups = parse_groups(w);
+  else
+    s.workload = parse_workload(w);
   r.finish();
   return s;
 }
 
+std::vector<const Workload*> Scenario::workloads() const {
+  std::vector<const Workload*> v;
+  if (groups.empty()) v.push_back(&workload);
+  for (const Workload& g : groups) v.push_back(&g);
+  return v;
+}
+
 json Scenario::to_json() const {
+  auto groups_json = [this] {
+    json a = json::array();
+    for (const Workload& g : groups) a.push_back(workload_to_json(g));
+    return a;
+  };
   const Machine& m = machine;
   const Tunables& t = tunables;
   json costs_j = json::object();
@@ -569,7 +626,7 @@ json Scenario::to_json() const {
         {"swapfs_reserve_mb", t.swapfs_reserve_mb},
         {"zone_max_lwps", t.zone_max_lwps}}},
       {"costs", costs_j},
-      {"workload", workload_to_json(workload)},
+      {"workload", composite() ? json{{"groups", groups_json()}} : workload_to_json(workload)},
   };
 }
 

@@ -89,6 +89,7 @@ struct ParentSpec {
 };
 
 struct Workload {
+  std::string name;              // a composite machine's group name; "" for a single workload
   std::string type = "closed";   // closed | open | fork_bomb
   std::string path = "fork1";    // fork1 | forkall | vfork
   int parents = 64;              // closed, open: pool size
@@ -112,7 +113,14 @@ struct Scenario {
   Machine machine;
   Tunables tunables;
   std::map<std::string, Dist> costs;  // explicit entries, "*" included
+  // The machine runs `workload`, or, when `groups` is not empty (JSON
+  // {"workload": {"groups": [...]}}), every one of the groups together and
+  // `workload` is unused. Group names are unique, [a-z0-9_-]+.
   Workload workload;
+  std::vector<Workload> groups;
+  bool composite() const { return !groups.empty(); }
+  // What runs: the groups, or the one workload.
+  std::vector<const Workload*> workloads() const;
 
   nlohmann::json to_json() const;
 };

@@ -30,9 +30,27 @@ std::vector<std::string> key_segments(const std::string& path, const std::string
   }
 }
 
+// An element of an array on a key's way: the object whose "name" is
+// `segment` (a composite workload's group: workload.groups.web.rate_per_s),
+// or the one at that decimal index. An error if there is none.
+json* element(json& array, const std::string& segment, const std::string& option,
+              const std::string& walked) {
+  for (json& e : array)
+    if (e.is_object() && e.contains("name") && e["name"] == segment) return &e;
+  if (!segment.empty() && segment.size() <= 6 &&
+      segment.find_first_not_of("0123456789") == std::string::npos) {
+    std::size_t i = std::stoul(segment);
+    if (i < array.size()) return &array[i];
+  }
+  throw ScenarioError(option, printable(walked, 200) + " has no element named " +
+                                  in_quotes(printable(segment, 200)) +
+                                  " (a group is named by its \"name\", or by its index)");
+}
+
 // The object that holds the key's last segment. Absent (or null) objects on
 // the way are made when `create` (--set), else mean the key cannot be there
-// (nullptr). Anything else on the way is an error: the key cannot exist.
+// (nullptr). An array on the way is entered by an element's name or index.
+// Anything else on the way is an error: the key cannot exist.
 json* holder(json& j, const std::vector<std::string>& segments, bool create,
              const std::string& option, const std::string& path) {
   json* node = &j;
@@ -41,6 +59,11 @@ json* holder(json& j, const std::vector<std::string>& segments, bool create,
     if (node->is_null()) {
       if (!create) return nullptr;
       *node = json::object();
+    }
+    if (node->is_array() && i + 1 < segments.size() && !walked.empty()) {
+      node = element(*node, segments[i], option, walked);
+      walked += "." + segments[i];
+      continue;
     }
     require(node->is_object(), option,
             "cannot " + option.substr(2) + " " + printable(path, 200) + ": " +

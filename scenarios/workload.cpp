@@ -15,17 +15,45 @@
 namespace forksim {
 namespace {
 
-// What a process runs; its children inherit it (Proc::role).
+// What a process runs; its children inherit it (Proc::role), and the
+// group it belongs to (Proc::group).
 enum Role : uint8_t { kShell = 0, kBomb = 1, kAdmin = 2 };
+
+// One workload of the machine: its spec, where its results go, and the
+// state its processes share (an open workload's queue and idle pool).
+struct Group {
+  const Workload& w;
+  GroupProbes& gp;
+  ForkPath path;
+  uint16_t index;
+  std::string key;                 // its keys' prefix in messages: "workload"
+  std::deque<double> pending;      // open: arrival times waiting for a process
+  std::deque<Kthread*> idle;       // open: pool processes waiting for work
+  // open: the queue's length when the window opens is arrived - taken.
+  uint64_t arrived_before_window = 0, taken_before_window = 0;
+};
 
 class Run {
  public:
   Run(const Scenario& s, const RunOptions& opt)
-      : s_(s), opt_(opt), w_(s.workload), rng_(s.seed),
-        k_(s, probes_, rng_), path_(path_from_name(w_.path)) {
+      : s_(s), opt_(opt), rng_(s.seed), k_(s, probes_, rng_) {
     probes_.window_start_s = s.warmup_s;
     probes_.window_end_s = s.duration_s;
-    probes_.paths[w_.path];  // the workload's path is reported even if never tried
+    std::vector<const Workload*> ws = s.workloads();
+    // Reserved first: each group keeps a reference to its probes.
+    if (s.composite()) probes_.groups.reserve(ws.size());
+    for (size_t i = 0; i < ws.size(); ++i) {
+      const Workload& w = *ws[i];
+      GroupProbes* gp = &probes_;
+      std::string key = "workload";
+      if (s.composite()) {
+        gp = &probes_.groups.emplace_back(w.name, GroupProbes{}).second;
+        key = "workload.groups[" + std::to_string(i) + "]";
+      }
+      gp->paths[w.path];  // the workload's path is reported even if never tried
+      groups_.push_back(std::unique_ptr<Group>(
+          new Group{w, *gp, path_from_name(w.path), static_cast<uint16_t>(i), key}));
+    }
     k_.on_child = [this](Proc& c) { start_child(c); };
     k_.dispatcher().step_by_step = opt.step_by_step;
   }
@@ -57,119 +85,127 @@ class Run {
     // nothing and is not counted as run time.
     probes_.sim_time_s = s_.duration_s;
     check_invariants();
+    sum_groups();
     return probes_;
   }
 
  private:
   // ---- the workloads -------------------------------------------------
   void start_workload() {
-    const auto& par = w_.parent;
+    for (auto& g : groups_) start_group(*g);
+  }
+
+  void start_group(Group& g) {
+    const Workload& w = g.w;
+    const auto& par = w.parent;
     bool rt = par.sched_class == "RT";
-    if (w_.type == "fork_bomb") {
-      for (int i = 0; i < w_.initial && setup_tick(); ++i)
-        spawn(bomb(initial_proc(par.uid, par.privileged, kBomb, rt), false));
-      if (w_.admin_probe.enabled) {
-        probes_.admin_probe_enabled = true;
-        spawn(admin(initial_proc(w_.admin_probe.uid, true, kAdmin, false)));
+    if (w.type == "fork_bomb") {
+      for (int i = 0; i < w.initial && setup_tick(); ++i)
+        spawn(bomb(g, initial_proc(g, par.uid, par.privileged, kBomb, rt), false));
+      if (w.admin_probe.enabled) {
+        g.gp.admin_probe_enabled = true;
+        spawn(admin(g, initial_proc(g, w.admin_probe.uid, true, kAdmin, false)));
       }
       return;
     }
-    for (int i = 0; i < w_.parents && setup_tick(); ++i) {
-      Proc* p = initial_proc(par.uid, par.privileged, kShell, rt);
-      if (w_.type == "closed") {
+    for (int i = 0; i < w.parents && setup_tick(); ++i) {
+      Proc* p = initial_proc(g, par.uid, par.privileged, kShell, rt);
+      if (w.type == "closed") {
         // Each forking LWP loops on its own; the last one out exits.
         live_threads_[p] = par.forking_lwps;
-        spawn(closed_parent(p, *p->thread));
+        spawn(closed_parent(g, p, *p->thread));
         for (int l = 1; l < par.forking_lwps && setup_tick(); ++l)
-          spawn(closed_parent(p, k_.make_lwp_thread(*p)));
+          spawn(closed_parent(g, p, k_.make_lwp_thread(*p)));
       } else {
         live_threads_[p] = 1;
-        spawn(open_parent(p));
+        spawn(open_parent(g, p));
       }
     }
-    if (w_.type == "open") {
-      probes_.requests_enabled = true;
-      spawn(arrivals());
+    if (w.type == "open") {
+      g.gp.requests_enabled = true;
+      spawn(arrivals(g));
     }
   }
 
-  Proc* initial_proc(int uid, bool privileged, Role role, bool rt) {
-    const auto& par = w_.parent;
+  Proc* initial_proc(Group& g, int uid, bool privileged, Role role, bool rt) {
+    const auto& par = g.w.parent;
     double mb = role == kAdmin ? 0 : par.writable_mb;
     Proc* p = k_.create_initial_proc(uid, privileged, mb, role == kAdmin ? 1 : par.lwps,
                                      par.open_files, rt);
     if (!p) {
-      const char* key = w_.type == "fork_bomb" ? "workload.initial" : "workload.parents";
+      std::string key = g.key + (g.w.type == "fork_bomb" ? ".initial" : ".parents");
       if (k_.table().slots_used() >= k_.table().v_proc())
         throw ScenarioError(key, "with machine.system_procs the workload's processes do not fit "
                                  "in tunables.max_nprocs (" + std::to_string(k_.table().v_proc()) + ")");
       // %g, not a cast to an integer: the capacity may be beyond any integer's range.
       char reservable[32];
       std::snprintf(reservable, sizeof reservable, "%.10g", k_.swap().capacity_mb(privileged));
-      throw ScenarioError("workload.parent.writable_mb",
+      throw ScenarioError(g.key + ".parent.writable_mb",
                           "the workload's processes' memory does not fit in swap and RAM (" +
                               std::string(reservable) + " MB reservable)");
     }
     p->role = role;
+    p->group = g.index;
     return p;
   }
 
   // A new child's code: a coroutine, started when the parent makes the
   // child runnable; it first waits for its CPU (child_first_run).
   void start_child(Proc& c) {
+    Group& g = *groups_[c.group];
     switch (c.role) {
-      case kBomb: spawn(bomb(&c, true)); break;
+      case kBomb: spawn(bomb(g, &c, true)); break;
       case kAdmin: spawn(short_child(&c)); break;
-      default: spawn(shell_child(&c)); break;
+      default: spawn(shell_child(g, &c)); break;
     }
   }
 
   // Closed: think, fork, wait for the child; again.
-  Co<void> closed_parent(Proc* p, Kthread& t) {
+  Co<void> closed_parent(Group& g, Proc* p, Kthread& t) {
     while (!stopping_) {
-      co_await user_sleep(t, w_.think_s.sample(rng_));
+      co_await user_sleep(t, g.w.think_s.sample(rng_));
       if (stopping_) break;
-      co_await fork_and_wait(p, t);
+      co_await fork_and_wait(g, p, t);
     }
     co_await finish(p, t);
   }
 
   // Open: Poisson arrivals; each is served by an idle process of the pool.
-  Co<void> arrivals() {
+  Co<void> arrivals(Group& g) {
     for (;;) {
-      co_await SimEngine::wait_for(rng_.exponential(1.0 / w_.rate_per_s));
+      co_await SimEngine::wait_for(rng_.exponential(1.0 / g.w.rate_per_s));
       double now = SimEngine::now();
       if (stopping_ || now >= s_.duration_s) break;
-      pending_.push_back(now);
-      RequestStats& q = probes_.requests;
+      g.pending.push_back(now);
+      RequestStats& q = g.gp.requests;
       if (now < probes_.window_start_s)
-        ++arrived_before_window_;
+        ++g.arrived_before_window;
       else if (probes_.in_window(now))
         ++q.offered;
-      q.waiting_max = std::max<uint64_t>(q.waiting_max, pending_.size());
-      if (!idle_.empty()) {
-        Kthread* t = idle_.front();
-        idle_.pop_front();
+      q.waiting_max = std::max<uint64_t>(q.waiting_max, g.pending.size());
+      if (!g.idle.empty()) {
+        Kthread* t = g.idle.front();
+        g.idle.pop_front();
         k_.dispatcher().make_runnable(*t);  // woken from its wait for work
       }
     }
   }
 
-  Co<void> open_parent(Proc* p) {
+  Co<void> open_parent(Group& g, Proc* p) {
     Kthread& t = *p->thread;
     co_await k_.dispatcher().run(t);
     for (;;) {
-      while (pending_.empty() && !stopping_) {
+      while (g.pending.empty() && !stopping_) {
         co_await t.flush();
-        idle_.push_back(&t);
+        g.idle.push_back(&t);
         k_.dispatcher().release(t);
         co_await t.block();
       }
       if (stopping_) break;
-      double arrived = pending_.front();
-      pending_.pop_front();
-      note_taken(arrived);
-      co_await fork_and_wait(p, t, arrived);
+      double arrived = g.pending.front();
+      g.pending.pop_front();
+      note_taken(g, arrived);
+      co_await fork_and_wait(g, p, t, arrived);
     }
     co_await finish(p, t);
   }
@@ -177,20 +213,21 @@ class Run {
   // An open workload's request, which arrived at `arrived`, is served when
   // the fork returns, whatever its outcome; the wait for the child is the
   // process's business, not the request's.
-  Co<void> fork_and_wait(Proc* p, Kthread& t, std::optional<double> arrived = std::nullopt) {
+  Co<void> fork_and_wait(Group& g, Proc* p, Kthread& t,
+                         std::optional<double> arrived = std::nullopt) {
     if (!t.on_cpu()) co_await k_.dispatcher().run(t);
-    ForkResult r = co_await timed_fork(*p, t, probes_.paths[w_.path], path_);
+    ForkResult r = co_await timed_fork(g, *p, t, g.gp.paths[g.w.path], g.path);
     double now = SimEngine::now();
-    if (arrived && probes_.in_window(now)) probes_.requests.latency.record(now - *arrived);
+    if (arrived && probes_.in_window(now)) g.gp.requests.latency.record(now - *arrived);
     if (r.child) co_await k_.wait_child(*p, t);
   }
 
   // A process takes the request that arrived at `arrived`, now.
-  void note_taken(double arrived) {
+  void note_taken(Group& g, double arrived) {
     double now = SimEngine::now();
-    RequestStats& q = probes_.requests;
+    RequestStats& q = g.gp.requests;
     if (now < probes_.window_start_s) {
-      ++taken_before_window_;
+      ++g.taken_before_window;
     } else if (probes_.in_window(now)) {
       q.wait.record(now - arrived);
       if (now > arrived) ++q.waited;
@@ -200,36 +237,37 @@ class Run {
   // Where the request queue stands when the window closes at `end`: the
   // requests still queued are censored observations of latency (they took
   // at least their age), counted rather than dropped.
-  void close_request_window(double end) {
-    if (!probes_.requests_enabled) return;
-    RequestStats& q = probes_.requests;
-    q.queue_start = arrived_before_window_ - taken_before_window_;
-    q.unserved_at_end = pending_.size();
+  void close_request_window(Group& g, double end) {
+    if (!g.gp.requests_enabled) return;
+    RequestStats& q = g.gp.requests;
+    q.queue_start = g.arrived_before_window - g.taken_before_window;
+    q.unserved_at_end = g.pending.size();
     q.unserved_age_sum_s = 0;
-    for (double a : pending_) q.unserved_age_sum_s += end - a;
-    q.unserved_age_max_s = pending_.empty() ? 0 : end - pending_.front();  // FIFO: oldest first
+    for (double a : g.pending) q.unserved_age_sum_s += end - a;
+    q.unserved_age_max_s = g.pending.empty() ? 0 : end - g.pending.front();  // FIFO: oldest first
   }
 
   // A fork bomb process: fork, and fork again; on failure, retry by policy.
-  Co<void> bomb(Proc* p, bool is_child) {
+  Co<void> bomb(Group& g, Proc* p, bool is_child) {
     Kthread& t = *p->thread;
     if (is_child)
       co_await child_first_run(*p);
     else
       co_await k_.dispatcher().run(t);
-    double delay = w_.retry.delay_s;
+    const RetryPolicy& retry = g.w.retry;
+    double delay = retry.delay_s;
     while (!stopping_) {
-      ForkResult r = co_await timed_fork(*p, t, probes_.paths[w_.path], path_);
+      ForkResult r = co_await timed_fork(g, *p, t, g.gp.paths[g.w.path], g.path);
       if (r.err == Err::Ok) {
-        delay = w_.retry.delay_s;
+        delay = retry.delay_s;
         continue;
       }
-      switch (w_.retry.kind) {
+      switch (retry.kind) {
         case RetryPolicy::Kind::Immediate: break;
-        case RetryPolicy::Kind::Fixed: co_await user_sleep(t, w_.retry.delay_s); break;
+        case RetryPolicy::Kind::Fixed: co_await user_sleep(t, retry.delay_s); break;
         case RetryPolicy::Kind::Exponential:
           co_await user_sleep(t, delay);
-          delay = std::min(2 * delay, w_.retry.max_delay_s);
+          delay = std::min(2 * delay, retry.max_delay_s);
           break;
       }
     }
@@ -237,28 +275,29 @@ class Run {
   }
 
   // The privileged probe: can root still fork during the storm?
-  Co<void> admin(Proc* p) {
+  Co<void> admin(Group& g, Proc* p) {
     Kthread& t = *p->thread;
     while (!stopping_) {
-      co_await user_sleep(t, w_.admin_probe.interval_s);
+      co_await user_sleep(t, g.w.admin_probe.interval_s);
       if (stopping_) break;
       if (!t.on_cpu()) co_await k_.dispatcher().run(t);
-      ForkResult r = co_await timed_fork(*p, t, probes_.admin_probe, ForkPath::Fork1);
+      ForkResult r = co_await timed_fork(g, *p, t, g.gp.admin_probe, ForkPath::Fork1);
       if (r.child) co_await k_.wait_child(*p, t);
     }
     co_await finish(p, t);
   }
 
-  Co<void> shell_child(Proc* c) {
+  Co<void> shell_child(Group& g, Proc* c) {
     Kthread& t = *c->thread;
+    const ChildSpec& child = g.w.child;
     co_await child_first_run(*c);
-    if (w_.child.exec && co_await k_.exec(*c, w_.child.exec_writable_mb) != Err::Ok) {
+    if (child.exec && co_await k_.exec(*c, child.exec_writable_mb) != Err::Ok) {
       co_await k_.exit_proc(*c, t);
       co_return;
     }
-    double cpu = w_.child.cpu_s.sample(rng_);
+    double cpu = child.cpu_s.sample(rng_);
     if (cpu > 0) co_await k_.dispatcher().run_user(t, cpu);
-    co_await user_sleep(t, w_.child.lifetime_s.sample(rng_));
+    co_await user_sleep(t, child.lifetime_s.sample(rng_));
     co_await k_.exit_proc(*c, t);
   }
 
@@ -290,7 +329,7 @@ class Run {
   // A call counts where it returns: calls still in getproc's backoff when
   // the window closes return after it and are not counted, as the time
   // series does not count them.
-  Co<ForkResult> timed_fork(Proc& p, Kthread& t, PathStats& st, ForkPath path) {
+  Co<ForkResult> timed_fork(Group& g, Proc& p, Kthread& t, PathStats& st, ForkPath path) {
     double t0 = SimEngine::now();
     ForkResult r = co_await k_.cfork(p, t, path, 0);
     double t1 = SimEngine::now();
@@ -305,6 +344,7 @@ class Run {
       ++st.failures[e];
       st.failure_latency[e].record(t1 - t0);
       ++probes_.backoff.by_reason[reason_name(r.reason)];
+      ++g.gp.failures_by_reason[reason_name(r.reason)];
     }
     co_return r;
   }
@@ -341,14 +381,30 @@ class Run {
   void stop() {
     stopping_ = true;
     probes_.nproc_end = k_.table().nproc();
-    close_request_window(probes_.window_end_s);
-    // Idle pool processes wake up to exit.
-    while (!idle_.empty()) {
-      Kthread* t = idle_.front();
-      idle_.pop_front();
-      k_.dispatcher().make_runnable(*t);
+    for (auto& g : groups_) {
+      close_request_window(*g, probes_.window_end_s);
+      // Idle pool processes wake up to exit.
+      while (!g->idle.empty()) {
+        Kthread* t = g->idle.front();
+        g->idle.pop_front();
+        k_.dispatcher().make_runnable(*t);
+      }
+      g->pending.clear();
     }
-    pending_.clear();
+  }
+
+  // A composite machine's top-level paths are its groups' together.
+  void sum_groups() {
+    for (const auto& [name, gp] : probes_.groups) {
+      for (const auto& [path, st] : gp.paths) {
+        PathStats& sum = probes_.paths[path];
+        sum.attempts += st.attempts;
+        sum.successes += st.successes;
+        sum.latency.merge(st.latency);
+        for (const auto& [e, n] : st.failures) sum.failures[e] += n;
+        for (const auto& [e, h] : st.failure_latency) sum.failure_latency[e].merge(h);
+      }
+    }
   }
 
   void check_invariants() {
@@ -371,8 +427,9 @@ class Run {
 
   uint64_t max_events_at_instant() const {
     if (opt_.max_events_at_instant) return opt_.max_events_at_instant;
-    uint64_t threads = static_cast<uint64_t>(s_.tunables.max_nprocs) +
-                       static_cast<uint64_t>(w_.parents) * w_.parent.forking_lwps;
+    uint64_t threads = static_cast<uint64_t>(s_.tunables.max_nprocs);
+    for (const auto& g : groups_)
+      threads += static_cast<uint64_t>(g->w.parents) * g->w.parent.forking_lwps;
     return 2'000'000 + 200 * threads;
   }
 
@@ -410,26 +467,23 @@ class Run {
     if (std::string(phase_) != "drain") probes_.nproc_end = k_.table().nproc();
     probes_.nproc_max = k_.table().nproc_max();
     // The drain began after stop() closed the request window.
-    if (std::string(phase_) != "drain") close_request_window(probes_.window_end_s);
+    if (std::string(phase_) != "drain")
+      for (auto& g : groups_) close_request_window(*g, probes_.window_end_s);
+    sum_groups();
     return probes_;
   }
 
   const Scenario& s_;
   const RunOptions opt_;
-  const Workload& w_;
   SimEngine eng_;  // first: the kernel's threads are the engine's coroutines
   Probes probes_;
   Rng rng_;
   Kernel k_;
-  ForkPath path_;
+  std::vector<std::unique_ptr<Group>> groups_;  // in the scenario's order
   bool stopping_ = false;
   const char* phase_ = "set-up";
   std::string stop_why_;           // set-up stopped by the monitor
   uint64_t setup_made_ = 0;
-  std::deque<double> pending_;     // open: arrival times waiting for a process
-  std::deque<Kthread*> idle_;      // open: pool processes waiting for work
-  // open: the queue's length when the window opens is arrived - taken.
-  uint64_t arrived_before_window_ = 0, taken_before_window_ = 0;
   std::unordered_map<Proc*, int> live_threads_;  // closed/open parents' running LWPs
   uint64_t failures_since_sample_ = 0;
 };
