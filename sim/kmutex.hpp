@@ -39,7 +39,7 @@ namespace forksim {
 struct MutexCosts {
   std::function<double()> handoff_ns;   // the lock's cache line moving to a spinner
   double backoff_unit_ns = 0;           // one MUTEX_DELAY step, at cpu_speed 1.0
-  Rng* rng = nullptr;                   // the run's random stream (unused at unit 0)
+  Rng* rng = nullptr;                   // the backoff's own stream (unused at unit 0)
 };
 
 // default_lock_backoff (mutex.c) with the x86 constants: base 1, shift 2,
