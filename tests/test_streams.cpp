@@ -1,6 +1,6 @@
 // Random streams per purpose (sim/streams.hpp): a workload's draws do not
 // move when the machine or a cost does, seeds and purposes give different
-// sequences. Runs that are compared each run in a forked child (SimGrid
+// sequences, one step's costs do not move another's. Runs that are compared each run in a forked child (SimGrid
 // allows one engine per process), which sends back its draws.
 #include <catch2/catch.hpp>
 
@@ -13,6 +13,7 @@
 #include <set>
 #include <vector>
 
+#include "models/costs.hpp"
 #include "scenarios/workload.hpp"
 #include "sim/streams.hpp"
 #include "tests/support.hpp"
@@ -175,4 +176,23 @@ TEST_CASE("stream seeds follow the documented rule and never coincide", "[stream
       }
   CHECK(seeds.size() == made);
   CHECK(firsts.size() == made);
+}
+
+TEST_CASE("each step draws its costs from its own stream", "[streams]") {
+  const std::map<std::string, Dist> both = {{"ctxsw", Dist::exponential(1000)},
+                                            {"mutex_handoff", Dist::exponential(1000)}};
+  CostTable a(both, 1), b(both, 1);
+  std::vector<double> a_switch, b_switch, a_handoff;
+  for (int i = 0; i < 1000; ++i) {
+    a_switch.push_back(a.ns(Step::ctxsw));
+    a_handoff.push_back(a.ns(Step::mutex_handoff));  // only a draws these
+    b_switch.push_back(b.ns(Step::ctxsw));
+  }
+  CHECK(a_switch == b_switch);
+  // One distribution, two steps: two sequences.
+  CHECK(equal_draws(a_switch, a_handoff, 1000) == 0);
+  // Units scale the one draw; a fixed cost draws nothing.
+  CostTable c(both, 1);
+  CHECK(c.ns(Step::ctxsw, 3) == 3 * a_switch[0]);
+  CHECK(CostTable({}, 1).ns(Step::ctxsw, 2) == 2 * step_catalogue()[static_cast<size_t>(Step::ctxsw)].cost_ns);
 }
