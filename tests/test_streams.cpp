@@ -1,7 +1,8 @@
 // Random streams per purpose (sim/streams.hpp): a workload's draws do not
 // move when the machine or a cost does, seeds and purposes give different
-// sequences, one step's costs do not move another's. Runs that are compared each run in a forked child (SimGrid
-// allows one engine per process), which sends back its draws.
+// sequences, one step's costs do not move another's. Runs that are
+// compared each run in a forked child (SimGrid allows one engine per
+// process), which sends back its draws.
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
