@@ -47,10 +47,15 @@ Draws draws_of(const Scenario& s) {
     std::vector<Record> got;
     RunOptions opt;
     opt.on_draw = [&](Stream st, double v) { got.push_back({static_cast<uint64_t>(st), v}); };
-    Probes p = run_scenario(s, opt);
-    const PathStats& f = p.paths[s.workload.path];
-    got.push_back({0, f.latency.mean()});
-    got.push_back({0, static_cast<double>(f.successes)});
+    // The child must never return into Catch: whatever happens, it exits.
+    try {
+      Probes p = run_scenario(s, opt);
+      const PathStats& f = p.paths[s.workload.path];
+      got.push_back({0, f.latency.mean()});
+      got.push_back({0, static_cast<double>(f.successes)});
+    } catch (...) {
+      _exit(1);
+    }
     const char* at = reinterpret_cast<const char*>(got.data());
     size_t left = got.size() * sizeof(Record);
     while (left > 0) {
