@@ -309,7 +309,7 @@ int cmd_explain(const std::vector<std::string>& args, std::ostream& out) {
              "\nEvery default cost is an estimate; `basis` in --json says where it comes from.\n"))
     return kOk;
   Scenario s = parse_scenario(load_raw(vm, edits));
-  CostTable costs(s.costs);
+  CostTable costs(s.costs, s.seed);
   std::vector<const PathName*> shown;
   if (vm.count("path")) {
     const std::string& name = vm["path"].as<std::string>();

@@ -166,7 +166,7 @@ Co<void> Kernel::reaper() {
       co_await pidlock_.exit(t);
     }
     co_await t.flush();
-    co_await t.sleep_until(tick_after(SimEngine::now(), sc_.machine.hz, sc_.machine.hz));
+    co_await t.sleep_until(tick_after(SimEngine::now(), cfg_.machine.hz, cfg_.machine.hz));
     co_await t.flush();
   }
   co_await t.flush();

@@ -18,11 +18,24 @@ namespace {
 // What a process runs; its children inherit it (Proc::role).
 enum Role : uint8_t { kShell = 0, kBomb = 1, kAdmin = 2 };
 
+// A workload group's own random streams (sim/streams.hpp): its draws are
+// the same whatever the machine, the costs or another group does.
+struct GroupStreams {
+  GroupStreams(uint64_t seed, uint64_t group)
+      : arrivals(stream_rng(seed, Stream::Arrivals, group)),
+        think(stream_rng(seed, Stream::Think, group)),
+        child_lifetime(stream_rng(seed, Stream::ChildLifetime, group)),
+        child_cpu(stream_rng(seed, Stream::ChildCpu, group)) {}
+  Rng arrivals, think, child_lifetime, child_cpu;
+};
+// The scenario's one workload is group 0.
+constexpr uint64_t kGroup = 0;
+
 class Run {
  public:
   Run(const Scenario& s, const RunOptions& opt)
-      : s_(s), opt_(opt), w_(s.workload), rng_(s.seed),
-        k_(s, probes_, rng_), path_(path_from_name(w_.path)) {
+      : s_(s), opt_(opt), w_(s.workload), streams_(s.seed, kGroup),
+        k_(s.kernel_config(), probes_), path_(path_from_name(w_.path)) {
     probes_.window_start_s = s.warmup_s;
     probes_.window_end_s = s.duration_s;
     probes_.paths[w_.path];  // the workload's path is reported even if never tried
@@ -127,7 +140,7 @@ class Run {
   // Closed: think, fork, wait for the child; again.
   Co<void> closed_parent(Proc* p, Kthread& t) {
     while (!stopping_) {
-      co_await user_sleep(t, w_.think_s.sample(rng_));
+      co_await user_sleep(t, draw(Stream::Think, w_.think_s, streams_.think));
       if (stopping_) break;
       co_await fork_and_wait(p, t);
     }
@@ -137,9 +150,10 @@ class Run {
   // Open: Poisson arrivals; each is served by an idle process of the pool.
   Co<void> arrivals() {
     for (;;) {
-      co_await SimEngine::wait_for(rng_.exponential(1.0 / w_.rate_per_s));
+      co_await SimEngine::wait_for(streams_.arrivals.exponential(1.0 / w_.rate_per_s));
       double now = SimEngine::now();
       if (stopping_ || now >= s_.duration_s) break;
+      if (opt_.on_draw) opt_.on_draw(Stream::Arrivals, now);
       pending_.push_back(now);
       RequestStats& q = probes_.requests;
       if (now < probes_.window_start_s)
@@ -256,9 +270,9 @@ class Run {
       co_await k_.exit_proc(*c, t);
       co_return;
     }
-    double cpu = w_.child.cpu_s.sample(rng_);
+    double cpu = draw(Stream::ChildCpu, w_.child.cpu_s, streams_.child_cpu);
     if (cpu > 0) co_await k_.dispatcher().run_user(t, cpu);
-    co_await user_sleep(t, w_.child.lifetime_s.sample(rng_));
+    co_await user_sleep(t, draw(Stream::ChildLifetime, w_.child.lifetime_s, streams_.child_lifetime));
     co_await k_.exit_proc(*c, t);
   }
 
@@ -268,6 +282,12 @@ class Run {
   }
 
   // ---- helpers -----------------------------------------------------------
+  double draw(Stream purpose, const Dist& d, Rng& rng) {
+    double x = d.sample(rng);
+    if (opt_.on_draw) opt_.on_draw(purpose, x);
+    return x;
+  }
+
   Co<void> child_first_run(Proc& c) {
     co_await c.thread->block();  // made runnable by the parent's fork; now on a CPU
     co_await k_.charge(*c.thread, Step::child_start);
@@ -419,7 +439,7 @@ class Run {
   const Workload& w_;
   SimEngine eng_;  // first: the kernel's threads are the engine's coroutines
   Probes probes_;
-  Rng rng_;
+  GroupStreams streams_;
   Kernel k_;
   ForkPath path_;
   bool stopping_ = false;
