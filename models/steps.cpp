@@ -228,7 +228,7 @@ const std::vector<StepInfo> kCatalogue = {
    "address space before it lets the parent go, so this may overstate illumos's own "
    "work)"},
   {Step::exec_open, "exec_open", kExec,
-   "exec.c gexec 551-558 (execpermissions's VOP_GETATTR, VOP_OPEN)", "-", "",
+   "exec.c gexec 551-557 (execpermissions's VOP_GETATTR, VOP_OPEN)", "-", "",
    6000, "call",
    "6 us of the share of the ~55 us by which the measured posix_spawn(/bin/true) call "
    "(72 us) exceeds the vfork call (17 us) (docs/measurements.md): exec's work before "
@@ -255,16 +255,19 @@ const std::vector<StepInfo> kCatalogue = {
    "address space before it lets the parent go, so this may overstate illumos's own "
    "work)"},
   {Step::exec_relvm_vfork, "exec_relvm_vfork", kExec | kExit,
-   "1214-1280 (relvm, from exec.c exec_args 1829)",
+   "1214-1280 (relvm: exec.c exec_args 1829, exit.c proc_exit 576)",
    "child p_lock, parent p_lock", "", 500, "call",
    "guess: the two p_lock sections, SVFORK and SVFWAIT cleared and a cv_signal"},
-  {Step::exec_relvm, "exec_relvm", kExec | kExit, "1281-1306 (relvm, from exec.c exec_args 1829)",
+  {Step::exec_relvm, "exec_relvm", kExec | kExit,
+   "1281-1306 (relvm: exec.c exec_args 1829, exit.c proc_exit 576)",
    "p_lock", "", 70000, "call",
    "remainder: the measured fork + wait cycle of a small process, 147 us "
    "(docs/measurements.md), less the fork call (48 us), the other child, exit and wait "
    "steps here (~24 us) and two dispatches; charged to as_free of the forked child's "
    "copy (the hat's page tables, every segment and its anon map), the largest part of a "
-   "small process's exit; a remainder, not a figure of its own"},
+   "small process's exit; a remainder, not a figure of its own, which also stands for "
+   "what the model does not charge in that cycle (the first writes' copy-on-write "
+   "faults, waking idle virtual CPUs)"},
   {Step::as_free_page, "as_free_page", kExec | kExit, "1304 (as_free)", "-", "",
    74, "page",
    "measured: fork + wait less the fork call grows 19.0 us per MB between 64 and 1,024 "
@@ -276,13 +279,13 @@ const std::vector<StepInfo> kCatalogue = {
    "guess: as_alloc, hat_setup (a new page-table root), rctl_set_reset and stk_copyout "
    "of the arguments to the new stack (a few KB), ~5 us"},
   {Step::exec_load, "exec_load", kExec,
-   "elf.c elfexec 510-866 (mapelfexec of the program; ld.so.1's lookupname, getelfhead and "
-   "mapelfexec; the aux vector)", "-", "", 30000, "call",
+   "elf.c elfexec 510-866 (mapelfexec; ld.so.1 looked up, read and mapped; the aux vector)",
+   "-", "", 30000, "call",
    "guess: mapelfexec's segments for the program and for ld.so.1 (about eight segvn "
    "mappings, ~1.5 us each), ld.so.1's lookup, open and header reads (~15 us, cached), "
    "the aux vector (~3 us)"},
   {Step::exec_finish, "exec_finish", kExec,
-   "exec.c exec_common 287-496 (freectx, sigdefault, close_exec, setregs, the new lwpdir)",
+   "exec.c exec_common 291-496 (freectx, sigdefault, close_exec, setregs, the new lwpdir)",
    "-", "", 5000, "call",
    "guess: exec_common after gexec: context ops freed, signal actions reset, "
    "close_exec's scan of the open files, setregs, the new lwpdir, ~5 us"},
