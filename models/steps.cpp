@@ -91,7 +91,7 @@ const std::vector<StepInfo> kCatalogue = {
    "guess: INCR_COUNT, one counter under pidlock"},
   {Step::backoff_delay, "backoff_delay", GF, "1193", "-", "",
    0, "call",
-   "the delay itself is whole clock ticks, not CPU"},
+   "none: the delay itself is whole clock ticks of sleep, not CPU"},
   {Step::backoff_exit, "backoff_exit", GF, "1194", "pidlock", "",
    100, "call",
    "guess: DECR_COUNT, one counter under pidlock"},
@@ -148,7 +148,7 @@ const std::vector<StepInfo> kCatalogue = {
    "ran in (its pages are charged apart), ~2 us"},
   {Step::forklwperr_page, "forklwperr_page", LF, "614-616 (as_free)", "-", "",
    74, "page",
-   "as as_free_page: freeing one page of the duplicated anon map"},
+   "measured, as as_free_page: freeing one page of the duplicated anon map"},
   {Step::forklwp_fail_lwp, "forklwp_fail_lwp", LF, "636, 721-757 (forklwp_fail)",
    "zone_nlwps_lock, pidlock", "", 300, "lwp cloned",
    "guess: the all-threads unlink, CL_EXIT and cv_broadcast under pidlock (752-757)"},
@@ -221,7 +221,7 @@ const std::vector<StepInfo> kCatalogue = {
    "dropped, no close"},
   {Step::exec_lookup, "exec_lookup", kExec, "exec.c exec_common 183-236 (pn_get, lookuppn)",
    "-", "", 15000, "call",
-   "15 us of the share of the ~55 us by which the measured posix_spawn(/bin/true) call "
+   "share: 15 us of the ~55 us by which the measured posix_spawn(/bin/true) call "
    "(72 us) exceeds the vfork call (17 us) (docs/measurements.md): exec's work before "
    "relvm, which the vfork parent waits for, split by guess as lookup 15, open 6, header "
    "12, arguments 25 us (Linux's exec also opens the interpreter and builds the new "
@@ -230,30 +230,18 @@ const std::vector<StepInfo> kCatalogue = {
   {Step::exec_open, "exec_open", kExec,
    "exec.c gexec 551-557 (execpermissions's VOP_GETATTR, VOP_OPEN)", "-", "",
    6000, "call",
-   "6 us of the share of the ~55 us by which the measured posix_spawn(/bin/true) call "
-   "(72 us) exceeds the vfork call (17 us) (docs/measurements.md): exec's work before "
-   "relvm, which the vfork parent waits for, split by guess as lookup 15, open 6, header "
-   "12, arguments 25 us (Linux's exec also opens the interpreter and builds the new "
-   "address space before it lets the parent go, so this may overstate illumos's own "
-   "work)"},
+   "share: 6 us of exec's ~55 us before relvm, from the measured posix_spawn call "
+   "(exec_lookup's basis says how)"},
   {Step::exec_header, "exec_header", kExec,
    "exec.c gexec 564-570 (the magic, findexec_by_hdr); elf.c elfexec 301-305 (getelfhead, "
    "getelfphdr)", "-", "", 12000, "call",
-   "12 us of the share of the ~55 us by which the measured posix_spawn(/bin/true) call "
-   "(72 us) exceeds the vfork call (17 us) (docs/measurements.md): exec's work before "
-   "relvm, which the vfork parent waits for, split by guess as lookup 15, open 6, header "
-   "12, arguments 25 us (Linux's exec also opens the interpreter and builds the new "
-   "address space before it lets the parent go, so this may overstate illumos's own "
-   "work)"},
+   "share: 12 us of exec's ~55 us before relvm, from the measured posix_spawn call "
+   "(exec_lookup's basis says how)"},
   {Step::exec_args, "exec_args", kExec,
    "exec.c exec_args 1727-1821 (stk_copyin; exitlwps, doors, timers, pool_barrier_enter)",
    "-", "", 25000, "call",
-   "25 us of the share of the ~55 us by which the measured posix_spawn(/bin/true) call "
-   "(72 us) exceeds the vfork call (17 us) (docs/measurements.md): exec's work before "
-   "relvm, which the vfork parent waits for, split by guess as lookup 15, open 6, header "
-   "12, arguments 25 us (Linux's exec also opens the interpreter and builds the new "
-   "address space before it lets the parent go, so this may overstate illumos's own "
-   "work)"},
+   "share: 25 us of exec's ~55 us before relvm, from the measured posix_spawn call "
+   "(exec_lookup's basis says how)"},
   {Step::exec_relvm_vfork, "exec_relvm_vfork", kExec | kExit,
    "1214-1280 (relvm: exec.c exec_args 1829, exit.c proc_exit 576)",
    "child p_lock, parent p_lock", "", 500, "call",

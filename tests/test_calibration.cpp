@@ -147,3 +147,25 @@ TEST_CASE("the write-fault costs are the measured figures within 25%", "[calibra
     hold(f.row, want, s->cost_ns * 1e-3, "us per page");
   }
 }
+
+// Every default says where its figure comes from: a measurement, a share or
+// remainder of one, or a guess, each with its reason after the word.
+TEST_CASE("every default cost's basis names its kind and its reason", "[calibration]") {
+  int by_kind[5] = {};
+  const char* kinds[5] = {"measured", "share", "remainder", "guess", "none"};
+  for (const auto& st : forksim::step_catalogue()) {
+    std::string b = st.basis;
+    int kind = -1;
+    for (int k = 0; k < 5; ++k)
+      if (b.rfind(kinds[k], 0) == 0) kind = k;
+    INFO(st.name << ": \"" << b << "\"");
+    REQUIRE(kind >= 0);
+    size_t word = std::string(kinds[kind]).size();
+    CHECK((b[word] == ':' || b[word] == ','));
+    CHECK(b.size() > word + 20);  // a reason, not the word alone
+    CHECK(b.find("estimate") == std::string::npos);
+    ++by_kind[kind];
+  }
+  CHECK(by_kind[0] >= 3);  // as_dup_page, as_free_page, forklwperr_page
+  CHECK(by_kind[4] == 1);  // backoff_delay
+}
