@@ -63,7 +63,8 @@ struct StepInfo {
   const char* releases;  // a lock taken before the step and dropped in it, or "" 
   double cost_ns;      // default, at cpu_speed 1.0
   const char* unit;    // what cost_ns is charged per: "call", "page", "lwp", ...
-  const char* basis;   // where the default comes from ("estimate: ...")
+  const char* basis;   // where the default comes from: "measured: ...", "share: ...",
+                       // "remainder: ...", "guess: ..." (or "none: ...")
 };
 
 const std::vector<StepInfo>& step_catalogue();
