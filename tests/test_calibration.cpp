@@ -5,11 +5,13 @@
 // held within 25% of them.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "models/steps.hpp"
 #include "tests/support.hpp"
