@@ -132,7 +132,7 @@ const std::vector<StepInfo> kCatalogue = {
    "384-436 (thread.c thread_create 472-557)", "zone_nlwps_lock, pidlock",
    "", 300, "lwp cloned",
    "guess: nthread++, a thread id, the all-threads list link, lgrp_move_thread and the "
-   "choice of t_cpu under pidlock; taken out of forklwp's former 4 us"},
+   "choice of t_cpu under pidlock"},
   {Step::forklwp, "forklwp", FK | LF, "384-436 (lwp.c forklwp)", "-", "",
    1500, "lwp cloned",
    "guess: a kthread_t and its 24 KB stack from their caches, the context copied (a few "
