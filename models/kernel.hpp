@@ -56,8 +56,9 @@ class Kernel {
   Co<ForkResult> cfork(Proc& p, Kthread& t, ForkPath path, int flags);
   // The parent's wait: sleeps until a child is a zombie, then reaps it.
   Co<void> wait_child(Proc& p, Kthread& t);
-  // exec in a single-threaded p: relvm (releasing a vfork parent), then
-  // the new image.
+  // exec in a single-threaded p, in exec.c's order: lookup, open, header,
+  // argument copy, then relvm (releasing a vfork parent), then the new
+  // image. ENOMEM when the image's memory cannot be reserved.
   Co<Err> exec(Proc& p, double image_writable_mb);
   // Exit by p's last thread t: relvm, proc_exit, zombie; t leaves its CPU
   // for good.

@@ -368,6 +368,12 @@ TEST_CASE("forksim list matches its golden transcript", "[cli][golden]") {
   check_golden("list.txt", r.out);
 }
 
+// exec's steps in exec.c's order with their lines, relvm between the
+// argument copy and the new address space.
+TEST_CASE("explain exec matches its golden transcript", "[cli][golden]") {
+  check_explain_golden("exec");
+}
+
 // The summary leaves wall-clock time out (analysis/summary.cpp), so a seeded
 // run prints the same summary every time and nothing needs stripping.
 TEST_CASE("the summary of a short seeded run matches its golden transcript", "[cli][golden]") {

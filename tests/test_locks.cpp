@@ -295,6 +295,9 @@ nlohmann::json knee_run(int ncpus, int seed, const std::string& costs = "") {
   return forksim::test::run_forksim(args);
 }
 
+// exit_proc's pidlock section at 10 us (its default is 1.5 us).
+const std::string kLongExit = "{\"exit_proc\": 10000}";
+
 struct Sample {
   double mean = 0, var = 0;  // of the values, var with n - 1
   explicit Sample(const std::vector<double>& x) {
@@ -338,7 +341,7 @@ TEST_CASE("past pidlock's saturation the backoff buys a few percent, the naive s
     std::vector<double> x32, x64, spin32, spin64;
   } kernel, naive;
   for (int seed : {1, 2, 3}) {
-    nlohmann::json a = knee_run(32, seed), b = knee_run(64, seed);
+    nlohmann::json a = knee_run(32, seed, kLongExit), b = knee_run(64, seed, kLongExit);
     for (const nlohmann::json* r : {&a, &b}) {
       INFO("seed " << seed << " ncpus " << (*r)["scenario"]["machine"]["ncpus"]);
       CHECK((*r)["locks"]["pidlock"]["utilization"].get<double>() < 0.9);
@@ -347,7 +350,7 @@ TEST_CASE("past pidlock's saturation the backoff buys a few percent, the naive s
     kernel.x64.push_back(b["throughput"]["forks_per_s"]);
     kernel.spin32.push_back(a["locks"]["pidlock"]["spin_cpu_s"]);
     kernel.spin64.push_back(b["locks"]["pidlock"]["spin_cpu_s"]);
-    const std::string free_backoff = "{\"mutex_backoff_unit\": 0}";
+    const std::string free_backoff = "{\"mutex_backoff_unit\": 0, \"exit_proc\": 10000}";
     nlohmann::json c = knee_run(32, seed, free_backoff), d = knee_run(64, seed, free_backoff);
     CHECK(d["locks"]["pidlock"]["utilization"].get<double>() > 0.99);
     naive.x32.push_back(c["throughput"]["forks_per_s"]);
