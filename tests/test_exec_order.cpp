@@ -23,8 +23,8 @@ struct Times {
 
 // Each exec step a power of two of microseconds, so that every partial sum
 // says which steps it holds; every other cost, dispatches included, is free.
-Scenario exec_machine() {
-  Scenario s;
+KernelConfig exec_machine() {
+  KernelConfig s;
   s.machine.ncpus = 2;
   s.costs = {{"*", Dist::fixed(0)},           {"exec_lookup", Dist::fixed(1000)},
              {"exec_open", Dist::fixed(2000)}, {"exec_header", Dist::fixed(4000)},
@@ -59,11 +59,10 @@ Co<void> parent(Kernel& k, Proc& p, Times& tm) {
 
 TEST_CASE("a vfork parent waits for exec's lookup, open, header and argument copy, not its image",
           "[model][exec]") {
-  Scenario s = exec_machine();
+  KernelConfig s = exec_machine();
   Probes probes = forksim::test::probes_over(0, 1);
-  Rng rng(1);
   SimEngine eng;
-  Kernel k(s, probes, rng);
+  Kernel k(s, probes);
   Times tm;
   k.on_child = [&](Proc& c) { spawn(child(k, c, tm)); };
   Proc* p = k.create_initial_proc(100, false, 2, 1, 16, false);
