@@ -309,7 +309,7 @@ int cmd_explain(const std::vector<std::string>& args, std::ostream& out) {
              "\nEvery default cost is an estimate; `basis` in --json says where it comes from.\n"))
     return kOk;
   Scenario s = parse_scenario(load_raw(vm, edits));
-  CostTable costs(s.costs);
+  CostTable costs(s.costs, s.seed);
   std::vector<const PathName*> shown;
   if (vm.count("path")) {
     const std::string& name = vm["path"].as<std::string>();
@@ -334,8 +334,8 @@ int cmd_explain(const std::vector<std::string>& args, std::ostream& out) {
     if (i) out << "\n";
     explain_text(out, *shown[i], costs);
   }
-  out << "\nCosts are nanoseconds at cpu_speed 1.0; every default is an estimate "
-         "(`forksim explain --json` gives each one's basis).\n";
+  out << "\nCosts are nanoseconds at cpu_speed 1.0; each default's basis (a measurement, "
+         "a share or remainder of one, or a guess) is in `forksim explain --json`.\n";
   return kOk;
 }
 

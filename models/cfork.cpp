@@ -120,7 +120,7 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   // counts against the zone's LWP limit under zone_nlwps_lock, then
   // lwp_create's thread_create takes pidlock (lwp.c, thread.c).
   int to_clone = isfork1 ? 1 : p.lwps;
-  long limit = sc_.tunables.zone_max_lwps;  // 0: none
+  long limit = cfg_.tunables.zone_max_lwps;  // 0: none
   for (int i = 0; i < to_clone; ++i) {
     co_await zone_nlwps_lock_.enter(t);
     bool over = limit > 0 && zone_nlwps_ + 1 > limit;

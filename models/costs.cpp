@@ -2,9 +2,10 @@
 
 namespace forksim {
 
-CostTable::CostTable(const std::map<std::string, Dist>& overrides) {
+CostTable::CostTable(const std::map<std::string, Dist>& overrides, uint64_t seed) {
   auto star = overrides.find("*");
   for (const auto& info : step_catalogue()) {
+    rngs_.push_back(stream_rng(seed, Stream::StepCost, d_.size()));
     auto it = overrides.find(info.name);
     if (it != overrides.end())
       d_.push_back(it->second);

@@ -8,19 +8,31 @@
 
 namespace forksim {
 
+// exec.c's order: everything that reads the file or the old address space
+// (the lookup, the open, the header, the arguments, copied out of a vfork
+// child's borrowed address space) comes before exec_args calls relvm(), so
+// a vfork parent waits for all of it; the new address space and the
+// image's mappings come after.
 Co<Err> Kernel::exec(Proc& p, double image_writable_mb) {
   Kthread& t = *p.thread;  // exec runs in a single-threaded child
+  co_await charge(t, Step::exec_lookup);
+  co_await charge(t, Step::exec_open);
+  co_await charge(t, Step::exec_header);
+  co_await charge(t, Step::exec_args);
   co_await relvm(p, t);
+  co_await charge(t, Step::exec_new_as);
   co_await charge(t, Step::exec_load);
   co_await t.flush();
-  // The new image's private writable segments are reserved as it maps
-  // them; without the room exec fails and the process must exit.
+  // The new image's private writable segments are reserved as mapelfexec
+  // maps them; without the room exec fails past relvm, which is fatal: the
+  // process must exit.
   if (!swap_.reserve(image_writable_mb, p.privileged)) co_return Err::ENOMEM_;
   p.reserved_mb = image_writable_mb;
   p.writable_mb = image_writable_mb;
   p.has_as = true;
   probes_.reserved_mb = swap_.reserved_mb();
   probes_.reserved_max_mb = std::max(probes_.reserved_max_mb, probes_.reserved_mb);
+  co_await charge(t, Step::exec_finish);
   co_return Err::Ok;
 }
 
@@ -166,7 +178,7 @@ Co<void> Kernel::reaper() {
       co_await pidlock_.exit(t);
     }
     co_await t.flush();
-    co_await t.sleep_until(tick_after(SimEngine::now(), sc_.machine.hz, sc_.machine.hz));
+    co_await t.sleep_until(tick_after(SimEngine::now(), cfg_.machine.hz, cfg_.machine.hz));
     co_await t.flush();
   }
   co_await t.flush();

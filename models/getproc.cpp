@@ -94,11 +94,11 @@ Co<void> Kernel::getproc_backoff(Kthread& t) {
   co_await pidlock_.exit(t);
 
   // delay() reads fork_fail_pending without the lock, after the increment.
-  long ticks = fork_fail_pending_ / sc_.machine.ncpus + 1;
+  long ticks = fork_fail_pending_ / cfg_.machine.ncpus + 1;
   co_await charge(t, Step::backoff_delay);
   co_await t.flush();
   double start = SimEngine::now();
-  double wake = tick_after(start, sc_.machine.hz, ticks);
+  double wake = tick_after(start, cfg_.machine.hz, ticks);
   co_await t.sleep_until(wake);
   // Counted when the delay ends, as the failed call's return is.
   if (probes_.in_window(wake)) {

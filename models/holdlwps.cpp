@@ -99,7 +99,7 @@ Co<bool> Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
     co_await t.flush();
     double rounds = std::ceil(static_cast<double>(passive) / disp_.ncpus());
     stopped_at = SimEngine::now() +
-                 costs_.ns(Step::holdlwps_stop, rng_, rounds) * 1e-9 / disp_.cpu_speed;
+                 costs_.ns(Step::holdlwps_stop, rounds) * 1e-9 / disp_.cpu_speed;
   }
   // 1304-1337: wait, p_lock released, until every other LWP has stopped.
   for (;;) {

@@ -47,12 +47,13 @@ const char* reason_name(FailReason r) {
   return "?";
 }
 
-Kernel::Kernel(const Scenario& s, Probes& probes, Rng& rng)
-    : sc_(s), probes_(probes), rng_(rng), costs_(s.costs),
-      switch_fn_([this] { return costs_.ns(Step::ctxsw, rng_); }),
-      mutex_costs_{[this] { return costs_.ns(Step::mutex_handoff, rng_); },
+Kernel::Kernel(const KernelConfig& s, Probes& probes)
+    : cfg_(s), probes_(probes), costs_(s.costs, s.seed),
+      backoff_rng_(stream_rng(s.seed, Stream::MutexBackoff, 0)),
+      switch_fn_([this] { return costs_.ns(Step::ctxsw); }),
+      mutex_costs_{[this] { return costs_.ns(Step::mutex_handoff); },
                    costs_.dist(Step::mutex_backoff_unit).mean(),
-                   &rng_, costs_.dist(Step::mutex_sharer).mean()},
+                   &backoff_rng_, costs_.dist(Step::mutex_sharer).mean()},
       disp_(s.machine.ncpus, probes, switch_fn_),
       plock_stats_(&probes.locks["p_lock"]),
       rcs_stats_(&probes.locks["rcs_lock"]),

@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "analysis/probes.hpp"
+#include "models/config.hpp"
 #include "models/costs.hpp"
 #include "models/proc.hpp"
 #include "models/proctable.hpp"
 #include "models/swap.hpp"
-#include "scenarios/scenario.hpp"
 #include "sim/dispatcher.hpp"
 
 namespace forksim {
@@ -44,7 +44,9 @@ constexpr int FORK_WAITPID = 0x2;
 
 class Kernel {
  public:
-  Kernel(const Scenario& s, Probes& probes, Rng& rng);
+  // Random draws (costs, mutex backoff) come from the kernel's own streams
+  // of config.seed (sim/streams.hpp), none shared with the workload.
+  Kernel(const KernelConfig& config, Probes& probes);
   ~Kernel();
 
   // The calling thread t is one of p's LWPs (p.thread unless the process
@@ -54,8 +56,9 @@ class Kernel {
   Co<ForkResult> cfork(Proc& p, Kthread& t, ForkPath path, int flags);
   // The parent's wait: sleeps until a child is a zombie, then reaps it.
   Co<void> wait_child(Proc& p, Kthread& t);
-  // exec in a single-threaded p: relvm (releasing a vfork parent), then
-  // the new image.
+  // exec in a single-threaded p, in exec.c's order: lookup, open, header,
+  // argument copy, then relvm (releasing a vfork parent), then the new
+  // image. ENOMEM when the image's memory cannot be reserved.
   Co<Err> exec(Proc& p, double image_writable_mb);
   // Exit by p's last thread t: relvm, proc_exit, zombie; t leaves its CPU
   // for good.
@@ -94,14 +97,13 @@ class Kernel {
 
   // One step's CPU work, drawn from the costs table (co_await it).
   Kthread::Charge charge(Kthread& t, Step s, double units = 1.0) {
-    return t.charge(costs_.ns(s, rng_, units));
+    return t.charge(costs_.ns(s, units));
   }
 
   Dispatcher& dispatcher() { return disp_; }
   ProcTable& table() { return table_; }
   SwapSpace& swap() { return swap_; }
   Probes& probes() { return probes_; }
-  const Scenario& scenario() const { return sc_; }
   int fork_fail_pending() const { return fork_fail_pending_; }
   int live_procs() const { return live_procs_; }
   int locks_held() const;  // global locks held now (0 when quiet)
@@ -142,10 +144,10 @@ class Kernel {
   void note_failure(ForkResult& r);
   Co<ForkResult> fork_error(Proc& p, Kthread& t, Err e, FailReason why);
 
-  const Scenario& sc_;
+  const KernelConfig cfg_;
   Probes& probes_;
-  Rng& rng_;
   CostTable costs_;
+  Rng backoff_rng_;
   std::function<double()> switch_fn_;
   MutexCosts mutex_costs_;
   Dispatcher disp_;

@@ -45,8 +45,9 @@ enum class Step : uint16_t {
   forklwp_fail_free, fork_fail, fail_unlink, fork_finish,
   pool_barrier_exit, fork_publish, fork_publish_lwp, vfork_start, vfork_setrun, forkret,
   forkret_parent, vfwait, syscall_return, forkerr,
-  child_start, lwp_exit, exit_prepare, exit_file, exec_relvm_vfork, exec_relvm,
-  as_free_page, exec_load, contract_exit, exit_proc, exit_reparent, exit_zombie,
+  child_start, lwp_exit, exit_prepare, exit_file, exec_lookup, exec_open, exec_header,
+  exec_args, exec_relvm_vfork, exec_relvm, as_free_page, exec_new_as, exec_load, exec_finish,
+  contract_exit, exit_proc, exit_reparent, exit_zombie,
   sigcld, post_sigcld, thread_exit, reaper_pass, thread_reap, thread_free,
   wait_reap, freeproc, sigcld_delete, sigcld_repost,
   ctxsw, mutex_handoff, mutex_backoff_unit, mutex_sharer,
@@ -62,7 +63,8 @@ struct StepInfo {
   const char* releases;  // a lock taken before the step and dropped in it, or "" 
   double cost_ns;      // default, at cpu_speed 1.0
   const char* unit;    // what cost_ns is charged per: "call", "page", "lwp", ...
-  const char* basis;   // where the default comes from ("estimate: ...")
+  const char* basis;   // where the default comes from: "measured: ...", "share: ...",
+                       // "remainder: ...", "guess: ..." (or "none: ...")
 };
 
 const std::vector<StepInfo>& step_catalogue();

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/config.hpp"
 #include "sim/dist.hpp"
 
 namespace forksim {
@@ -29,29 +30,6 @@ class ScenarioError : public std::runtime_error {
   const std::string& reason() const { return reason_; }
  private:
   std::string key_, reason_;
-};
-
-struct Machine {
-  int ncpus = 8;
-  double cpu_speed = 1.0;      // 1.0 = the reference the costs are given for
-  int hz = 100;                // clock ticks per second (1000 with hires_tick)
-  double physmem_mb = 16384;
-  double swap_mb = 4096;       // disk swap
-  int system_procs = 64;       // root-owned processes present before the run
-  // Every TS and RT quantum of the dispatch tables (ticks at hz) times this.
-  double ts_quantum_scale = 1.0;
-};
-
-struct Tunables {
-  int max_nprocs = 30000;      // v.v_proc (derived from physmem if not given)
-  int maxuprc = 29995;         // max_nprocs - reserved_procs if not given
-  int reserved_procs = 5;
-  int pidmax = 30000;
-  // The defaults below are the derived values for the default machine, so that
-  // Scenario{} is what parse_scenario({}) gives.
-  double swapfs_minfree_mb = 2048;  // max(2 MB, physmem/8) if not given
-  double swapfs_reserve_mb = 128;   // min(128 MB, max(4 MB, physmem/128)) if not given
-  int zone_max_lwps = 0;            // zone.max-lwps rctl; 0: no limit, the default
 };
 
 // JSON: {"policy": "immediate"}, {"policy": "fixed", "delay_s": x} or
@@ -123,6 +101,8 @@ struct Scenario {
   std::vector<const Workload*> workloads() const;
 
   nlohmann::json to_json() const;
+  // What the kernel model takes of it.
+  KernelConfig kernel_config() const { return {machine, tunables, costs, seed}; }
 };
 
 // Checks and resolves. Throws ScenarioError.

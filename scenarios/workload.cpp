@@ -19,14 +19,27 @@ namespace {
 // group it belongs to (Proc::group).
 enum Role : uint8_t { kShell = 0, kBomb = 1, kAdmin = 2 };
 
-// One workload of the machine: its spec, where its results go, and the
-// state its processes share (an open workload's queue and idle pool).
+// A workload group's own random streams (sim/streams.hpp): its draws are
+// the same whatever the machine, the costs or another group does.
+struct GroupStreams {
+  GroupStreams(uint64_t seed, uint64_t group)
+      : arrivals(stream_rng(seed, Stream::Arrivals, group)),
+        think(stream_rng(seed, Stream::Think, group)),
+        child_lifetime(stream_rng(seed, Stream::ChildLifetime, group)),
+        child_cpu(stream_rng(seed, Stream::ChildCpu, group)) {}
+  Rng arrivals, think, child_lifetime, child_cpu;
+};
+
+// One workload of the machine: its spec, where its results go, its random
+// streams (group i draws from index i), and the state its processes share
+// (an open workload's queue and idle pool).
 struct Group {
   const Workload& w;
   GroupProbes& gp;
   ForkPath path;
   uint16_t index;
   std::string key;                 // its keys' prefix in messages: "workload"
+  GroupStreams streams;
   std::deque<double> pending;      // open: arrival times waiting for a process
   std::deque<Kthread*> idle;       // open: pool processes waiting for work
   // open: the queue's length when the window opens is arrived - taken.
@@ -36,7 +49,7 @@ struct Group {
 class Run {
  public:
   Run(const Scenario& s, const RunOptions& opt)
-      : s_(s), opt_(opt), rng_(s.seed), k_(s, probes_, rng_) {
+      : s_(s), opt_(opt), k_(s.kernel_config(), probes_) {
     probes_.window_start_s = s.warmup_s;
     probes_.window_end_s = s.duration_s;
     std::vector<const Workload*> ws = s.workloads();
@@ -52,7 +65,8 @@ class Run {
       }
       gp->paths[w.path];  // the workload's path is reported even if never tried
       groups_.push_back(std::unique_ptr<Group>(
-          new Group{w, *gp, path_from_name(w.path), static_cast<uint16_t>(i), key}));
+          new Group{w, *gp, path_from_name(w.path), static_cast<uint16_t>(i), key,
+                    GroupStreams(s.seed, i)}));
     }
     k_.on_child = [this](Proc& c) { start_child(c); };
     k_.dispatcher().step_by_step = opt.step_by_step;
@@ -163,7 +177,7 @@ class Run {
   // Closed: think, fork, wait for the child; again.
   Co<void> closed_parent(Group& g, Proc* p, Kthread& t) {
     while (!stopping_) {
-      co_await user_sleep(t, g.w.think_s.sample(rng_));
+      co_await user_sleep(t, draw(Stream::Think, g.w.think_s, g.streams.think));
       if (stopping_) break;
       co_await fork_and_wait(g, p, t);
     }
@@ -173,9 +187,10 @@ class Run {
   // Open: Poisson arrivals; each is served by an idle process of the pool.
   Co<void> arrivals(Group& g) {
     for (;;) {
-      co_await SimEngine::wait_for(rng_.exponential(1.0 / g.w.rate_per_s));
+      co_await SimEngine::wait_for(g.streams.arrivals.exponential(1.0 / g.w.rate_per_s));
       double now = SimEngine::now();
       if (stopping_ || now >= s_.duration_s) break;
+      if (opt_.on_draw) opt_.on_draw(Stream::Arrivals, now);
       g.pending.push_back(now);
       RequestStats& q = g.gp.requests;
       if (now < probes_.window_start_s)
@@ -295,9 +310,9 @@ class Run {
       co_await k_.exit_proc(*c, t);
       co_return;
     }
-    double cpu = child.cpu_s.sample(rng_);
+    double cpu = draw(Stream::ChildCpu, child.cpu_s, g.streams.child_cpu);
     if (cpu > 0) co_await k_.dispatcher().run_user(t, cpu);
-    co_await user_sleep(t, child.lifetime_s.sample(rng_));
+    co_await user_sleep(t, draw(Stream::ChildLifetime, child.lifetime_s, g.streams.child_lifetime));
     co_await k_.exit_proc(*c, t);
   }
 
@@ -307,6 +322,12 @@ class Run {
   }
 
   // ---- helpers -----------------------------------------------------------
+  double draw(Stream purpose, const Dist& d, Rng& rng) {
+    double x = d.sample(rng);
+    if (opt_.on_draw) opt_.on_draw(purpose, x);
+    return x;
+  }
+
   Co<void> child_first_run(Proc& c) {
     co_await c.thread->block();  // made runnable by the parent's fork; now on a CPU
     co_await k_.charge(*c.thread, Step::child_start);
@@ -477,7 +498,6 @@ class Run {
   const RunOptions opt_;
   SimEngine eng_;  // first: the kernel's threads are the engine's coroutines
   Probes probes_;
-  Rng rng_;
   Kernel k_;
   std::vector<std::unique_ptr<Group>> groups_;  // in the scenario's order
   bool stopping_ = false;

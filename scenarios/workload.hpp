@@ -9,6 +9,7 @@
 #include "analysis/probes.hpp"
 #include "scenarios/scenario.hpp"
 #include "sim/engine.hpp"
+#include "sim/streams.hpp"
 
 namespace forksim {
 
@@ -38,6 +39,9 @@ struct RunOptions {
   // A wait per charged step: the naive engine the shortcuts are tested
   // against (same answer, more events).
   bool step_by_step = false;
+  // For tests: every workload draw as it is made, by its stream (the
+  // drawn value; for Stream::Arrivals, the arrival's time).
+  std::function<void(Stream, double)> on_draw;
 };
 
 Probes run_scenario(const Scenario& s, const RunOptions& opt = {});

@@ -7,7 +7,7 @@
 // Sampling uses forksim's own inverse-transform / Box-Muller code over a
 // 64-bit Mersenne Twister, not <random>'s distributions, whose algorithms
 // the standard leaves to the library: the same seed gives the same run on
-// any standard library.
+// any standard library. Each purpose seeds its own (sim/streams.hpp).
 #pragma once
 #include <cstdint>
 #include <random>
@@ -40,8 +40,7 @@ struct Dist {
 
   double mean() const;
   bool is_zero() const { return kind == Kind::Fixed && a == 0; }
-  // Fixed values cost no random draw, so a scenario with fixed costs keeps
-  // the random stream for its stochastic parts only.
+  // Fixed values cost no random draw.
   double sample(Rng& rng) const;
   std::string describe() const;  // "12000", "exp(mean 5)", ...
 };

@@ -46,7 +46,7 @@ namespace forksim {
 struct MutexCosts {
   std::function<double()> handoff_ns;   // the lock's cache line moving to a spinner
   double backoff_unit_ns = 0;           // one MUTEX_DELAY step, at cpu_speed 1.0
-  Rng* rng = nullptr;                   // the run's random stream (unused at unit 0)
+  Rng* rng = nullptr;                   // the backoff's own stream (unused at unit 0)
   double sharer_ns = 0;                 // a hand-off's extra per spinner holding a copy
 };
 

@@ -20,6 +20,11 @@ Scenario scenario(nlohmann::json raw, const std::vector<std::string>& sets) {
   return parse_scenario(raw);
 }
 
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
 nlohmann::json run_here(const Scenario& s) {
   Probes p = run_scenario(s);
   RunInfo info;

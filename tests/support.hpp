@@ -17,6 +17,9 @@ namespace forksim::test {
 // Parses `raw` with the dotted overrides applied ("machine.ncpus=4").
 Scenario scenario(nlohmann::json raw, const std::vector<std::string>& sets = {});
 
+// a followed by b (argument lists, --set lists).
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b);
+
 // Runs the scenario in this process (once per test case) and returns the report.
 nlohmann::json run_here(const Scenario& s);
 

@@ -32,6 +32,7 @@
 using Catch::Matchers::Contains;
 using nlohmann::json;
 namespace fs = std::filesystem;
+using forksim::test::concat;
 using forksim::test::run_cli;
 using forksim::test::read_file;
 using forksim::test::Result;
@@ -74,11 +75,6 @@ void check_golden(const std::string& name, const std::string& actual) {
 // A short run of the default scenario, for the tests that need a report.
 const std::vector<std::string> kShortRun = {"--quiet", "--set", "duration_s=0.3", "--set",
                                             "warmup_s=0.1"};
-
-std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
 
 }  // namespace
 
@@ -370,6 +366,12 @@ TEST_CASE("forksim list matches its golden transcript", "[cli][golden]") {
   Result r = run_cli(d, {"list"});
   REQUIRE(r.status == 0);
   check_golden("list.txt", r.out);
+}
+
+// exec's steps in exec.c's order with their lines, relvm between the
+// argument copy and the new address space.
+TEST_CASE("explain exec matches its golden transcript", "[cli][golden]") {
+  check_explain_golden("exec");
 }
 
 // The summary leaves wall-clock time out (analysis/summary.cpp), so a seeded

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "models/kernel.hpp"
+#include "scenarios/scenario.hpp"
 #include "sim/coro.hpp"
 #include "sim/engine.hpp"
 
@@ -26,9 +27,8 @@ TEST_CASE("forksys with a bad subcode and cfork with bad flags fail EINVAL", "[m
   Scenario s;
   Probes probes;
   probes.window_end_s = 1;
-  Rng rng(1);
   SimEngine eng;
-  Kernel k(s, probes, rng);
+  Kernel k(s.kernel_config(), probes);
   Proc* p = k.create_initial_proc(100, false, 2, 1, 16, false);
   REQUIRE(p != nullptr);
   int nproc = k.table().nproc();
