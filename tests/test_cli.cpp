@@ -374,6 +374,19 @@ TEST_CASE("explain exec matches its golden transcript", "[cli][golden]") {
   check_explain_golden("exec");
 }
 
+// A composite machine's summary: the machine's table, then each group's
+// throughput and rows, and the web group's requests.
+TEST_CASE("the summary of a composite machine matches its golden transcript", "[cli][golden]") {
+  TempDir d;
+  const std::string groups =
+      R"(workload={"groups": [{"name": "shells", "parents": 8},)"
+      R"( {"name": "web", "type": "open", "rate_per_s": 1000, "parents": 4, "path": "vfork"}]})";
+  Result r = run_cli(d, {"run", "--set", "duration_s=0.3", "--set", "warmup_s=0.1", "--seed", "2",
+                         "--set", groups});
+  REQUIRE(r.status == 0);
+  check_golden("summary_groups.txt", r.out);
+}
+
 // The summary leaves wall-clock time out (analysis/summary.cpp), so a seeded
 // run prints the same summary every time and nothing needs stripping.
 TEST_CASE("the summary of a short seeded run matches its golden transcript", "[cli][golden]") {
