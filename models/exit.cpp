@@ -8,16 +8,17 @@
 
 namespace forksim {
 
-Co<Err> Kernel::exec(Proc& p, double image_writable_mb) {
+Co<Err> Kernel::exec(Proc& p, double image_reserved_mb, double image_resident_mb) {
   Kthread& t = *p.thread;  // exec runs in a single-threaded child
   co_await relvm(p, t);
   co_await charge(t, Step::exec_load);
   co_await t.flush();
   // The new image's private writable segments are reserved as it maps
   // them; without the room exec fails and the process must exit.
-  if (!swap_.reserve(image_writable_mb, p.privileged)) co_return Err::ENOMEM_;
-  p.reserved_mb = image_writable_mb;
-  p.writable_mb = image_writable_mb;
+  if (!swap_.reserve(image_reserved_mb, p.privileged)) co_return Err::ENOMEM_;
+  p.reserved_mb = image_reserved_mb;
+  p.private_mb = image_reserved_mb;
+  p.resident_mb = image_resident_mb;
   p.has_as = true;
   probes_.reserved_mb = swap_.reserved_mb();
   probes_.reserved_max_mb = std::max(probes_.reserved_max_mb, probes_.reserved_mb);

@@ -95,8 +95,9 @@ class Run {
 
   Proc* initial_proc(int uid, bool privileged, Role role, bool rt) {
     const auto& par = w_.parent;
-    double mb = role == kAdmin ? 0 : par.writable_mb;
-    Proc* p = k_.create_initial_proc(uid, privileged, mb, role == kAdmin ? 1 : par.lwps,
+    bool admin = role == kAdmin;
+    Proc* p = k_.create_initial_proc(uid, privileged, admin ? 0 : par.reserved_mb,
+                                     admin ? 0 : par.resident_mb, admin ? 1 : par.lwps,
                                      par.open_files, rt);
     if (!p) {
       const char* key = w_.type == "fork_bomb" ? "workload.initial" : "workload.parents";
@@ -106,7 +107,7 @@ class Run {
       // %g, not a cast to an integer: the capacity may be beyond any integer's range.
       char reservable[32];
       std::snprintf(reservable, sizeof reservable, "%.10g", k_.swap().capacity_mb(privileged));
-      throw ScenarioError("workload.parent.writable_mb",
+      throw ScenarioError("workload.parent.reserved_mb",
                           "the workload's processes' memory does not fit in swap and RAM (" +
                               std::string(reservable) + " MB reservable)");
     }
@@ -124,14 +125,39 @@ class Run {
     }
   }
 
-  // Closed: think, fork, wait for the child; again.
+  // Closed: think, fork, wait for the child; again. With reap
+  // "before_next_fork" the child is reaped after the next think instead.
   Co<void> closed_parent(Proc* p, Kthread& t) {
+    const bool defer = w_.parent.reap == "before_next_fork";
+    bool owed = false;  // a child of this LWP's last fork is left to reap
     while (!stopping_) {
-      co_await user_sleep(t, w_.think_s.sample(rng_));
+      co_await think(*p, t, w_.think_s.sample(rng_));
       if (stopping_) break;
-      co_await fork_and_wait(p, t);
+      if (owed) co_await k_.wait_child(*p, t);
+      owed = co_await fork_and_wait(p, t, std::nullopt, !defer);
+    }
+    if (owed) {
+      if (!t.on_cpu()) co_await k_.dispatcher().run(t);
+      co_await k_.wait_child(*p, t);
     }
     co_await finish(p, t);
+  }
+
+  // A closed parent's think time, in which it writes writes_mb_per_s (shared
+  // by its forking LWPs). While pages a fork protected are left, the writes
+  // go in chunks of a clock tick, each followed by its faults on this
+  // thread; after that the rest is one sleep.
+  Co<void> think(Proc& p, Kthread& t, double seconds) {
+    const double pages_per_s =
+        w_.parent.writes_mb_per_s * 256.0 / static_cast<double>(w_.parent.forking_lwps);
+    const double tick = 1.0 / s_.machine.hz;
+    while (pages_per_s > 0 && seconds > 0 && p.cow.protected_pages > 0) {
+      double d = std::min(tick, seconds);
+      co_await user_sleep(t, d);
+      co_await k_.write_pages(p, t, d * pages_per_s);
+      seconds -= d;
+    }
+    co_await user_sleep(t, seconds);
   }
 
   // Open: Poisson arrivals; each is served by an idle process of the pool.
@@ -176,13 +202,17 @@ class Run {
 
   // An open workload's request, which arrived at `arrived`, is served when
   // the fork returns, whatever its outcome; the wait for the child is the
-  // process's business, not the request's.
-  Co<void> fork_and_wait(Proc* p, Kthread& t, std::optional<double> arrived = std::nullopt) {
+  // process's business, not the request's. Without `wait`, the child is left
+  // to reap: returns whether there is one.
+  Co<bool> fork_and_wait(Proc* p, Kthread& t, std::optional<double> arrived = std::nullopt,
+                         bool wait = true) {
     if (!t.on_cpu()) co_await k_.dispatcher().run(t);
     ForkResult r = co_await timed_fork(*p, t, probes_.paths[w_.path], path_);
     double now = SimEngine::now();
     if (arrived && probes_.in_window(now)) probes_.requests.latency.record(now - *arrived);
-    if (r.child) co_await k_.wait_child(*p, t);
+    if (!r.child) co_return false;
+    if (wait) co_await k_.wait_child(*p, t);
+    co_return !wait;
   }
 
   // A process takes the request that arrived at `arrived`, now.
@@ -252,7 +282,8 @@ class Run {
   Co<void> shell_child(Proc* c) {
     Kthread& t = *c->thread;
     co_await child_first_run(*c);
-    if (w_.child.exec && co_await k_.exec(*c, w_.child.exec_writable_mb) != Err::Ok) {
+    if (w_.child.exec &&
+        co_await k_.exec(*c, w_.child.exec_reserved_mb, w_.child.exec_resident_mb) != Err::Ok) {
       co_await k_.exit_proc(*c, t);
       co_return;
     }
@@ -361,6 +392,7 @@ class Run {
     inv.locks_held_after_drain = k_.locks_held();
     inv.threads_blocked_after_drain = k_.dispatcher().threads_blocked();
     inv.nproc_limit_violations = k_.table().nproc_max() > k_.table().v_proc() ? 1 : 0;
+    inv.cow_page_balance = k_.cow_page_balance();
     probes_.nproc_max = k_.table().nproc_max();
   }
 

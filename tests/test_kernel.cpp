@@ -29,7 +29,7 @@ TEST_CASE("forksys with a bad subcode and cfork with bad flags fail EINVAL", "[m
   Rng rng(1);
   SimEngine eng;
   Kernel k(s, probes, rng);
-  Proc* p = k.create_initial_proc(100, false, 2, 1, 16, false);
+  Proc* p = k.create_initial_proc(100, false, 2, 2, 1, 16, false);
   REQUIRE(p != nullptr);
   int nproc = k.table().nproc();
   std::vector<ForkResult> got;

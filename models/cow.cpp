@@ -1,0 +1,93 @@
+// Copy-on-write after fork, without an event per page. segvn_dup (seg_vn.c)
+// write-protects every resident private page of the parent (hat_clrattr
+// PROT_WRITE) and the child maps the same anon pages; the first write to one
+// afterwards traps into segvn_fault -> segvn_faultpage. While another process
+// still holds the anon slot (an_refcnt > 1) anon_private copies the page; once
+// it is the writer's alone, anon_getpage (vm_anon.c) hands it back writable
+// and nothing is copied.
+//
+// A process writes its resident pages in one sequential sweep, so after a
+// fork the protected pages not yet written are simply the next ones of the
+// sweep: a count, charged in chunks as the process writes.
+#include <algorithm>
+#include <cmath>
+
+#include "models/kernel.hpp"
+#include "sim/engine.hpp"
+
+namespace forksim {
+
+namespace {
+constexpr double kPagesPerMb = 256.0;
+
+uint64_t pages_of(double mb) { return static_cast<uint64_t>(std::llround(mb * kPagesPerMb)); }
+}  // namespace
+
+// At as_dup's end, after its per-page work: both processes' resident pages
+// are protected; the child maps the parent's until its relvm. A protection
+// still pending from an earlier fork ends here: every page is protected anew.
+void Kernel::protect_after_dup(Proc& p, Proc& cp, ForkPath path) {
+  double now = SimEngine::now();
+  end_slowed(p, now);
+  uint64_t n = pages_of(p.resident_mb);
+  cow_protected_ += (n - p.cow.protected_pages) + n;  // the parent's anew, the child's
+  p.cow.protected_pages = n;
+  p.cow.path = static_cast<uint8_t>(path);
+  p.cow.since_s = now;
+  p.cow.faults_since = 0;
+  cp.cow = CowState{};
+  cp.cow.protected_pages = n;
+  cp.cow.path = static_cast<uint8_t>(path);
+  cp.cow.since_s = now;
+  cp.cow.source = &p;
+  ++p.cow.sharers;
+}
+
+// relvm or as_free: the pages, and their protection, are gone.
+void Kernel::release_cow(Proc& p) {
+  end_slowed(p, SimEngine::now());
+  cow_dropped_ += p.cow.protected_pages;
+  p.cow.protected_pages = 0;
+  if (p.cow.source) {
+    --p.cow.source->cow.sharers;
+    p.cow.source = nullptr;
+  }
+}
+
+// The interval after a fork in which p took faults closes.
+void Kernel::end_slowed(Proc& p, double now) {
+  if (p.cow.faults_since > 0 && probes_.in_window(now))
+    probes_.paths[path_name(static_cast<ForkPath>(p.cow.path))].write_faults.slowed_s.record(
+        now - p.cow.since_s);
+  p.cow.faults_since = 0;
+}
+
+Co<void> Kernel::write_pages(Proc& p, Kthread& t, double pages) {
+  CowState& c = p.cow;
+  if (c.protected_pages == 0 || !(pages > 0)) co_return;
+  double want = pages + c.write_carry;
+  double whole = std::floor(want);
+  c.write_carry = want - whole;
+  uint64_t n = static_cast<uint64_t>(std::min(whole, static_cast<double>(c.protected_pages)));
+  if (n == 0) co_return;
+  c.protected_pages -= n;
+  // One sharer for every page: exact while one child at a time maps them
+  // (docs/model.md, simplifications).
+  bool copy = c.sharers > 0;
+  double ns = costs_.ns(copy ? Step::cow_fault_copy : Step::cow_fault_nocopy, rng_,
+                        static_cast<double>(n));
+  co_await t.charge(ns);
+  co_await t.flush();
+  double now = SimEngine::now();
+  cow_faulted_ += n;
+  c.faults_since += n;
+  if (probes_.in_window(now)) {
+    FaultStats& f = probes_.paths[path_name(static_cast<ForkPath>(c.path))].write_faults;
+    f.faults += n;
+    if (copy) f.copies += n;
+    f.cpu_s += ns * 1e-9 / disp_.cpu_speed;
+  }
+  if (c.protected_pages == 0) end_slowed(p, now);
+}
+
+}  // namespace forksim
