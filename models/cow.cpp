@@ -1,10 +1,11 @@
-// Copy-on-write after fork, without an event per page. segvn_dup (seg_vn.c)
-// write-protects every resident private page of the parent (hat_clrattr
-// PROT_WRITE) and the child maps the same anon pages; the first write to one
-// afterwards traps into segvn_fault -> segvn_faultpage. While another process
-// still holds the anon slot (an_refcnt > 1) anon_private copies the page; once
-// it is the writer's alone, anon_getpage (vm_anon.c) hands it back writable
-// and nothing is copied.
+// Copy-on-write after fork, without an event per page. segvn_dup (vm/seg_vn.c
+// 1460-, at the seed's revision) write-protects every resident private page
+// of the parent (hat_clrattr PROT_WRITE, 1669) and the child maps the same
+// anon pages; the first write to one afterwards traps into segvn_fault ->
+// segvn_faultpage. While another process still holds the anon slot
+// (an_refcnt > 1) it is a copy (anon_private, 3009); once the slot is the
+// writer's alone, anon_getpage (vm/vm_anon.c 1836) hands it back writable and
+// nothing is copied.
 //
 // A process writes its resident pages in one sequential sweep, so after a
 // fork the protected pages not yet written are simply the next ones of the

@@ -206,16 +206,16 @@ const std::vector<StepInfo> kCatalogue = {
    "estimate: one MUTEX_DELAY step, mutex_delay_default's 92-iteration loop (\"approx a few "
    "hundred processor cycles\", intel/ia32/ml/lock_prim.s) plus a pause, taken as 300 cycles at "
    "3 GHz; a spinner waits 1 to backoff steps before each look (the mean, fixed for a run)"},
-  // Write faults after fork (models/cow.cpp), on the writing thread. Source
-  // lines are illumos-gate's (seg_vn.c, vm_anon.c), outside the seed.
+  // Write faults after fork (models/cow.cpp), on the writing thread. Lines
+  // are those of vm/seg_vn.c and vm/vm_anon.c at the seed's revision.
   {Step::cow_fault_copy, "cow_fault_copy", kFault,
-   "seg_vn.c segvn_fault -> segvn_faultpage (cow 2892, anon_private 3017; vm_anon.c "
-   "anon_private 2348)", "-", "", 2575, "page",
+   "seg_vn.c segvn_dup 1669-1670 protects; segvn_fault 4873 -> segvn_faultpage (cow 2884, "
+   "anon_private 3009; vm_anon.c anon_private 2305)", "-", "", 2575, "page",
    "measurements/linux-host-fork.md: 2,500-2,650 ns per 4 KiB page written while the child "
    "still maps it (a copy-on-write fault and a 4 KiB copy), the middle of the range"},
   {Step::cow_fault_nocopy, "cow_fault_nocopy", kFault,
-   "seg_vn.c segvn_faultpage (vm_anon.c anon_getpage 1879-1882: an_refcnt 1, writable, "
-   "no copy)", "-", "", 760, "page",
+   "seg_vn.c segvn_faultpage 2630 (vm_anon.c anon_getpage 1836-1839: an_refcnt 1, "
+   "writable, no copy)", "-", "", 760, "page",
    "measurements/linux-host-fork.md: 730-790 ns per 4 KiB page written after the child has "
    "exited (the fault only makes the page writable again), the middle of the range"},
 };
