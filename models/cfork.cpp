@@ -8,10 +8,6 @@
 
 namespace forksim {
 
-namespace {
-constexpr double kPagesPerMb = 256.0;
-}
-
 // forkerr (671-672): the errno goes back to the caller.
 Co<ForkResult> Kernel::fork_error(Proc& p, Kthread& t, Err e, FailReason why) {
   co_await charge(t, Step::forkerr);

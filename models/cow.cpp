@@ -19,8 +19,6 @@
 namespace forksim {
 
 namespace {
-constexpr double kPagesPerMb = 256.0;
-
 uint64_t pages_of(double mb) { return static_cast<uint64_t>(std::llround(mb * kPagesPerMb)); }
 }  // namespace
 

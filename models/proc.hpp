@@ -16,6 +16,8 @@ namespace forksim {
 
 struct Proc;
 
+constexpr double kPagesPerMb = 256.0;  // 4 KiB pages
+
 // p_flag bits holdlwps() looks at (lwp.c).
 enum ProcFlag : uint32_t {
   SHOLDFORK = 1u << 0,    // an LWP is in forkall

@@ -4,10 +4,6 @@
 
 namespace forksim {
 
-namespace {
-constexpr double kPagesPerMb = 256.0;
-}
-
 Co<void> Kernel::relvm(Proc& p, Kthread& t) {
   if (p.flags & SVFORK) {
     // 1230-1280: child's p_lock first, then the parent's; clear SVFORK and

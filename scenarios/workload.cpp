@@ -149,7 +149,7 @@ class Run {
   // thread; after that the rest is one sleep.
   Co<void> think(Proc& p, Kthread& t, double seconds) {
     const double pages_per_s =
-        w_.parent.writes_mb_per_s * 256.0 / static_cast<double>(w_.parent.forking_lwps);
+        w_.parent.writes_mb_per_s * kPagesPerMb / static_cast<double>(w_.parent.forking_lwps);
     const double tick = 1.0 / s_.machine.hz;
     while (pages_per_s > 0 && seconds > 0 && p.cow.protected_pages > 0) {
       double d = std::min(tick, seconds);
