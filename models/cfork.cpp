@@ -91,8 +91,10 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
       probes_.reserved_mb = swap_.reserved_mb();
       probes_.reserved_max_mb = std::max(probes_.reserved_max_mb, probes_.reserved_mb);
       co_await charge(t, Step::as_dup_page, p.resident_mb * kPagesPerMb);
-      co_await t.flush();
-      protect_after_dup(p, *cp, path);
+      // p's other LWPs write its pages too: its protection changes at this
+      // thread's clock for them only after a flush.
+      if (!p.more_threads.empty()) co_await t.flush();
+      protect_after_dup(p, *cp, path, t.clock());
     }
     co_await own_exit(p.as_lock, p, t);
     if (!reserved) {
@@ -244,8 +246,8 @@ Co<void> Kernel::forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, Fork
   co_await charge(t, Step::forklwperr);
   if (path != ForkPath::Vfork) {
     co_await charge(t, Step::forklwperr_page, cp.resident_mb * kPagesPerMb);  // as_free
-    co_await t.flush();
-    release_cow(cp);
+    if (!p.more_threads.empty()) co_await t.flush();  // p's sharers, read by its other LWPs
+    release_cow(cp, t.clock());
   }
   for (int i = 0; i < lwps_cloned; ++i) {  // forklwp_fail, 721-776
     co_await zone_nlwps_lock_.enter(t);

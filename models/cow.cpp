@@ -25,8 +25,7 @@ uint64_t pages_of(double mb) { return static_cast<uint64_t>(std::llround(mb * kP
 // At as_dup's end, after its per-page work: both processes' resident pages
 // are protected; the child maps the parent's until its relvm. A protection
 // still pending from an earlier fork ends here: every page is protected anew.
-void Kernel::protect_after_dup(Proc& p, Proc& cp, ForkPath path) {
-  double now = SimEngine::now();
+void Kernel::protect_after_dup(Proc& p, Proc& cp, ForkPath path, double now) {
   end_slowed(p, now);
   uint64_t n = pages_of(p.resident_mb);
   cow_protected_ += (n - p.cow.protected_pages) + n;  // the parent's anew, the child's
@@ -43,8 +42,8 @@ void Kernel::protect_after_dup(Proc& p, Proc& cp, ForkPath path) {
 }
 
 // relvm or as_free: the pages, and their protection, are gone.
-void Kernel::release_cow(Proc& p) {
-  end_slowed(p, SimEngine::now());
+void Kernel::release_cow(Proc& p, double now) {
+  end_slowed(p, now);
   cow_dropped_ += p.cow.protected_pages;
   p.cow.protected_pages = 0;
   if (p.cow.source) {

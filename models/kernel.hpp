@@ -147,11 +147,13 @@ class Kernel {
   Co<void> reaper();
   Co<void> vfwait(Proc& pp, Proc& cp, Kthread& t);
   Co<void> relvm(Proc& p, Kthread& t);
-  // Copy-on-write state (models/cow.cpp): as_dup protects the parent's and
-  // the child's resident pages; relvm or as_free drops a process's
-  // protection and its share of its parent's pages.
-  void protect_after_dup(Proc& p, Proc& cp, ForkPath path);
-  void release_cow(Proc& p);
+  // Copy-on-write state (models/cow.cpp), at the acting thread's clock
+  // `now`: as_dup protects the parent's and the child's resident pages;
+  // relvm or as_free drops a process's protection and its share of its
+  // parent's pages. Only the parent's own thread and, after a flush, its
+  // children touch its state.
+  void protect_after_dup(Proc& p, Proc& cp, ForkPath path, double now);
+  void release_cow(Proc& p, double now);
   void end_slowed(Proc& p, double now);
   Co<void> freeproc(Proc& p, Kthread& t);
   void link_child(Proc& pp, Proc& cp);

@@ -29,7 +29,7 @@ Co<void> Kernel::relvm(Proc& p, Kthread& t) {
   co_await charge(t, Step::exec_relvm);
   co_await charge(t, Step::as_free_page, p.resident_mb * kPagesPerMb);
   co_await t.flush();
-  release_cow(p);
+  release_cow(p, SimEngine::now());
   swap_.unreserve(p.reserved_mb);
   p.reserved_mb = 0;
   probes_.reserved_mb = swap_.reserved_mb();
