@@ -145,14 +145,18 @@ class Run {
 
   // A closed parent's think time, in which it writes writes_mb_per_s (shared
   // by its forking LWPs). While pages a fork protected are left, the writes
-  // go in chunks of a clock tick, each followed by its faults on this
-  // thread; after that the rest is one sleep.
+  // go in chunks, each followed by its faults on this thread: a clock tick,
+  // or a hundredth of a whole sweep if that is longer, so that a slow writer
+  // takes no more than about a hundred chunks a fork. After that the rest is
+  // one sleep (a fork by another LWP meanwhile is not seen until the next).
   Co<void> think(Proc& p, Kthread& t, double seconds) {
     const double pages_per_s =
         w_.parent.writes_mb_per_s * kPagesPerMb / static_cast<double>(w_.parent.forking_lwps);
-    const double tick = 1.0 / s_.machine.hz;
+    const double chunk =
+        pages_per_s > 0 ? std::max(1.0 / s_.machine.hz, p.resident_mb * kPagesPerMb / pages_per_s / 100)
+                        : 0;
     while (pages_per_s > 0 && seconds > 0 && p.cow.protected_pages > 0) {
-      double d = std::min(tick, seconds);
+      double d = std::min(chunk, seconds);
       co_await user_sleep(t, d);
       co_await k_.write_pages(p, t, d * pages_per_s);
       seconds -= d;
