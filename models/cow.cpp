@@ -19,7 +19,12 @@
 namespace forksim {
 
 namespace {
-uint64_t pages_of(double mb) { return static_cast<uint64_t>(std::llround(mb * kPagesPerMb)); }
+// Held below 2^53, where a double still counts whole pages: a size beyond
+// that (1e16 pages, 40 ZB) makes its fork's cost overflow first anyway.
+uint64_t pages_of(double mb) {
+  double pages = std::round(mb * kPagesPerMb);
+  return pages < 9e15 ? static_cast<uint64_t>(pages) : 9'000'000'000'000'000ull;
+}
 }  // namespace
 
 // At as_dup's end, after its per-page work: both processes' resident pages
@@ -64,9 +69,14 @@ Co<void> Kernel::write_pages(Proc& p, Kthread& t, double pages) {
   CowState& c = p.cow;
   if (c.protected_pages == 0 || !(pages > 0)) co_return;
   double want = pages + c.write_carry;
-  double whole = std::floor(want);
-  c.write_carry = want - whole;
-  uint64_t n = static_cast<uint64_t>(std::min(whole, static_cast<double>(c.protected_pages)));
+  uint64_t n = c.protected_pages;  // a write of them all, or more (an infinite rate too)
+  if (want < static_cast<double>(n)) {
+    double whole = std::floor(want);
+    n = static_cast<uint64_t>(whole);
+    c.write_carry = want - whole;
+  } else {
+    c.write_carry = 0;
+  }
   if (n == 0) co_return;
   c.protected_pages -= n;
   // One sharer for every page: exact while one child at a time maps them

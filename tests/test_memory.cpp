@@ -205,3 +205,18 @@ TEST_CASE("writable_mb is shorthand for reserved_mb and resident_mb", "[memory][
   REQUIRE(res.status == 0);
   CHECK(json::parse(res.out)["workload"]["parent"]["resident_mb"] == 400.0);  // defaults to reserved
 }
+
+// A write rate beyond any double's pages a second: each fork's protected
+// pages are all written in the first chunk after it, without a NaN carried
+// into the next (the run completes, every fault a whole fork's 512 pages).
+TEST_CASE("a write rate of 1e308 MB/s writes a fork's pages at once", "[memory][hostile]") {
+  json r = run_forksim(sets({"workload.parents=1", "workload.parent.writes_mb_per_s=1e308",
+                             "workload.parent.reap=before_next_fork", "duration_s=0.5",
+                             "warmup_s=0"}));
+  const json& w = r["paths"]["fork1"]["write_faults"];
+  const auto faults = w["faults"].get<uint64_t>();
+  CHECK(faults > 0);
+  CHECK(faults % 512 == 0);  // the default 2 MB resident
+  CHECK(w["slowed_s"]["count"].get<uint64_t>() == faults / 512);
+  check_balanced(r);
+}
