@@ -67,7 +67,12 @@ void Kernel::end_slowed(Proc& p, double now) {
 
 Co<void> Kernel::write_pages(Proc& p, Kthread& t, double pages) {
   CowState& c = p.cow;
-  if (c.protected_pages == 0 || !(pages > 0)) co_return;
+  if (!(pages > 0)) co_return;
+  // The protection and the sharers change under other threads (p's other
+  // LWPs, its children's relvm): read at this thread's own clock, after the
+  // dispatch's switch it may still owe.
+  co_await t.flush();
+  if (c.protected_pages == 0) co_return;
   double want = pages + c.write_carry;
   uint64_t n = c.protected_pages;  // a write of them all, or more (an infinite rate too)
   if (want < static_cast<double>(n)) {
@@ -84,13 +89,16 @@ Co<void> Kernel::write_pages(Proc& p, Kthread& t, double pages) {
   bool copy = c.sharers > 0;
   double ns = costs_.ns(copy ? Step::cow_fault_copy : Step::cow_fault_nocopy, rng_,
                         static_cast<double>(n));
+  // Counted before the flush: another LWP's fork during it starts a new
+  // protection, and these faults belong to the one before.
+  const auto path = static_cast<ForkPath>(c.path);
+  cow_faulted_ += n;
+  c.faults_since += n;
   co_await t.charge(ns);
   co_await t.flush();
   double now = SimEngine::now();
-  cow_faulted_ += n;
-  c.faults_since += n;
   if (probes_.in_window(now)) {
-    FaultStats& f = probes_.paths[path_name(static_cast<ForkPath>(c.path))].write_faults;
+    FaultStats& f = probes_.paths[path_name(path)].write_faults;
     f.faults += n;
     if (copy) f.copies += n;
     f.cpu_s += ns * 1e-9 / disp_.cpu_speed;
