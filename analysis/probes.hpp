@@ -28,12 +28,25 @@ struct LockStats {
   uint64_t instances = 1;      // per-process locks (p_lock): how many were made
 };
 
+// Write faults on the pages a fork of this path protected (segvn_dup), on
+// the writing process's thread.
+struct FaultStats {
+  uint64_t faults = 0;
+  uint64_t copies = 0;         // of those, copy-on-write (another process still mapped the page)
+  double cpu_s = 0;            // fault CPU time
+  // Per fork after which the parent faulted: from the fork to its last
+  // protected page's write, or to the end of the protection (another fork,
+  // exec, exit). Counted where it ends.
+  Histogram slowed_s;
+};
+
 struct PathStats {
   uint64_t attempts = 0;
   uint64_t successes = 0;
   std::map<std::string, uint64_t> failures;  // errno name -> count
   Histogram latency;           // call entry to return in the caller, successes
   std::map<std::string, Histogram> failure_latency;  // errno name -> the same, failures
+  FaultStats write_faults;
 };
 
 // The open workload's requests. A request is served when its fork returns in
@@ -138,6 +151,9 @@ struct Probes : GroupProbes {
     int locks_held_after_drain = 0;
     int threads_blocked_after_drain = 0;
     int nproc_limit_violations = 0;   // times nproc was seen above v_proc
+    // Pages forks protected minus write faults minus protections dropped:
+    // 0 when every fault counted belongs to a page a fork protected.
+    int64_t cow_page_balance = 0;
   } invariants;
 
   bool in_window(double t) const { return t >= window_start_s && t <= window_end_s; }

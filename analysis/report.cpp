@@ -43,11 +43,17 @@ uint64_t total_failures(const PathStats& s) {
 json path_json(const PathStats& s) {
   json failed = json::object();
   for (const auto& [name, h] : s.failure_latency) failed[name] = latency_json(h);
+  const FaultStats& f = s.write_faults;
   return {{"attempts", s.attempts},
           {"successes", s.successes},
           {"failures", counts_json(s.failures)},
           {"latency_s", latency_json(s.latency)},
-          {"failure_latency_s", failed}};
+          {"failure_latency_s", failed},
+          {"write_faults",
+           {{"faults", f.faults},
+            {"copies", f.copies},
+            {"cpu_s", f.cpu_s},
+            {"slowed_s", latency_json(f.slowed_s)}}}};
 }
 
 json paths_json(const GroupProbes& p, double window) {
@@ -175,7 +181,8 @@ json invariants_json(const Probes::Invariants& inv) {
           {"reserved_mb_after_drain", inv.reserved_mb_after_drain},
           {"locks_held_after_drain", inv.locks_held_after_drain},
           {"threads_blocked_after_drain", inv.threads_blocked_after_drain},
-          {"nproc_limit_violations", inv.nproc_limit_violations}};
+          {"nproc_limit_violations", inv.nproc_limit_violations},
+          {"cow_page_balance", inv.cow_page_balance}};
 }
 
 }  // namespace

@@ -230,6 +230,21 @@ void print_memory(std::ostream& o, const json& r) {
     << " MB, " << count(m.at("enomem_failures")) << " ENOMEM failures\n";
 }
 
+// Write faults after fork, one line per path that took any: how many, how
+// many copied, their CPU, and how long the parent ran slowed after a fork.
+void print_faults(std::ostream& o, const json& r) {
+  for (const auto& [name, path] : r.at("paths").items()) {
+    if (!path.contains("write_faults")) continue;  // a report from before write faults
+    const json& f = path["write_faults"];
+    if (f.at("faults").get<uint64_t>() == 0) continue;
+    const json& slowed = f.at("slowed_s");
+    o << left("faults", kLabel) << name << ": " << count(f.at("faults")) << " ("
+      << count(f.at("copies")) << " copies), " << total(f.at("cpu_s").get<double>())
+      << " CPU; slowed after forks: " << count(slowed.at("count")) << ", mean "
+      << latency_of(slowed, "mean") << ", max " << latency_of(slowed, "max") << "\n";
+  }
+}
+
 // The open workload: is it keeping up (offered against served, the queue),
 // how long a request takes end to end, how many waited for a process, and
 // what the window left unserved.
@@ -292,6 +307,7 @@ void print_summary(std::ostream& out, const json& report) {
   print_locks(o, report);
   print_backoff(o, report);
   print_memory(o, report);
+  print_faults(o, report);
   print_requests(o, report);
   out << o.str();
 }

@@ -8,10 +8,6 @@
 
 namespace forksim {
 
-namespace {
-constexpr double kPagesPerMb = 256.0;
-}
-
 // forkerr (671-672): the errno goes back to the caller.
 Co<ForkResult> Kernel::fork_error(Proc& p, Kthread& t, Err e, FailReason why) {
   co_await charge(t, Step::forkerr);
@@ -84,16 +80,21 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     co_await own_exit(p.p_lock, p, t);
     // 274: as_dup. segvn_dup reserves swap for the whole private writable
     // size first (anon_resv), then duplicates the anon maps and
-    // write-protects every resident page.
+    // write-protects every resident page: the reservation follows the
+    // private size, the per-page cost the resident pages.
     co_await own_enter(p.as_lock, p, t);
     co_await charge(t, Step::as_dup);
     co_await t.flush();
-    bool reserved = swap_.reserve(p.writable_mb, p.privileged);
+    bool reserved = swap_.reserve(p.private_mb, p.privileged);
     if (reserved) {
-      cp->reserved_mb = p.writable_mb;
+      cp->reserved_mb = p.private_mb;
       probes_.reserved_mb = swap_.reserved_mb();
       probes_.reserved_max_mb = std::max(probes_.reserved_max_mb, probes_.reserved_mb);
-      co_await charge(t, Step::as_dup_page, p.writable_mb * kPagesPerMb);
+      co_await charge(t, Step::as_dup_page, p.resident_mb * kPagesPerMb);
+      // p's other LWPs write its pages too: its protection changes at this
+      // thread's clock for them only after a flush.
+      if (!p.more_threads.empty()) co_await t.flush();
+      protect_after_dup(p, *cp, path, t.clock());
     }
     co_await own_exit(p.as_lock, p, t);
     if (!reserved) {
@@ -243,8 +244,11 @@ Co<void> Kernel::unlink_failed_child(Proc& cp, Kthread& t) {
 // far, give back what getproc took, no backoff.
 Co<void> Kernel::forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, ForkPath path) {
   co_await charge(t, Step::forklwperr);
-  if (path != ForkPath::Vfork)
-    co_await charge(t, Step::forklwperr_page, cp.writable_mb * kPagesPerMb);  // as_free
+  if (path != ForkPath::Vfork) {
+    co_await charge(t, Step::forklwperr_page, cp.resident_mb * kPagesPerMb);  // as_free
+    if (!p.more_threads.empty()) co_await t.flush();  // p's sharers, read by its other LWPs
+    release_cow(cp, t.clock());
+  }
   for (int i = 0; i < lwps_cloned; ++i) {  // forklwp_fail, 721-776
     co_await zone_nlwps_lock_.enter(t);
     --zone_nlwps_;

@@ -13,7 +13,7 @@ namespace forksim {
 // child's borrowed address space) comes before exec_args calls relvm(), so
 // a vfork parent waits for all of it; the new address space and the
 // image's mappings come after.
-Co<Err> Kernel::exec(Proc& p, double image_writable_mb) {
+Co<Err> Kernel::exec(Proc& p, double image_reserved_mb, double image_resident_mb) {
   Kthread& t = *p.thread;  // exec runs in a single-threaded child
   co_await charge(t, Step::exec_lookup);
   co_await charge(t, Step::exec_open);
@@ -26,9 +26,10 @@ Co<Err> Kernel::exec(Proc& p, double image_writable_mb) {
   // The new image's private writable segments are reserved as mapelfexec
   // maps them; without the room exec fails past relvm, which is fatal: the
   // process must exit.
-  if (!swap_.reserve(image_writable_mb, p.privileged)) co_return Err::ENOMEM_;
-  p.reserved_mb = image_writable_mb;
-  p.writable_mb = image_writable_mb;
+  if (!swap_.reserve(image_reserved_mb, p.privileged)) co_return Err::ENOMEM_;
+  p.reserved_mb = image_reserved_mb;
+  p.private_mb = image_reserved_mb;
+  p.resident_mb = image_resident_mb;
   p.has_as = true;
   probes_.reserved_mb = swap_.reserved_mb();
   probes_.reserved_max_mb = std::max(probes_.reserved_max_mb, probes_.reserved_mb);

@@ -66,7 +66,8 @@ Co<Proc*> Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
   cp->uid = pp.uid;
   cp->privileged = pp.privileged;
   cp->open_files = pp.open_files;
-  cp->writable_mb = pp.writable_mb;
+  cp->private_mb = pp.private_mb;
+  cp->resident_mb = pp.resident_mb;
   cp->role = pp.role;
   cp->group = pp.group;
   link_child(pp, *cp);

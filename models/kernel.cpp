@@ -106,6 +106,7 @@ Proc* Kernel::alloc_proc() {
     p->zombies.clear();
     p->role = 0;
     p->group = 0;
+    p->cow = CowState{};
     p->more_threads.clear();  // every one exited before the process was freed
   } else {
     procs_.push_back(std::make_unique<Proc>(*plock_stats_, *rcs_stats_, *as_stats_, mutex_costs_));
@@ -138,6 +139,11 @@ void Kernel::unlink_child(Proc& cp) {
   cp.sibling = cp.psibling = nullptr;
   cp.parent = nullptr;
   --pp->nchildren;
+  // Reparented before its relvm: its parent's pages are its parent's own now.
+  if (cp.cow.source == pp) {
+    --pp->cow.sharers;
+    cp.cow.source = nullptr;
+  }
 }
 
 Kthread& Kernel::make_thread(Proc& p) {
@@ -152,21 +158,22 @@ Kthread& Kernel::make_lwp_thread(Proc& p) {
   return *p.more_threads.back();
 }
 
-Proc* Kernel::create_initial_proc(int uid, bool privileged, double writable_mb, int lwps,
-                                  int open_files, bool rt) {
+Proc* Kernel::create_initial_proc(int uid, bool privileged, double reserved_mb,
+                                  double resident_mb, int lwps, int open_files, bool rt) {
   int probes = 0;
-  if (!swap_.reserve(writable_mb, privileged)) return nullptr;
+  if (!swap_.reserve(reserved_mb, privileged)) return nullptr;
   int pid = table_.pid_allocate(&probes);
   if (pid < 0) {
-    swap_.unreserve(writable_mb);
+    swap_.unreserve(reserved_mb);
     return nullptr;
   }
   Proc* p = alloc_proc();
   p->pid = pid;
   p->uid = uid;
   p->privileged = privileged || uid == 0;
-  p->writable_mb = writable_mb;
-  p->reserved_mb = writable_mb;
+  p->private_mb = reserved_mb;
+  p->resident_mb = resident_mb;
+  p->reserved_mb = reserved_mb;
   p->lwps = lwps;
   p->open_files = open_files;
   p->stat = Proc::Stat::Run;

@@ -58,17 +58,31 @@ class Kernel {
   Co<void> wait_child(Proc& p, Kthread& t);
   // exec in a single-threaded p, in exec.c's order: lookup, open, header,
   // argument copy, then relvm (releasing a vfork parent), then the new
-  // image. ENOMEM when the image's memory cannot be reserved.
-  Co<Err> exec(Proc& p, double image_writable_mb);
+  // image, of that private writable size and resident part. ENOMEM when the
+  // image's memory cannot be reserved.
+  Co<Err> exec(Proc& p, double image_reserved_mb, double image_resident_mb);
   // Exit by p's last thread t: relvm, proc_exit, zombie; t leaves its CPU
   // for good.
   Co<void> exit_proc(Proc& p, Kthread& t);
 
   // A process that exists before the run (a workload's parent, a daemon):
-  // pid, slot, nproc, upcount and its memory reservation. nullptr when the
-  // table or swap cannot hold it.
-  Proc* create_initial_proc(int uid, bool privileged, double writable_mb, int lwps,
-                            int open_files, bool rt);
+  // pid, slot, nproc, upcount and its memory reservation (of reserved_mb,
+  // resident_mb of it present). nullptr when the table or swap cannot hold it.
+  Proc* create_initial_proc(int uid, bool privileged, double reserved_mb, double resident_mb,
+                            int lwps, int open_files, bool rt);
+
+  // p's thread t, on its CPU, writes `pages` of p's resident pages, next in
+  // its sequential sweep: each first write to a page a fork protected takes
+  // a fault on t (models/cow.cpp), charged and flushed here. The hook for
+  // any workload's writes ("this thread writes N pages now").
+  Co<void> write_pages(Proc& p, Kthread& t, double pages);
+  // Pages a fork protected minus faults taken minus protections dropped
+  // (relvm, as_free): 0 when every fault belongs to a page a fork
+  // protected and every protection is accounted for. Whole run.
+  int64_t cow_page_balance() const {
+    return static_cast<int64_t>(cow_protected_) - static_cast<int64_t>(cow_faulted_) -
+           static_cast<int64_t>(cow_dropped_);
+  }
   // Makes p's main thread (reused with a recycled Proc).
   Kthread& make_thread(Proc& p);
   // Shared state is read and written at the thread's engine clock, its
@@ -136,6 +150,14 @@ class Kernel {
   Co<void> reaper();
   Co<void> vfwait(Proc& pp, Proc& cp, Kthread& t);
   Co<void> relvm(Proc& p, Kthread& t);
+  // Copy-on-write state (models/cow.cpp), at the acting thread's clock
+  // `now`: as_dup protects the parent's and the child's resident pages;
+  // relvm or as_free drops a process's protection and its share of its
+  // parent's pages. Only the parent's own thread and, after a flush, its
+  // children touch its state.
+  void protect_after_dup(Proc& p, Proc& cp, ForkPath path, double now);
+  void release_cow(Proc& p, double now);
+  void end_slowed(Proc& p, double now);
   Co<void> freeproc(Proc& p, Kthread& t);
   void link_child(Proc& pp, Proc& cp);
   void unlink_child(Proc& cp);
@@ -159,6 +181,7 @@ class Kernel {
   int fork_fail_pending_ = 0;
   long zone_nlwps_ = 0;
   int live_procs_ = 0;
+  uint64_t cow_protected_ = 0, cow_faulted_ = 0, cow_dropped_ = 0;  // pages, whole run
   int next_thread_id_ = 0;
   int deathrow_ = 0;            // lwp_reapcnt + thread_reapcnt
   bool reaper_busy_ = false;    // a reaper pass is running or in its delay(hz)

@@ -14,6 +14,10 @@
 
 namespace forksim {
 
+struct Proc;
+
+constexpr double kPagesPerMb = 256.0;  // 4 KiB pages
+
 // p_flag bits holdlwps() looks at (lwp.c).
 enum ProcFlag : uint32_t {
   SHOLDFORK = 1u << 0,    // an LWP is in forkall
@@ -21,6 +25,19 @@ enum ProcFlag : uint32_t {
   SEXITLWPS = 1u << 2,    // the process is exiting
   SVFORK = 1u << 3,       // child running on its parent's address space
   SVFWAIT = 1u << 4,      // parent waiting for its vfork child
+};
+
+// Copy-on-write after fork (models/cow.cpp). The process writes its
+// resident pages in one sequential sweep, so the pages a fork protected and
+// not yet written are the next `protected_pages` of the sweep.
+struct CowState {
+  uint64_t protected_pages = 0;  // write-protected by the last fork, not yet written
+  double write_carry = 0;        // a fraction of a page written, carried over
+  int sharers = 0;               // fork children still mapping these pages
+  Proc* source = nullptr;        // the parent whose pages this child maps, until its relvm
+  uint8_t path = 0;              // the ForkPath that protected them
+  double since_s = 0;            // when
+  uint64_t faults_since = 0;     // faults taken since
 };
 
 struct Proc {
@@ -33,8 +50,13 @@ struct Proc {
   int pid = -1;
   int uid = 0;
   bool privileged = false;   // secpolicy_newproc() passes
-  double writable_mb = 0;    // private writable memory, resident
+  // Private writable memory: its whole size, which a fork must reserve
+  // (anon_resv), and the pages present, which as_dup write-protects and
+  // as_free releases.
+  double private_mb = 0;
+  double resident_mb = 0;
   double reserved_mb = 0;    // swap reservation held for it
+  CowState cow;
   bool has_as = true;        // false once relvm() gave its address space up
   int lwps = 1;
   int open_files = 0;

@@ -4,10 +4,6 @@
 
 namespace forksim {
 
-namespace {
-constexpr double kPagesPerMb = 256.0;
-}
-
 Co<void> Kernel::relvm(Proc& p, Kthread& t) {
   if (p.flags & SVFORK) {
     // 1230-1280: child's p_lock first, then the parent's; clear SVFORK and
@@ -31,8 +27,9 @@ Co<void> Kernel::relvm(Proc& p, Kthread& t) {
   p.has_as = false;
   co_await own_exit(p.p_lock, p, t);
   co_await charge(t, Step::exec_relvm);
-  co_await charge(t, Step::as_free_page, p.writable_mb * kPagesPerMb);
+  co_await charge(t, Step::as_free_page, p.resident_mb * kPagesPerMb);
   co_await t.flush();
+  release_cow(p, SimEngine::now());
   swap_.unreserve(p.reserved_mb);
   p.reserved_mb = 0;
   probes_.reserved_mb = swap_.reserved_mb();

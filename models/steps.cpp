@@ -349,6 +349,18 @@ const std::vector<StepInfo> kCatalogue = {
    "charged to the next owner's hand-off; an invalidation and its acknowledgement per copy, "
    "mostly overlapped, so well under one ~100 ns cross-core transfer; the effect is "
    "documented (mutex.c: >20 waiters cut throughput 5x without backoff), its size is not"},
+  // Write faults after fork (models/cow.cpp), on the writing thread. Lines
+  // are those of vm/seg_vn.c and vm/vm_anon.c at the seed's revision.
+  {Step::cow_fault_copy, "cow_fault_copy", kFault,
+   "seg_vn.c segvn_dup 1669-1670 protects; segvn_fault 4873 -> segvn_faultpage (cow 2884, "
+   "anon_private 3009; vm_anon.c anon_private 2305)", "-", "", 2575, "page",
+   "measured: 2,500-2,650 ns per 4 KiB page written while the child "
+   "still maps it (a copy-on-write fault and a 4 KiB copy), the middle of the range (docs/measurements.md)"},
+  {Step::cow_fault_nocopy, "cow_fault_nocopy", kFault,
+   "seg_vn.c segvn_faultpage 2630 (vm_anon.c anon_getpage 1836-1839: an_refcnt 1, "
+   "writable, no copy)", "-", "", 760, "page",
+   "measured: 730-790 ns per 4 KiB page written after the child has "
+   "exited (the fault only makes the page writable again), the middle of the range (docs/measurements.md)"},
 };
 
 const std::vector<PathName> kPaths = {
@@ -367,6 +379,9 @@ const std::vector<PathName> kPaths = {
   {"forklwp_fail", kForklwpFail, "forklwp or contract fails (EAGAIN), no backoff"},
   {"badcall", kBadCall, "bad subcode or flags: EINVAL"},
   {"sched", kSched, "dispatcher and mutex costs, charged wherever they happen"},
+  {"fault", kFault,
+   "a write to a page a fork protected (segvn_dup), on the writing thread: a copy while "
+   "the other process still maps the page, else write-enable only"},
 };
 
 }  // namespace

@@ -31,6 +31,7 @@ enum PathBit : uint32_t {
   kForklwpFail = 1u << 9,
   kBadCall = 1u << 10,   // forksys bad subcode, cfork bad flags
   kSched = 1u << 11,     // dispatcher and mutex costs charged anywhere
+  kFault = 1u << 12,     // a write to a page a fork protected, after the fork
 };
 constexpr uint32_t kForkPaths = kFork1 | kForkall | kVfork;
 
@@ -51,6 +52,7 @@ enum class Step : uint16_t {
   sigcld, post_sigcld, thread_exit, reaper_pass, thread_reap, thread_free,
   wait_reap, freeproc, sigcld_delete, sigcld_repost,
   ctxsw, mutex_handoff, mutex_backoff_unit, mutex_sharer,
+  cow_fault_copy, cow_fault_nocopy,
   kCount
 };
 

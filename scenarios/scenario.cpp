@@ -383,12 +383,34 @@ void check_scope(const ObjReader& r, const std::string& type) {
   }
 }
 
+// A private writable size and its resident part: `both` is the shorthand
+// for the two at once; resident defaults to reserved, and cannot exceed it
+// (a page present is a page reserved).
+void memory_keys(ObjReader& r, const char* both, const char* reserved_key,
+                 const char* resident_key, double& reserved, double& resident) {
+  double mb = 0;
+  if (r.number(both, mb, at_least(0))) {
+    for (const char* k : {reserved_key, resident_key})
+      require(!r.has(k), r.key(both),
+              std::string("is shorthand for ") + reserved_key + " and " + resident_key +
+                  " together; give it or them, not both (" + k + " is given too)");
+    reserved = resident = mb;
+    return;
+  }
+  r.number(reserved_key, reserved, at_least(0));
+  if (!r.number(resident_key, resident, at_least(0))) resident = reserved;
+  require(resident <= reserved, r.key(resident_key),
+          "must be <= " + std::string(reserved_key) + " (" + num_str(reserved) +
+              "): a page present is a page reserved, got " + num_str(resident));
+}
+
 ChildSpec parse_child(ObjReader r) {
   ChildSpec c;
   r.dist("lifetime_s", c.lifetime_s);
   r.dist("cpu_s", c.cpu_s);
   r.boolean("exec", c.exec);
-  r.number("exec_writable_mb", c.exec_writable_mb, at_least(0));
+  memory_keys(r, "exec_writable_mb", "exec_reserved_mb", "exec_resident_mb", c.exec_reserved_mb,
+              c.exec_resident_mb);
   r.finish();
   return c;
 }
@@ -403,7 +425,9 @@ ParentSpec parse_parent(ObjReader r) {
     require(!said || p.privileged, r.key("privileged"), "uid 0 is always privileged");
     p.privileged = true;
   }
-  r.number("writable_mb", p.writable_mb, at_least(0));
+  memory_keys(r, "writable_mb", "reserved_mb", "resident_mb", p.reserved_mb, p.resident_mb);
+  r.number("writes_mb_per_s", p.writes_mb_per_s, at_least(0));
+  r.choice("reap", p.reap, {"wait", "before_next_fork"});
   r.integer("lwps", p.lwps, between(1, 100000));
   if (r.integer("forking_lwps", p.forking_lwps, at_least(1)))
     require(p.forking_lwps <= p.lwps, r.key("forking_lwps"),
@@ -485,6 +509,11 @@ Workload parse_workload(ObjReader r, bool in_group = false) {
   w.parent = parse_parent(r.child("parent"));
   require(w.parent.forking_lwps == 1 || w.type == "closed", r.key("parent") + ".forking_lwps",
           "applies only to closed workloads");
+  // Writes happen in a closed parent's think time, where its child may live on.
+  require(w.parent.writes_mb_per_s == 0 || w.type == "closed",
+          r.key("parent") + ".writes_mb_per_s", "applies only to closed workloads");
+  require(w.parent.reap == "wait" || w.type == "closed", r.key("parent") + ".reap",
+          "applies only to closed workloads");
   r.integer("initial", w.initial, at_least(1));
   w.retry = parse_retry(r.child("retry"));
   w.admin_probe = parse_admin_probe(r);
@@ -537,11 +566,15 @@ json workload_to_json(const Workload& w) {
        {{"lifetime_s", dist_to_json(w.child.lifetime_s)},
         {"cpu_s", dist_to_json(w.child.cpu_s)},
         {"exec", w.child.exec},
-        {"exec_writable_mb", w.child.exec_writable_mb}}},
+        {"exec_reserved_mb", w.child.exec_reserved_mb},
+        {"exec_resident_mb", w.child.exec_resident_mb}}},
       {"parent",
        {{"uid", p.uid},
         {"privileged", p.privileged},
-        {"writable_mb", p.writable_mb},
+        {"reserved_mb", p.reserved_mb},
+        {"resident_mb", p.resident_mb},
+        {"writes_mb_per_s", p.writes_mb_per_s},
+        {"reap", p.reap},
         {"lwps", p.lwps},
         {"forking_lwps", p.forking_lwps},
         {"open_files", p.open_files},

@@ -53,13 +53,27 @@ struct ChildSpec {
   Dist lifetime_s = Dist::fixed(0.001);  // off-CPU time (sleeping, I/O)
   Dist cpu_s = Dist::fixed(0);           // user-mode CPU work
   bool exec = true;
-  double exec_writable_mb = 1;           // reservation of the exec'd image
+  // The exec'd image's private writable memory: reserved when it maps it,
+  // and resident (what its exit frees). "exec_writable_mb" sets both.
+  double exec_reserved_mb = 1;
+  double exec_resident_mb = 1;
 };
 
 struct ParentSpec {
   int uid = 100;
   bool privileged = false;     // secpolicy_newproc passes; always true for uid 0
-  double writable_mb = 2;      // private writable memory, all resident
+  // Private writable memory: its whole size, which each fork reserves
+  // against swap (anon_resv), and the pages present, which as_dup
+  // write-protects (its cost per page). "writable_mb" sets both.
+  double reserved_mb = 2;
+  double resident_mb = 2;
+  // closed: MB written per second of think time, swept sequentially over
+  // the resident pages; after a fork each first write to a page faults.
+  double writes_mb_per_s = 0;
+  // closed: "wait" reaps the child right after the fork; "before_next_fork"
+  // thinks (and writes) while the child lives and reaps it before the next
+  // fork, as a server that forks a snapshot does.
+  std::string reap = "wait";
   int lwps = 1;
   int forking_lwps = 1;        // closed: LWPs of each parent that fork, each in its own loop
   int open_files = 16;

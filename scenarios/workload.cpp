@@ -143,8 +143,9 @@ class Run {
 
   Proc* initial_proc(Group& g, int uid, bool privileged, Role role, bool rt) {
     const auto& par = g.w.parent;
-    double mb = role == kAdmin ? 0 : par.writable_mb;
-    Proc* p = k_.create_initial_proc(uid, privileged, mb, role == kAdmin ? 1 : par.lwps,
+    bool admin = role == kAdmin;
+    Proc* p = k_.create_initial_proc(uid, privileged, admin ? 0 : par.reserved_mb,
+                                     admin ? 0 : par.resident_mb, admin ? 1 : par.lwps,
                                      par.open_files, rt);
     if (!p) {
       std::string key = g.key + (g.w.type == "fork_bomb" ? ".initial" : ".parents");
@@ -154,7 +155,7 @@ class Run {
       // %g, not a cast to an integer: the capacity may be beyond any integer's range.
       char reservable[32];
       std::snprintf(reservable, sizeof reservable, "%.10g", k_.swap().capacity_mb(privileged));
-      throw ScenarioError(g.key + ".parent.writable_mb",
+      throw ScenarioError(g.key + ".parent.reserved_mb",
                           "the workload's processes' memory does not fit in swap and RAM (" +
                               std::string(reservable) + " MB reservable)");
     }
@@ -174,14 +175,43 @@ class Run {
     }
   }
 
-  // Closed: think, fork, wait for the child; again.
+  // Closed: think, fork, wait for the child; again. With reap
+  // "before_next_fork" the child is reaped after the next think instead.
   Co<void> closed_parent(Group& g, Proc* p, Kthread& t) {
+    const bool defer = g.w.parent.reap == "before_next_fork";
+    bool owed = false;  // a child of this LWP's last fork is left to reap
     while (!stopping_) {
-      co_await user_sleep(t, draw(Stream::Think, g.w.think_s, g.streams.think));
+      co_await think(g, *p, t, draw(Stream::Think, g.w.think_s, g.streams.think));
       if (stopping_) break;
-      co_await fork_and_wait(g, p, t);
+      if (owed) co_await k_.wait_child(*p, t);
+      owed = co_await fork_and_wait(g, p, t, std::nullopt, !defer);
+    }
+    if (owed) {
+      if (!t.on_cpu()) co_await k_.dispatcher().run(t);
+      co_await k_.wait_child(*p, t);
     }
     co_await finish(p, t);
+  }
+
+  // A closed parent's think time, in which it writes writes_mb_per_s (shared
+  // by its forking LWPs). While pages a fork protected are left, the writes
+  // go in chunks, each followed by its faults on this thread: a clock tick,
+  // or a hundredth of a whole sweep if that is longer, so that a slow writer
+  // takes no more than about a hundred chunks a fork. After that the rest is
+  // one sleep (a fork by another LWP meanwhile is not seen until the next).
+  Co<void> think(Group& g, Proc& p, Kthread& t, double seconds) {
+    const double pages_per_s =
+        g.w.parent.writes_mb_per_s * kPagesPerMb / static_cast<double>(g.w.parent.forking_lwps);
+    const double chunk =
+        pages_per_s > 0 ? std::max(1.0 / s_.machine.hz, p.resident_mb * kPagesPerMb / pages_per_s / 100)
+                        : 0;
+    while (pages_per_s > 0 && seconds > 0 && p.cow.protected_pages > 0) {
+      double d = std::min(chunk, seconds);
+      co_await user_sleep(t, d);
+      co_await k_.write_pages(p, t, d * pages_per_s);
+      seconds -= d;
+    }
+    co_await user_sleep(t, seconds);
   }
 
   // Open: Poisson arrivals; each is served by an idle process of the pool.
@@ -227,14 +257,17 @@ class Run {
 
   // An open workload's request, which arrived at `arrived`, is served when
   // the fork returns, whatever its outcome; the wait for the child is the
-  // process's business, not the request's.
-  Co<void> fork_and_wait(Group& g, Proc* p, Kthread& t,
-                         std::optional<double> arrived = std::nullopt) {
+  // process's business, not the request's. Without `wait`, the child is left
+  // to reap: returns whether there is one.
+  Co<bool> fork_and_wait(Group& g, Proc* p, Kthread& t,
+                         std::optional<double> arrived = std::nullopt, bool wait = true) {
     if (!t.on_cpu()) co_await k_.dispatcher().run(t);
     ForkResult r = co_await timed_fork(g, *p, t, g.gp.paths[g.w.path], g.path);
     double now = SimEngine::now();
     if (arrived && probes_.in_window(now)) g.gp.requests.latency.record(now - *arrived);
-    if (r.child) co_await k_.wait_child(*p, t);
+    if (!r.child) co_return false;
+    if (wait) co_await k_.wait_child(*p, t);
+    co_return !wait;
   }
 
   // A process takes the request that arrived at `arrived`, now.
@@ -306,7 +339,8 @@ class Run {
     Kthread& t = *c->thread;
     const ChildSpec& child = g.w.child;
     co_await child_first_run(*c);
-    if (child.exec && co_await k_.exec(*c, child.exec_writable_mb) != Err::Ok) {
+    if (child.exec &&
+        co_await k_.exec(*c, child.exec_reserved_mb, child.exec_resident_mb) != Err::Ok) {
       co_await k_.exit_proc(*c, t);
       co_return;
     }
@@ -438,6 +472,7 @@ class Run {
     inv.locks_held_after_drain = k_.locks_held();
     inv.threads_blocked_after_drain = k_.dispatcher().threads_blocked();
     inv.nproc_limit_violations = k_.table().nproc_max() > k_.table().v_proc() ? 1 : 0;
+    inv.cow_page_balance = k_.cow_page_balance();
     probes_.nproc_max = k_.table().nproc_max();
   }
 

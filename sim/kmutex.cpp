@@ -203,14 +203,10 @@ Co<void> KMutex::exit(Kthread& t) {
   for (Kthread* w : woken) d.make_runnable(*w);
 }
 
-static double local_clock(Kthread& t) {
-  return SimEngine::now() + t.pending_ns() * 1e-9 / t.dispatcher().cpu_speed;
-}
-
 void KMutex::enter_private(Kthread& t) {
   if (owner_ != nullptr || !spinners_.empty() || !sleepers_.empty())
     throw std::logic_error("private entry of a mutex in use");
-  double at = local_clock(t);
+  double at = t.clock();
   owner_ = &t;
   acquired_at_ = at;
   if (t.dispatcher().probes().in_window(at)) ++stats_->acquisitions;
@@ -218,7 +214,7 @@ void KMutex::enter_private(Kthread& t) {
 
 void KMutex::exit_private(Kthread& t) {
   if (owner_ != &t) throw std::logic_error("private exit of a mutex not held");
-  add_hold(t.dispatcher().probes(), acquired_at_, local_clock(t));
+  add_hold(t.dispatcher().probes(), acquired_at_, t.clock());
   owner_ = nullptr;
 }
 

@@ -9,6 +9,8 @@ namespace forksim {
 
 Kthread::Kthread(Dispatcher& disp, int id) : disp_(&disp), id_(id) {}
 
+double Kthread::clock() const { return SimEngine::now() + pending_ns_ * 1e-9 / disp_->cpu_speed; }
+
 bool Kthread::Flush::await_ready() const {
   if (t->pending_ns_ <= 0) return true;
   if (!t->on_cpu()) throw std::logic_error("CPU work charged to a thread off CPU");

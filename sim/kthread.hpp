@@ -70,6 +70,8 @@ class Kthread {
     return {this};
   }
   double pending_ns() const { return pending_ns_; }
+  // This thread's clock: the engine's time plus its CPU work not yet flushed.
+  double clock() const;
 
   struct [[nodiscard]] Block {
     Kthread* t;

@@ -230,7 +230,9 @@ TEST_CASE("validate prints the scenario resolved, every default filled", "[cli]"
   // ...and defaults it does not set.
   for (const char* p : {"/tunables/maxuprc", "/tunables/reserved_procs", "/tunables/pidmax",
                         "/machine/hz", "/machine/cpu_speed", "/machine/physmem_mb",
-                        "/workload/parent/lwps", "/workload/parent/writable_mb", "/costs"}) {
+                        "/workload/parent/lwps", "/workload/parent/reserved_mb",
+                        "/workload/parent/resident_mb", "/workload/parent/writes_mb_per_s",
+                        "/workload/parent/reap", "/costs"}) {
     INFO(p);
     CHECK(s.contains(json::json_pointer(p)));
   }

@@ -38,7 +38,7 @@ Co<void> child(Kernel& k, Proc& c, Times& tm) {
   Kthread& t = *c.thread;
   co_await t.block();  // made runnable by the parent's vfork; now on the other CPU
   tm.exec_start = now();
-  tm.exec_err = co_await k.exec(c, 1);
+  tm.exec_err = co_await k.exec(c, 1, 1);
   co_await t.flush();
   tm.exec_end = now();
   co_await k.exit_proc(c, t);
@@ -65,7 +65,7 @@ TEST_CASE("a vfork parent waits for exec's lookup, open, header and argument cop
   Kernel k(s, probes);
   Times tm;
   k.on_child = [&](Proc& c) { spawn(child(k, c, tm)); };
-  Proc* p = k.create_initial_proc(100, false, 2, 1, 16, false);
+  Proc* p = k.create_initial_proc(100, false, 2, 2, 1, 16, false);
   REQUIRE(p != nullptr);
   spawn(parent(k, *p, tm));
   eng.run();

@@ -169,7 +169,7 @@ TEST_CASE("a swap capacity beyond any integer is printed as a number", "[cli][ho
   // It was cast to long: -9223372036854775808 MB (undefined behaviour).
   expect_bad_input(d, {"run", "--set", "machine.swap_mb=1e300", "--set", "workload.parents=1",
                        "--set", "workload.parent.writable_mb=1e301"},
-                   {"workload.parent.writable_mb: the workload's processes' memory does not fit "
+                   {"workload.parent.reserved_mb: the workload's processes' memory does not fit "
                     "in swap and RAM (1e+300 MB reservable)"});
 }
 

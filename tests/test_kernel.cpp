@@ -29,7 +29,7 @@ TEST_CASE("forksys with a bad subcode and cfork with bad flags fail EINVAL", "[m
   probes.window_end_s = 1;
   SimEngine eng;
   Kernel k(s.kernel_config(), probes);
-  Proc* p = k.create_initial_proc(100, false, 2, 1, 16, false);
+  Proc* p = k.create_initial_proc(100, false, 2, 2, 1, 16, false);
   REQUIRE(p != nullptr);
   int nproc = k.table().nproc();
   std::vector<ForkResult> got;

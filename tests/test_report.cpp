@@ -55,6 +55,10 @@ Probes sample_probes() {
   record_n(fork1.latency, 900, 80e-6);
   record_n(fork1.latency, 90, 200e-6);
   record_n(fork1.latency, 10, 20e-3);
+  fork1.write_faults.faults = 3000;
+  fork1.write_faults.copies = 1000;
+  fork1.write_faults.cpu_s = 4.2e-3;
+  record_n(fork1.write_faults.slowed_s, 2, 0.25);
 
   auto& vfork = p.paths["vfork"];
   vfork.attempts = 100;
@@ -186,7 +190,8 @@ TEST_CASE("report paths and throughput", "[report]") {
 
   const json& fork1 = r["paths"]["fork1"];
   CHECK(keys_of(fork1) == std::set<std::string>{"attempts", "successes", "failures", "latency_s",
-                                                "failure_latency_s", "forks_per_s"});
+                                                "failure_latency_s", "forks_per_s",
+                                                "write_faults"});
   CHECK(fork1["attempts"] == 1200);
   CHECK(fork1["successes"] == 1000);
   CHECK(fork1["failures"] == json{{"EAGAIN", 150}, {"ENOMEM", 50}});
@@ -198,6 +203,15 @@ TEST_CASE("report paths and throughput", "[report]") {
   check_latency(fork1["failure_latency_s"]["EAGAIN"], 150, 10e-3, 10e-3, 10e-3, 10e-3, 10e-3);
   check_latency(fork1["failure_latency_s"]["ENOMEM"], 50, (40 * 15e-6 + 10 * 25e-6) / 50, 15e-6,
                 25e-6, 25e-6, 25e-6);
+  // Write faults after this path's forks: counts, CPU, and the slowed
+  // intervals as a latency.
+  const json& wf = fork1["write_faults"];
+  CHECK(keys_of(wf) == std::set<std::string>{"faults", "copies", "cpu_s", "slowed_s"});
+  CHECK(wf["faults"] == 3000);
+  CHECK(wf["copies"] == 1000);
+  CHECK(wf["cpu_s"] == 4.2e-3);
+  check_latency(wf["slowed_s"], 2, 0.25, 0.25, 0.25, 0.25, 0.25);
+  CHECK(r["paths"]["vfork"]["write_faults"]["faults"] == 0);
 
   const json& vfork = r["paths"]["vfork"];
   CHECK(vfork["failures"] == json::object());  // {} rather than null
@@ -269,7 +283,7 @@ TEST_CASE("report admin_probe/requests/timeseries/invariants sections", "[report
 
   const json& admin = r["admin_probe"];
   CHECK(keys_of(admin) == std::set<std::string>{"attempts", "successes", "failures", "latency_s",
-                                                "failure_latency_s"});
+                                                "failure_latency_s", "write_faults"});
   CHECK(admin["attempts"] == 10);
   CHECK(admin["successes"] == 9);
   CHECK(admin["failures"] == json{{"EAGAIN", 1}});
@@ -308,6 +322,7 @@ TEST_CASE("report admin_probe/requests/timeseries/invariants sections", "[report
                                 {"pids_after_drain", 64},
                                 {"upcount_after_drain", {{"0", 64}, {"100", 0}}},
                                 {"reserved_mb_after_drain", 0.0},
+                                {"cow_page_balance", 0},
                                 {"locks_held_after_drain", 0},
                                 {"threads_blocked_after_drain", 0},
                                 {"nproc_limit_violations", 0}});
