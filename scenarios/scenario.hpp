@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/variants.hpp"
 #include "sim/dist.hpp"
 
 namespace forksim {
@@ -54,14 +55,18 @@ struct Tunables {
   int zone_max_lwps = 0;            // zone.max-lwps rctl; 0: no limit, the default
 };
 
-// JSON: {"policy": "immediate"}, {"policy": "fixed", "delay_s": x} or
-// {"policy": "exponential", "delay_s": x, "max_delay_s": y}; absent fields keep
-// these defaults, fields the policy does not use are errors.
+// JSON: {"policy": "immediate"}, {"policy": "fixed", "delay_s": x},
+// {"policy": "exponential", "delay_s": x, "max_delay_s": y} or
+// {"policy": "bash"} (bash's make_child: on EAGAIN sleep 1, 2, 4, 8 s, then
+// give up); absent fields keep these defaults, fields the policy does not
+// use are errors. "jitter": j multiplies each delay by a uniform factor in
+// [1-j, 1+j] (0: none; not on immediate, which has no delay).
 struct RetryPolicy {
-  enum class Kind { Immediate, Fixed, Exponential };
+  enum class Kind { Immediate, Fixed, Exponential, Bash };
   Kind kind = Kind::Exponential;
   double delay_s = 0.001;
   double max_delay_s = 1.0;
+  double jitter = 0;
 };
 
 // JSON: absent or null = disabled; an object {"uid", "interval_s"} enables it.
@@ -98,6 +103,8 @@ struct Workload {
   ParentSpec parent;
   // fork_bomb
   int initial = 1;
+  int fan_out = 0;               // children each process makes; 0: fork for ever
+  bool exit_after_fork = false;  // after its fan_out children the process exits
   RetryPolicy retry;
   AdminProbe admin_probe;
 };
@@ -112,6 +119,7 @@ struct Scenario {
   Machine machine;
   Tunables tunables;
   std::map<std::string, Dist> costs;  // explicit entries, "*" included
+  KernelVariant kernel;          // default: the illumos code as it is
   Workload workload;
 
   nlohmann::json to_json() const;

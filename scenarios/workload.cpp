@@ -66,8 +66,13 @@ class Run {
     const auto& par = w_.parent;
     bool rt = par.sched_class == "RT";
     if (w_.type == "fork_bomb") {
-      for (int i = 0; i < w_.initial && setup_tick(); ++i)
-        spawn(bomb(initial_proc(par.uid, par.privileged, kBomb, rt), false));
+      probes_.retry_enabled = true;
+      probes_.born_by_generation = {static_cast<uint64_t>(w_.initial)};
+      for (int i = 0; i < w_.initial && setup_tick(); ++i) {
+        Proc* p = initial_proc(par.uid, par.privileged, kBomb, rt);
+        generation_[p] = 0;
+        spawn(bomb(p, false));
+      }
       if (w_.admin_probe.enabled) {
         probes_.admin_probe_enabled = true;
         spawn(admin(initial_proc(w_.admin_probe.uid, true, kAdmin, false)));
@@ -118,11 +123,28 @@ class Run {
   // child runnable; it first waits for its CPU (child_first_run).
   void start_child(Proc& c) {
     switch (c.role) {
-      case kBomb: spawn(bomb(&c, true)); break;
+      case kBomb:
+        note_born(c);
+        spawn(bomb(&c, true));
+        break;
       case kAdmin: spawn(short_child(&c)); break;
       default: spawn(shell_child(&c)); break;
     }
   }
+
+  // A bomb child's generation is its parent's plus one (the initial
+  // processes are generation 0); the first kGenerations are counted.
+  void note_born(Proc& c) {
+    auto it = c.parent ? generation_.find(c.parent) : generation_.end();
+    int g = it == generation_.end() ? 1 : it->second + 1;
+    generation_[&c] = g;
+    if (g < kGenerations && SimEngine::now() <= s_.duration_s) {
+      auto& born = probes_.born_by_generation;
+      if (born.size() <= static_cast<size_t>(g)) born.resize(g + 1);
+      ++born[g];
+    }
+  }
+  static constexpr int kGenerations = 32;
 
   // Closed: think, fork, wait for the child; again.
   Co<void> closed_parent(Proc* p, Kthread& t) {
@@ -210,30 +232,95 @@ class Run {
     q.unserved_age_max_s = pending_.empty() ? 0 : end - pending_.front();  // FIFO: oldest first
   }
 
-  // A fork bomb process: fork, and fork again; on failure, retry by policy.
+  // A fork bomb process: makes its fan_out children (or forks for ever),
+  // each by the retry policy; then exits (exit_after_fork) or waits for the
+  // run's end. One that gave up exits: bash's error ends the subshell.
   Co<void> bomb(Proc* p, bool is_child) {
     Kthread& t = *p->thread;
     if (is_child)
       co_await child_first_run(*p);
     else
       co_await k_.dispatcher().run(t);
-    double delay = w_.retry.delay_s;
-    while (!stopping_) {
-      ForkResult r = co_await timed_fork(*p, t, probes_.paths[w_.path], path_);
-      if (r.err == Err::Ok) {
-        delay = w_.retry.delay_s;
-        continue;
-      }
-      switch (w_.retry.kind) {
-        case RetryPolicy::Kind::Immediate: break;
-        case RetryPolicy::Kind::Fixed: co_await user_sleep(t, w_.retry.delay_s); break;
-        case RetryPolicy::Kind::Exponential:
-          co_await user_sleep(t, delay);
-          delay = std::min(2 * delay, w_.retry.max_delay_s);
-          break;
+    bool gave_up = false;
+    for (int made = 0; !stopping_ && (w_.fan_out == 0 || made < w_.fan_out); ++made)
+      if (!co_await make_child(*p, t, gave_up)) break;
+    if (!gave_up && !w_.exit_after_fork) {
+      // Done forking, asleep (off CPU) until stop() wakes it to exit.
+      while (!stopping_) {
+        co_await t.flush();
+        idle_.push_back(&t);
+        k_.dispatcher().release(t);
+        co_await t.block();
       }
     }
+    generation_.erase(p);
     co_await finish(p, t);
+  }
+
+  // One child, retried by the policy on failure. False when there is none:
+  // the run stopped, or the process gave up (bash, `gave_up` set).
+  Co<bool> make_child(Proc& p, Kthread& t, bool& gave_up) {
+    const RetryPolicy& rp = w_.retry;
+    bool bash = rp.kind == RetryPolicy::Kind::Bash;
+    // bash's forksleep starts at 1 s and doubles while below FORKSLEEP_MAX.
+    double delay = bash ? 1 : rp.delay_s;
+    uint64_t sleeps = 0;
+    double slept = 0;
+    for (;;) {
+      ForkResult r = co_await timed_fork(p, t, probes_.paths[w_.path], path_);
+      if (r.err == Err::Ok) {
+        note_retries(sleeps, slept, false);
+        co_return true;
+      }
+      if (bash && (r.err != Err::EAGAIN_ || delay >= kBashForksleepMax)) {
+        gave_up = true;
+        note_retries(sleeps, slept, true);
+        co_return false;
+      }
+      double d = 0;
+      switch (rp.kind) {
+        case RetryPolicy::Kind::Immediate: break;
+        case RetryPolicy::Kind::Fixed: d = jittered(rp.delay_s); break;
+        case RetryPolicy::Kind::Exponential:
+          d = jittered(delay);
+          delay = std::min(2 * delay, rp.max_delay_s);
+          break;
+        case RetryPolicy::Kind::Bash:
+          d = jittered(delay);
+          delay *= 2;
+          break;
+      }
+      if (rp.kind != RetryPolicy::Kind::Immediate) {
+        co_await user_sleep(t, d);
+        ++sleeps;
+        slept += d;
+      }
+      if (stopping_) co_return false;
+    }
+  }
+
+  // bash's jobs.h FORKSLEEP_MAX: make_child sleeps 1, 2, 4, 8 s between
+  // its five attempts and gives up on the fifth failure.
+  static constexpr double kBashForksleepMax = 16;
+
+  // A retry delay times a uniform factor in [1-jitter, 1+jitter]; no draw
+  // without jitter, so that such runs keep their random sequence.
+  double jittered(double d) {
+    double j = w_.retry.jitter;
+    return j > 0 ? d * (1 + j * (2 * rng_.uniform01() - 1)) : d;
+  }
+
+  // A series of attempts for one child ended now, after `sleeps` policy
+  // sleeps totalling `slept` s.
+  void note_retries(uint64_t sleeps, double slept, bool gave_up) {
+    if (!probes_.in_window(SimEngine::now())) return;
+    RetryStats& st = probes_.retry;
+    st.sleeps += sleeps;
+    st.sleep_total_s += slept;
+    if (!gave_up) return;
+    ++st.gave_up;
+    st.gave_up_sleeps += sleeps;
+    st.gave_up_sleep_s.record(slept);
   }
 
   // The privileged probe: can root still fork during the storm?
@@ -427,10 +514,13 @@ class Run {
   std::string stop_why_;           // set-up stopped by the monitor
   uint64_t setup_made_ = 0;
   std::deque<double> pending_;     // open: arrival times waiting for a process
-  std::deque<Kthread*> idle_;      // open: pool processes waiting for work
+  // open: pool processes waiting for work; fork_bomb: processes done
+  // forking, waiting for the run's end.
+  std::deque<Kthread*> idle_;
   // open: the queue's length when the window opens is arrived - taken.
   uint64_t arrived_before_window_ = 0, taken_before_window_ = 0;
   std::unordered_map<Proc*, int> live_threads_;  // closed/open parents' running LWPs
+  std::unordered_map<Proc*, int> generation_;    // fork_bomb: live processes' generations
   uint64_t failures_since_sample_ = 0;
 };
 
