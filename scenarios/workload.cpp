@@ -181,12 +181,7 @@ class Run {
     Kthread& t = *p->thread;
     co_await k_.dispatcher().run(t);
     for (;;) {
-      while (pending_.empty() && !stopping_) {
-        co_await t.flush();
-        idle_.push_back(&t);
-        k_.dispatcher().release(t);
-        co_await t.block();
-      }
+      while (pending_.empty() && !stopping_) co_await park(t);
       if (stopping_) break;
       double arrived = pending_.front();
       pending_.pop_front();
@@ -246,12 +241,7 @@ class Run {
       if (!co_await make_child(*p, t, gave_up)) break;
     if (!gave_up && !w_.exit_after_fork) {
       // Done forking, asleep (off CPU) until stop() wakes it to exit.
-      while (!stopping_) {
-        co_await t.flush();
-        idle_.push_back(&t);
-        k_.dispatcher().release(t);
-        co_await t.block();
-      }
+      while (!stopping_) co_await park(t);
     }
     generation_.erase(p);
     co_await finish(p, t);
@@ -355,6 +345,14 @@ class Run {
   }
 
   // ---- helpers -----------------------------------------------------------
+  // Off CPU in idle_ until arrivals() or stop() makes t runnable.
+  Co<void> park(Kthread& t) {
+    co_await t.flush();
+    idle_.push_back(&t);
+    k_.dispatcher().release(t);
+    co_await t.block();
+  }
+
   Co<void> child_first_run(Proc& c) {
     co_await c.thread->block();  // made runnable by the parent's fork; now on a CPU
     co_await k_.charge(*c.thread, Step::child_start);
