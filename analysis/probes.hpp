@@ -61,13 +61,13 @@ struct BackoffStats {
   std::map<std::string, uint64_t> by_reason;  // "out of processes", ...
 };
 
-// fork_bomb's retry policy. A series of attempts for one child is counted
-// when it ends (a fork succeeds or the process gives up) inside the window.
+// fork_bomb's retry policy: a sleep counts where it ends, a give-up where
+// it happens, inside the window.
 struct RetryStats {
   uint64_t sleeps = 0;          // the policy's sleeps between attempts
   double sleep_total_s = 0;
   uint64_t gave_up = 0;         // processes that ended their attempts (bash)
-  uint64_t gave_up_sleeps = 0;  // the sleeps of the series that ended so
+  uint64_t gave_up_sleeps = 0;  // the sleeps before those give-ups
   Histogram gave_up_sleep_s;    // per give-up, its sleeps' total (bash: 1+2+4+8 s)
 };
 

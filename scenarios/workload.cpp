@@ -258,13 +258,10 @@ class Run {
     double slept = 0;
     for (;;) {
       ForkResult r = co_await timed_fork(p, t, probes_.paths[w_.path], path_);
-      if (r.err == Err::Ok) {
-        note_retries(sleeps, slept, false);
-        co_return true;
-      }
+      if (r.err == Err::Ok) co_return true;
       if (bash && (r.err != Err::EAGAIN_ || delay >= kBashForksleepMax)) {
         gave_up = true;
-        note_retries(sleeps, slept, true);
+        note_give_up(sleeps, slept);
         co_return false;
       }
       double d = 0;
@@ -284,6 +281,10 @@ class Run {
         co_await user_sleep(t, d);
         ++sleeps;
         slept += d;
+        if (probes_.in_window(SimEngine::now())) {
+          ++probes_.retry.sleeps;
+          probes_.retry.sleep_total_s += d;
+        }
       }
       if (stopping_) co_return false;
     }
@@ -300,18 +301,15 @@ class Run {
     return j > 0 ? d * (1 + j * (2 * rng_.uniform01() - 1)) : d;
   }
 
-  // A series of attempts for one child ended now, after `sleeps` policy
-  // sleeps totalling `slept` s.
-  void note_retries(uint64_t sleeps, double slept, bool gave_up) {
+  // A process gave up now, after `sleeps` policy sleeps totalling `slept` s.
+  void note_give_up(uint64_t sleeps, double slept) {
     if (!probes_.in_window(SimEngine::now())) return;
     RetryStats& st = probes_.retry;
-    st.sleeps += sleeps;
-    st.sleep_total_s += slept;
-    if (!gave_up) return;
     ++st.gave_up;
     st.gave_up_sleeps += sleeps;
     st.gave_up_sleep_s.record(slept);
   }
+
 
   // The privileged probe: can root still fork during the storm?
   Co<void> admin(Proc* p) {

@@ -161,3 +161,38 @@ TEST_CASE("jitter spreads bash's retry sleeps around the same mean", "[model][bo
   CHECK(h["p90"].get<double>() - h["p50"].get<double>() > 0.3);  // 1.28 sd ~ 0.68 s
   CHECK(r["retry"]["gave_up_sleeps"] == 4 * r["retry"]["gave_up"].get<uint64_t>());
 }
+
+// Jitter on another policy: a fixed 50 ms sleep times U[0.5, 1.5] still
+// averages 50 ms. The bomb forks for ever into a full table, so every
+// attempt after the fill fails, backs off in the kernel and sleeps.
+TEST_CASE("jitter leaves a fixed retry's mean sleep unchanged", "[model][bomb]") {
+  auto s = scenario(json::object(),
+                    {"workload.type=fork_bomb",
+                     "workload.retry={\"policy\":\"fixed\",\"delay_s\":0.05,\"jitter\":0.5}",
+                     "machine.ncpus=4", "tunables.max_nprocs=200", "duration_s=3", "warmup_s=1"});
+  json r = run_here(s);
+  const json& rt = r["retry"];
+  double n = rt["sleeps"];
+  INFO(rt.dump());
+  REQUIRE(n > 500);  // 131 processes, each a 50 ms sleep and a 0.33 s backoff per round: 792
+  // U[0.5, 1.5] x 50 ms has a standard deviation of 50 ms / sqrt(12).
+  double sd = 0.05 / std::sqrt(12.0);
+  CHECK(std::abs(rt["sleep_total_s"].get<double>() / n - 0.05) < 4 * sd / std::sqrt(n));
+  CHECK(rt["gave_up"] == 0);  // only bash gives up
+}
+
+// What users read: the summary says which backoff ran when it is not
+// illumos's, and how many processes gave up.
+TEST_CASE("the summary names the backoff variant and the give-ups", "[cli][bomb]") {
+  TempDir d;
+  Result r = run_cli(d, {"run", "--set", "workload.type=fork_bomb", "--set", "workload.fan_out=2",
+                         "--set", "workload.retry={\"policy\":\"bash\"}", "--set",
+                         "kernel.fork_backoff={\"ticks\":3}", "--set", "machine.ncpus=8", "--set",
+                         "tunables.max_nprocs=400", "--set", "duration_s=30", "--set", "warmup_s=0"});
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains("kernel      fork_backoff {\"ticks\":3}\n"));
+  CHECK_THAT(r.out, Contains(" processes gave up after ") && Contains("(mean 15.000 s each)\n"));
+  Result def = run_cli(d, {"run", "--set", "workload.type=fork_bomb", "--set", "duration_s=0.2"});
+  REQUIRE(def.status == 0);
+  CHECK_THAT(def.out, !Contains("fork_backoff") && !Contains("gave up"));
+}
