@@ -74,6 +74,16 @@ struct BackoffStats {
   std::map<std::string, uint64_t> by_reason;  // "out of processes", ...
 };
 
+// fork_bomb's retry policy: a sleep counts where it ends, a give-up where
+// it happens, inside the window.
+struct RetryStats {
+  uint64_t sleeps = 0;          // the policy's sleeps between attempts
+  double sleep_total_s = 0;
+  uint64_t gave_up = 0;         // processes that ended their attempts (bash)
+  uint64_t gave_up_sleeps = 0;  // the sleeps before those give-ups
+  Histogram gave_up_sleep_s;    // per give-up, its sleeps' total (bash: 1+2+4+8 s)
+};
+
 struct TimeSample {
   double t_s = 0;
   int nproc = 0;
@@ -108,6 +118,12 @@ struct Probes : GroupProbes {
   // A composite machine's groups, in the scenario's order; empty for a
   // single workload, whose results are the inherited top level.
   std::vector<std::pair<std::string, GroupProbes>> groups;
+
+  // fork_bomb only: its retries, and the processes born in each of the
+  // first generations (index 0: the initial ones) up to duration_s.
+  bool retry_enabled = false;
+  RetryStats retry;
+  std::vector<uint64_t> born_by_generation;
 
   // Processes (whole run).
   int nproc_start = 0;

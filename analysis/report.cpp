@@ -143,6 +143,14 @@ json requests_json(const RequestStats& q, double window) {
             {"max", q.unserved_age_max_s}}}};
 }
 
+json retry_json(const RetryStats& s) {
+  return {{"sleeps", s.sleeps},
+          {"sleep_total_s", s.sleep_total_s},
+          {"gave_up", s.gave_up},
+          {"gave_up_sleeps", s.gave_up_sleeps},
+          {"gave_up_sleep_s", latency_json(s.gave_up_sleep_s)}};
+}
+
 json timeseries_json(const RunInfo& info, const std::vector<TimeSample>& ts) {
   json period = nullptr;
   if (info.scenario.is_object() && info.scenario.contains("timeseries_s"))
@@ -209,12 +217,17 @@ json make_report(const RunInfo& info, const Probes& p) {
   r["locks"] = locks_json(p, window);
   r["processes"] = {
       {"nproc_start", p.nproc_start}, {"nproc_max", p.nproc_max}, {"nproc_end", p.nproc_end}};
+  if (p.retry_enabled) r["processes"]["born_by_generation"] = p.born_by_generation;
   r["cpu"] = {{"ncpus", p.ncpus},
               {"utilization", ratio(p.cpu_busy_s, p.ncpus * window)},
               {"busy_s", p.cpu_busy_s},
               {"runq_wait_s", p.runq_wait_sum_s},
               {"dispatches", p.dispatches}};
   r["backoff"] = backoff_json(p.backoff, window);
+  // The variant the run's kernel backed off by (models/variants.hpp).
+  if (info.scenario.is_object() && info.scenario.contains("kernel"))
+    r["kernel"] = info.scenario["kernel"];
+  if (p.retry_enabled) r["retry"] = retry_json(p.retry);
   r["memory"] = {{"reserved_max_mb", p.reserved_max_mb}, {"enomem_failures", p.enomem_failures}};
   if (p.admin_probe_enabled) r["admin_probe"] = path_json(p.admin_probe);
   if (p.requests_enabled) r["requests"] = requests_json(p.requests, window);

@@ -222,6 +222,18 @@ void print_backoff(std::ostream& o, const json& r) {
     << ", fork_fail_pending max " << b.at("fork_fail_pending_max").get<int>() << "\n";
 }
 
+// A fork bomb's processes that ended their attempts (bash's give-up), and
+// the backoff variant when it is not the kernel's own.
+void print_retry(std::ostream& o, const json& r) {
+  if (r.contains("kernel") && r["kernel"].value("fork_backoff", json("illumos")) != "illumos")
+    o << left("kernel", kLabel) << "fork_backoff " << r["kernel"]["fork_backoff"].dump() << "\n";
+  if (!r.contains("retry") || r["retry"].at("gave_up").get<uint64_t>() == 0) return;
+  const json& rt = r["retry"];
+  o << left("retry", kLabel) << count(rt.at("gave_up")) << " processes gave up after "
+    << count(rt.at("gave_up_sleeps")) << " sleeps (mean "
+    << total(rt.at("gave_up_sleep_s").at("mean").get<double>()) << " each)\n";
+}
+
 // Memory matters to the story only when a fork failed for lack of it.
 void print_memory(std::ostream& o, const json& r) {
   const json& m = r.at("memory");
@@ -306,6 +318,7 @@ void print_summary(std::ostream& out, const json& report) {
   print_groups(o, report);
   print_locks(o, report);
   print_backoff(o, report);
+  print_retry(o, report);
   print_memory(o, report);
   print_faults(o, report);
   print_requests(o, report);

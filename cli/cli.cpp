@@ -16,6 +16,7 @@
 #include "cli/output_file.hpp"
 #include "models/costs.hpp"
 #include "models/steps.hpp"
+#include "models/variants.hpp"
 #include "scenarios/json_text.hpp"
 #include "scenarios/library.hpp"
 #include "scenarios/scenario.hpp"
@@ -251,16 +252,18 @@ std::vector<std::string> split_locks(const std::string& s) {
   return v;
 }
 
-json step_json(const StepInfo& st, const PathName& path, const CostTable& costs) {
+json step_json(const StepInfo& st, const PathName& path, const CostTable& costs,
+               const KernelVariant& k) {
   const Dist& d = costs.dist(st.id);
-  json j = {{"name", st.name},     {"path", path.name},  {"lines", st.lines},
+  json j = {{"name", st.name},     {"path", path.name},  {"lines", step_lines(st, k)},
             {"locks", split_locks(st.locks)}, {"releases", split_locks(*st.releases ? st.releases : "-")},
             {"cost_ns", d.mean()}, {"per", st.unit}, {"basis", st.basis}};
   if (d.kind != Dist::Kind::Fixed) j["cost_dist"] = d.describe();
   return j;
 }
 
-void explain_text(std::ostream& out, const PathName& path, const CostTable& costs) {
+void explain_text(std::ostream& out, const PathName& path, const CostTable& costs,
+                  const KernelVariant& k) {
   std::vector<const StepInfo*> rows;
   auto locks = [](const StepInfo& st) {
     std::string s = st.locks;
@@ -272,7 +275,7 @@ void explain_text(std::ostream& out, const PathName& path, const CostTable& cost
     if (!(st.paths & path.bit)) continue;
     rows.push_back(&st);
     wn = std::max(wn, std::string(st.name).size());
-    wl = std::max(wl, std::string(st.lines).size());
+    wl = std::max(wl, step_lines(st, k).size());
     wk = std::max(wk, locks(st).size());
     wc = std::max(wc, costs.dist(st.id).describe().size());
   }
@@ -285,7 +288,7 @@ void explain_text(std::ostream& out, const PathName& path, const CostTable& cost
   for (const StepInfo* st : rows) {
     out << "  ";
     cell(st->name, wn);
-    cell(st->lines, wl);
+    cell(step_lines(*st, k), wl);
     cell(locks(*st), wk);
     out << std::right << std::setw(wc) << costs.dist(st->id).describe() << "  " << st->unit << "\n";
   }
@@ -326,13 +329,13 @@ int cmd_explain(const std::vector<std::string>& args, std::ostream& out) {
     json a = json::array();
     for (const PathName* p : shown)
       for (const auto& st : step_catalogue())
-        if (st.paths & p->bit) a.push_back(step_json(st, *p, costs));
+        if (st.paths & p->bit) a.push_back(step_json(st, *p, costs, s.kernel));
     out << a.dump(2) << "\n";
     return kOk;
   }
   for (size_t i = 0; i < shown.size(); ++i) {
     if (i) out << "\n";
-    explain_text(out, *shown[i], costs);
+    explain_text(out, *shown[i], costs, s.kernel);
   }
   out << "\nCosts are nanoseconds at cpu_speed 1.0; each default's basis (a measurement, "
          "a share or remainder of one, or a guess) is in `forksim explain --json`.\n";

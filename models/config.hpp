@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "models/variants.hpp"
 #include "sim/dist.hpp"
 
 namespace forksim {
@@ -39,6 +40,7 @@ struct KernelConfig {
   Tunables tunables;
   std::map<std::string, Dist> costs;  // by step name, "*" included (models/costs.hpp)
   uint64_t seed = 1;  // the run's: the kernel's own streams derive from it (sim/streams.hpp)
+  KernelVariant kernel;  // default: the illumos code as it is (models/variants.hpp)
 };
 
 }  // namespace forksim

@@ -85,8 +85,15 @@ Co<Proc*> Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
 }
 
 // 1182-1194: "no more than one fork failure per cpu per clock tick on
-// average (yes, I just made this up)".
+// average (yes, I just made this up)". The scenario's kernel.fork_backoff
+// may swap the delay for a control arm (models/variants.hpp).
 Co<void> Kernel::getproc_backoff(Kthread& t) {
+  const ForkBackoff& variant = cfg_.kernel.fork_backoff;
+  if (variant.kind == ForkBackoff::Kind::None) {
+    // Fails at once: none of 1182-1196 runs, so nothing is pending.
+    if (probes_.in_window(SimEngine::now())) ++probes_.backoff.failures;
+    co_return;
+  }
   co_await pidlock_.enter(t);  // INCR_COUNT
   co_await charge(t, Step::backoff_enter);
   ++fork_fail_pending_;
@@ -95,7 +102,7 @@ Co<void> Kernel::getproc_backoff(Kthread& t) {
   co_await pidlock_.exit(t);
 
   // delay() reads fork_fail_pending without the lock, after the increment.
-  long ticks = fork_fail_pending_ / cfg_.machine.ncpus + 1;
+  long ticks = backoff_ticks(variant, fork_fail_pending_, cfg_.machine.ncpus);
   co_await charge(t, Step::backoff_delay);
   co_await t.flush();
   double start = SimEngine::now();

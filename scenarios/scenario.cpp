@@ -359,7 +359,8 @@ const std::vector<ScopedKey> kScopedKeys = {
     {"parents", {"closed", "open"}},   {"think_s", {"closed"}},
     {"rate_per_s", {"open"}},          {"child", {"closed", "open"}},
     {"initial", {"fork_bomb"}},        {"retry", {"fork_bomb"}},
-    {"admin_probe", {"fork_bomb"}},
+    {"admin_probe", {"fork_bomb"}},    {"fan_out", {"fork_bomb"}},
+    {"exit_after_fork", {"fork_bomb"}},
 };
 
 const ScopedKey* scope_of(const std::string& key) {
@@ -444,6 +445,7 @@ const char* retry_name(RetryPolicy::Kind k) {
     case RetryPolicy::Kind::Immediate: return "immediate";
     case RetryPolicy::Kind::Fixed: return "fixed";
     case RetryPolicy::Kind::Exponential: return "exponential";
+    case RetryPolicy::Kind::Bash: return "bash";
   }
   return "exponential";
 }
@@ -453,15 +455,29 @@ const char* retry_name(RetryPolicy::Kind k) {
 RetryPolicy parse_retry(ObjReader r) {
   RetryPolicy p;
   std::string policy = retry_name(p.kind);
-  r.choice("policy", policy, {"immediate", "fixed", "exponential"});
+  r.choice("policy", policy, {"immediate", "fixed", "exponential", "bash"});
   for (auto k : {RetryPolicy::Kind::Immediate, RetryPolicy::Kind::Fixed,
-                 RetryPolicy::Kind::Exponential})
+                 RetryPolicy::Kind::Exponential, RetryPolicy::Kind::Bash})
     if (policy == retry_name(k)) p.kind = k;
-  if (p.kind != RetryPolicy::Kind::Immediate) r.number("delay_s", p.delay_s, above(0));
+  bool delays = p.kind == RetryPolicy::Kind::Fixed || p.kind == RetryPolicy::Kind::Exponential;
+  if (delays) r.number("delay_s", p.delay_s, above(0));
   if (p.kind == RetryPolicy::Kind::Exponential) {
     r.number("max_delay_s", p.max_delay_s, above(0));
     require(p.max_delay_s >= p.delay_s, r.key("max_delay_s"),
             "must be >= delay_s (" + num_str(p.delay_s) + "), got " + num_str(p.max_delay_s));
+  }
+  if (p.kind == RetryPolicy::Kind::Bash)
+    for (const char* k : {"delay_s", "max_delay_s"})
+      require(!r.has(k), r.key(k),
+              "not used by the bash retry policy: its sleeps are bash's own (1, 2, 4, 8 s)");
+  if (p.kind != RetryPolicy::Kind::Immediate) {
+    r.number("jitter", p.jitter, at_least(0));
+    require(p.jitter < 1, r.key("jitter"),
+            "must be >= 0 and < 1 (each delay times a uniform factor in [1-jitter, "
+            "1+jitter]), got " + num_str(p.jitter));
+  } else {
+    require(!r.has("jitter"), r.key("jitter"),
+            "not used by the immediate retry policy: it has no delay to jitter");
   }
   r.finish("not used by the " + policy + " retry policy");
   return p;
@@ -515,6 +531,12 @@ Workload parse_workload(ObjReader r, bool in_group = false) {
   require(w.parent.reap == "wait" || w.type == "closed", r.key("parent") + ".reap",
           "applies only to closed workloads");
   r.integer("initial", w.initial, at_least(1));
+  // Absent or null: fork for ever, as the plain bomb does.
+  if (const json* f = r.find("fan_out"); f && !f->is_null())
+    w.fan_out = to_int(*f, r.key("fan_out"), at_least(1));
+  r.boolean("exit_after_fork", w.exit_after_fork);
+  require(!w.exit_after_fork || w.fan_out > 0, r.key("exit_after_fork"),
+          "needs workload.fan_out: a process that forks for ever never gets to exit");
   w.retry = parse_retry(r.child("retry"));
   w.admin_probe = parse_admin_probe(r);
   r.finish();
@@ -546,12 +568,59 @@ std::vector<Workload> parse_groups(ObjReader& r) {
   return groups;
 }
 
+// "illumos", "none", {"ticks": N} or {"per_pending": k}.
+ForkBackoff parse_fork_backoff(const json& v, const std::string& key) {
+  ForkBackoff b;
+  const std::string forms =
+      "say \"illumos\", \"none\", {\"ticks\": N} or {\"per_pending\": k}";
+  if (v.is_string()) {
+    std::string name = v.get<std::string>();
+    std::vector<std::string> names = {"illumos", "none"};
+    require(name == "illumos" || name == "none", key,
+            forms + "; got " + in_quotes(name) + did_you_mean(name, names));
+    b.kind = name == "none" ? ForkBackoff::Kind::None : ForkBackoff::Kind::Illumos;
+    return b;
+  }
+  require(v.is_object() && v.size() == 1, key,
+          forms + "; got " + (v.is_object() ? "an object of " + std::to_string(v.size()) + " keys"
+                                            : type_of(v)));
+  ObjReader r(&v, key);
+  // delay(0) returns at once; "none" is the variant that does not delay.
+  if (const json* t = r.find("ticks")) {
+    b.kind = ForkBackoff::Kind::Ticks;
+    b.ticks = to_int(*t, r.key("ticks"), between(1, 1000000));
+  } else if (const json* k = r.find("per_pending")) {
+    b.kind = ForkBackoff::Kind::PerPending;
+    b.per_pending = to_number(*k, r.key("per_pending"), between(1e-6, 1e6));
+  }
+  r.finish("not a fork_backoff variant; " + forms);
+  return b;
+}
+
+json fork_backoff_to_json(const ForkBackoff& b) {
+  switch (b.kind) {
+    case ForkBackoff::Kind::Ticks: return {{"ticks", b.ticks}};
+    case ForkBackoff::Kind::PerPending: return {{"per_pending", b.per_pending}};
+    default: return backoff_kind_name(b.kind);
+  }
+}
+
+KernelVariant parse_kernel(ObjReader r) {
+  KernelVariant k;
+  if (const json* b = r.find("fork_backoff"))
+    k.fork_backoff = parse_fork_backoff(*b, r.key("fork_backoff"));
+  r.finish();
+  return k;
+}
+
 json workload_to_json(const Workload& w) {
   const ParentSpec& p = w.parent;
   const RetryPolicy& rp = w.retry;
   json retry = {{"policy", retry_name(rp.kind)}};
-  if (rp.kind != RetryPolicy::Kind::Immediate) retry["delay_s"] = rp.delay_s;
+  if (rp.kind == RetryPolicy::Kind::Fixed || rp.kind == RetryPolicy::Kind::Exponential)
+    retry["delay_s"] = rp.delay_s;
   if (rp.kind == RetryPolicy::Kind::Exponential) retry["max_delay_s"] = rp.max_delay_s;
+  if (rp.kind != RetryPolicy::Kind::Immediate) retry["jitter"] = rp.jitter;
   json probe = nullptr;
   if (w.admin_probe.enabled)
     probe = {{"uid", w.admin_probe.uid}, {"interval_s", w.admin_probe.interval_s}};
@@ -580,6 +649,8 @@ json workload_to_json(const Workload& w) {
         {"open_files", p.open_files},
         {"class", p.sched_class}}},
       {"initial", w.initial},
+      {"fan_out", w.fan_out > 0 ? json(w.fan_out) : json(nullptr)},
+      {"exit_after_fork", w.exit_after_fork},
       {"retry", retry},
       {"admin_probe", probe},
   };
@@ -609,6 +680,7 @@ Scenario parse_scenario(const json& j) {
   s.machine = parse_machine(r.child("machine"));
   s.tunables = parse_tunables(r.child("tunables"), s.machine);
   s.costs = parse_costs(r.child("costs"));
+  s.kernel = parse_kernel(r.child("kernel"));
   ObjReader w = r.child("workload");
   if (w.has("groups"))
     s.groups = parse_groups(w);
@@ -659,6 +731,7 @@ json Scenario::to_json() const {
         {"swapfs_reserve_mb", t.swapfs_reserve_mb},
         {"zone_max_lwps", t.zone_max_lwps}}},
       {"costs", costs_j},
+      {"kernel", {{"fork_backoff", fork_backoff_to_json(kernel.fork_backoff)}}},
       {"workload", composite() ? json{{"groups", groups_json()}} : workload_to_json(workload)},
   };
 }

@@ -32,14 +32,18 @@ class ScenarioError : public std::runtime_error {
   std::string key_, reason_;
 };
 
-// JSON: {"policy": "immediate"}, {"policy": "fixed", "delay_s": x} or
-// {"policy": "exponential", "delay_s": x, "max_delay_s": y}; absent fields keep
-// these defaults, fields the policy does not use are errors.
+// JSON: {"policy": "immediate"}, {"policy": "fixed", "delay_s": x},
+// {"policy": "exponential", "delay_s": x, "max_delay_s": y} or
+// {"policy": "bash"} (bash's make_child: on EAGAIN sleep 1, 2, 4, 8 s, then
+// give up); absent fields keep these defaults, fields the policy does not
+// use are errors. "jitter": j multiplies each delay by a uniform factor in
+// [1-j, 1+j] (0: none; not on immediate, which has no delay).
 struct RetryPolicy {
-  enum class Kind { Immediate, Fixed, Exponential };
+  enum class Kind { Immediate, Fixed, Exponential, Bash };
   Kind kind = Kind::Exponential;
   double delay_s = 0.001;
   double max_delay_s = 1.0;
+  double jitter = 0;
 };
 
 // JSON: absent or null = disabled; an object {"uid", "interval_s"} enables it.
@@ -91,6 +95,8 @@ struct Workload {
   ParentSpec parent;
   // fork_bomb
   int initial = 1;
+  int fan_out = 0;               // children each process makes; 0: fork for ever
+  bool exit_after_fork = false;  // after its fan_out children the process exits
   RetryPolicy retry;
   AdminProbe admin_probe;
 };
@@ -105,6 +111,7 @@ struct Scenario {
   Machine machine;
   Tunables tunables;
   std::map<std::string, Dist> costs;  // explicit entries, "*" included
+  KernelVariant kernel;          // default: the illumos code as it is
   // The machine runs `workload`, or, when `groups` is not empty (JSON
   // {"workload": {"groups": [...]}}), every one of the groups together and
   // `workload` is unused. Group names are unique, [a-z0-9_-]+.
@@ -116,7 +123,7 @@ struct Scenario {
 
   nlohmann::json to_json() const;
   // What the kernel model takes of it.
-  KernelConfig kernel_config() const { return {machine, tunables, costs, seed}; }
+  KernelConfig kernel_config() const { return {machine, tunables, costs, seed, kernel}; }
 };
 
 // Checks and resolves. Throws ScenarioError.

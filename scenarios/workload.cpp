@@ -26,8 +26,9 @@ struct GroupStreams {
       : arrivals(stream_rng(seed, Stream::Arrivals, group)),
         think(stream_rng(seed, Stream::Think, group)),
         child_lifetime(stream_rng(seed, Stream::ChildLifetime, group)),
-        child_cpu(stream_rng(seed, Stream::ChildCpu, group)) {}
-  Rng arrivals, think, child_lifetime, child_cpu;
+        child_cpu(stream_rng(seed, Stream::ChildCpu, group)),
+        retry_jitter(stream_rng(seed, Stream::RetryJitter, group)) {}
+  Rng arrivals, think, child_lifetime, child_cpu, retry_jitter;
 };
 
 // One workload of the machine: its spec, where its results go, its random
@@ -114,8 +115,14 @@ class Run {
     const auto& par = w.parent;
     bool rt = par.sched_class == "RT";
     if (w.type == "fork_bomb") {
-      for (int i = 0; i < w.initial && setup_tick(); ++i)
-        spawn(bomb(g, initial_proc(g, par.uid, par.privileged, kBomb, rt), false));
+      probes_.retry_enabled = true;
+      if (probes_.born_by_generation.empty()) probes_.born_by_generation = {0};
+      probes_.born_by_generation[0] += static_cast<uint64_t>(w.initial);
+      for (int i = 0; i < w.initial && setup_tick(); ++i) {
+        Proc* p = initial_proc(g, par.uid, par.privileged, kBomb, rt);
+        generation_[p] = 0;
+        spawn(bomb(g, p, false));
+      }
       if (w.admin_probe.enabled) {
         g.gp.admin_probe_enabled = true;
         spawn(admin(g, initial_proc(g, w.admin_probe.uid, true, kAdmin, false)));
@@ -169,11 +176,28 @@ class Run {
   void start_child(Proc& c) {
     Group& g = *groups_[c.group];
     switch (c.role) {
-      case kBomb: spawn(bomb(g, &c, true)); break;
+      case kBomb:
+        note_born(c);
+        spawn(bomb(g, &c, true));
+        break;
       case kAdmin: spawn(short_child(&c)); break;
       default: spawn(shell_child(g, &c)); break;
     }
   }
+
+  // A bomb child's generation is its parent's plus one (the initial
+  // processes are generation 0); the first kGenerations are counted.
+  void note_born(Proc& c) {
+    auto it = c.parent ? generation_.find(c.parent) : generation_.end();
+    int g = it == generation_.end() ? 1 : it->second + 1;
+    generation_[&c] = g;
+    if (g < kGenerations && SimEngine::now() <= s_.duration_s) {
+      auto& born = probes_.born_by_generation;
+      if (born.size() <= static_cast<size_t>(g)) born.resize(g + 1);
+      ++born[g];
+    }
+  }
+  static constexpr int kGenerations = 32;
 
   // Closed: think, fork, wait for the child; again. With reap
   // "before_next_fork" the child is reaped after the next think instead.
@@ -240,12 +264,7 @@ class Run {
     Kthread& t = *p->thread;
     co_await k_.dispatcher().run(t);
     for (;;) {
-      while (g.pending.empty() && !stopping_) {
-        co_await t.flush();
-        g.idle.push_back(&t);
-        k_.dispatcher().release(t);
-        co_await t.block();
-      }
+      while (g.pending.empty() && !stopping_) co_await park(g, t);
       if (stopping_) break;
       double arrived = g.pending.front();
       g.pending.pop_front();
@@ -295,32 +314,89 @@ class Run {
     q.unserved_age_max_s = g.pending.empty() ? 0 : end - g.pending.front();  // FIFO: oldest first
   }
 
-  // A fork bomb process: fork, and fork again; on failure, retry by policy.
+  // A fork bomb process: makes its fan_out children (or forks for ever),
+  // each by the retry policy; then exits (exit_after_fork) or waits for the
+  // run's end. One that gave up exits: bash's error ends the subshell.
   Co<void> bomb(Group& g, Proc* p, bool is_child) {
     Kthread& t = *p->thread;
     if (is_child)
       co_await child_first_run(*p);
     else
       co_await k_.dispatcher().run(t);
-    const RetryPolicy& retry = g.w.retry;
-    double delay = retry.delay_s;
-    while (!stopping_) {
-      ForkResult r = co_await timed_fork(g, *p, t, g.gp.paths[g.w.path], g.path);
-      if (r.err == Err::Ok) {
-        delay = retry.delay_s;
-        continue;
-      }
-      switch (retry.kind) {
-        case RetryPolicy::Kind::Immediate: break;
-        case RetryPolicy::Kind::Fixed: co_await user_sleep(t, retry.delay_s); break;
-        case RetryPolicy::Kind::Exponential:
-          co_await user_sleep(t, delay);
-          delay = std::min(2 * delay, retry.max_delay_s);
-          break;
-      }
+    bool gave_up = false;
+    for (int made = 0; !stopping_ && (g.w.fan_out == 0 || made < g.w.fan_out); ++made)
+      if (!co_await make_child(g, *p, t, gave_up)) break;
+    if (!gave_up && !g.w.exit_after_fork) {
+      // Done forking, asleep (off CPU) until stop() wakes it to exit.
+      while (!stopping_) co_await park(g, t);
     }
+    generation_.erase(p);
     co_await finish(p, t);
   }
+
+  // One child, retried by the policy on failure. False when there is none:
+  // the run stopped, or the process gave up (bash, `gave_up` set).
+  Co<bool> make_child(Group& g, Proc& p, Kthread& t, bool& gave_up) {
+    const RetryPolicy& rp = g.w.retry;
+    bool bash = rp.kind == RetryPolicy::Kind::Bash;
+    // bash's forksleep starts at 1 s and doubles while below FORKSLEEP_MAX.
+    double delay = bash ? 1 : rp.delay_s;
+    uint64_t sleeps = 0;
+    double slept = 0;
+    for (;;) {
+      ForkResult r = co_await timed_fork(g, p, t, g.gp.paths[g.w.path], g.path);
+      if (r.err == Err::Ok) co_return true;
+      if (bash && (r.err != Err::EAGAIN_ || delay >= kBashForksleepMax)) {
+        gave_up = true;
+        note_give_up(sleeps, slept);
+        co_return false;
+      }
+      double d = 0;
+      switch (rp.kind) {
+        case RetryPolicy::Kind::Immediate: break;
+        case RetryPolicy::Kind::Fixed: d = jittered(g, rp.delay_s); break;
+        case RetryPolicy::Kind::Exponential:
+          d = jittered(g, delay);
+          delay = std::min(2 * delay, rp.max_delay_s);
+          break;
+        case RetryPolicy::Kind::Bash:
+          d = jittered(g, delay);
+          delay *= 2;
+          break;
+      }
+      if (rp.kind != RetryPolicy::Kind::Immediate) {
+        co_await user_sleep(t, d);
+        ++sleeps;
+        slept += d;
+        if (probes_.in_window(SimEngine::now())) {
+          ++probes_.retry.sleeps;
+          probes_.retry.sleep_total_s += d;
+        }
+      }
+      if (stopping_) co_return false;
+    }
+  }
+
+  // bash's jobs.h FORKSLEEP_MAX: make_child sleeps 1, 2, 4, 8 s between
+  // its five attempts and gives up on the fifth failure.
+  static constexpr double kBashForksleepMax = 16;
+
+  // A retry delay times a uniform factor in [1-jitter, 1+jitter]; no draw
+  // without jitter, so that such runs keep their random sequence.
+  double jittered(Group& g, double d) {
+    double j = g.w.retry.jitter;
+    return j > 0 ? d * (1 + j * (2 * g.streams.retry_jitter.uniform01() - 1)) : d;
+  }
+
+  // A process gave up now, after `sleeps` policy sleeps totalling `slept` s.
+  void note_give_up(uint64_t sleeps, double slept) {
+    if (!probes_.in_window(SimEngine::now())) return;
+    RetryStats& st = probes_.retry;
+    ++st.gave_up;
+    st.gave_up_sleeps += sleeps;
+    st.gave_up_sleep_s.record(slept);
+  }
+
 
   // The privileged probe: can root still fork during the storm?
   Co<void> admin(Group& g, Proc* p) {
@@ -360,6 +436,14 @@ class Run {
     double x = d.sample(rng);
     if (opt_.on_draw) opt_.on_draw(purpose, x);
     return x;
+  }
+
+  // Off CPU in g's idle list until arrivals() or stop() makes t runnable.
+  Co<void> park(Group& g, Kthread& t) {
+    co_await t.flush();
+    g.idle.push_back(&t);
+    k_.dispatcher().release(t);
+    co_await t.block();
   }
 
   Co<void> child_first_run(Proc& c) {
@@ -540,6 +624,7 @@ class Run {
   std::string stop_why_;           // set-up stopped by the monitor
   uint64_t setup_made_ = 0;
   std::unordered_map<Proc*, int> live_threads_;  // closed/open parents' running LWPs
+  std::unordered_map<Proc*, int> generation_;    // fork_bomb: live processes' generations
   uint64_t failures_since_sample_ = 0;
 };
 

@@ -10,11 +10,11 @@
 // seeded with
 //   mix(mix(mix(s) ^ p) ^ i)
 // where mix(x) is SplitMix64's output function of x + 0x9e3779b97f4a7c15.
-// i is the workload group for workload purposes (0: today's one group) and
-// the Step for cost draws. Purpose numbers are fixed forever: a new purpose
-// takes a new number, so that old streams keep their sequences.
-// A fork bomb's retry delays are fixed by its policy (no jitter today), so
-// they draw nothing and have no stream.
+// i is the workload group for workload purposes (a single workload is group
+// 0; a composite machine's group i is i) and the Step for cost draws.
+// Purpose numbers are fixed forever: a new purpose takes a new number, so
+// that old streams keep their sequences. A retry policy without jitter
+// draws nothing.
 #pragma once
 #include <cstdint>
 
@@ -29,6 +29,7 @@ enum class Stream : uint64_t {
   ChildCpu = 4,       // a group's children's user CPU work
   StepCost = 5,       // one step's cost draws (index: the Step)
   MutexBackoff = 6,   // default_lock_delay's randomized spins, every mutex
+  RetryJitter = 7,    // a fork bomb group's retry delays' jitter factors
 };
 
 // SplitMix64 (Steele, Lea and Flood, 2014): each output a bijective mix of

@@ -228,7 +228,9 @@ TEST_CASE("to_json writes what the scenario means", "[scenario][json]") {
     CHECK(bomb.contains("parent"));
     CHECK(bomb["admin_probe"].is_null());
     CHECK(bomb["retry"] == json{{"policy", "exponential"}, {"delay_s", 0.001},
-                                {"max_delay_s", 1.0}});
+                                {"max_delay_s", 1.0}, {"jitter", 0.0}});
+    CHECK(bomb["fan_out"].is_null());  // fork for ever
+    CHECK(bomb["exit_after_fork"] == false);
     for (const char* k : {"parents", "think_s", "rate_per_s", "child"})
       CHECK_FALSE(bomb.contains(k));
   }
