@@ -57,11 +57,14 @@ void Kernel::release_cow(Proc& p, double now) {
   }
 }
 
+PathStats& Kernel::stats_of(const Proc& p, ForkPath path) {
+  return path_stats ? path_stats(p, path) : probes_.paths[path_name(path)];
+}
+
 // The interval after a fork in which p took faults closes.
 void Kernel::end_slowed(Proc& p, double now) {
   if (p.cow.faults_since > 0 && probes_.in_window(now))
-    probes_.paths[path_name(static_cast<ForkPath>(p.cow.path))].write_faults.slowed_s.record(
-        now - p.cow.since_s);
+    stats_of(p, static_cast<ForkPath>(p.cow.path)).write_faults.slowed_s.record(now - p.cow.since_s);
   p.cow.faults_since = 0;
 }
 
@@ -98,7 +101,7 @@ Co<void> Kernel::write_pages(Proc& p, Kthread& t, double pages) {
   co_await t.flush();
   double now = SimEngine::now();
   if (probes_.in_window(now)) {
-    FaultStats& f = probes_.paths[path_name(path)].write_faults;
+    FaultStats& f = stats_of(p, path).write_faults;
     f.faults += n;
     if (copy) f.copies += n;
     f.cpu_s += ns * 1e-9 / disp_.cpu_speed;

@@ -97,6 +97,9 @@ class Kernel {
   // The workload decides what a new child runs: called when the child is
   // made runnable, from the parent's thread.
   std::function<void(Proc& child)> on_child;
+  // Where p's figures for `path` go: a workload with several groups keeps
+  // each process's in its group's (Proc::group). Default: probes.paths.
+  std::function<PathStats&(const Proc& p, ForkPath path)> path_stats;
 
   // p's own locks (p_lock, as_lock, rcs_lock) taken by p's thread t. When
   // p has one thread, no vfork relation (a child on its address space, or
@@ -158,6 +161,7 @@ class Kernel {
   void protect_after_dup(Proc& p, Proc& cp, ForkPath path, double now);
   void release_cow(Proc& p, double now);
   void end_slowed(Proc& p, double now);
+  PathStats& stats_of(const Proc& p, ForkPath path);  // path_stats, or probes_.paths
   Co<void> freeproc(Proc& p, Kthread& t);
   void link_child(Proc& pp, Proc& cp);
   void unlink_child(Proc& cp);

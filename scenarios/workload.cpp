@@ -70,6 +70,10 @@ class Run {
                     GroupStreams(s.seed, i)}));
     }
     k_.on_child = [this](Proc& c) { start_child(c); };
+    if (s.composite())
+      k_.path_stats = [this](const Proc& p, ForkPath path) -> PathStats& {
+        return groups_[p.group]->gp.paths[path_name(path)];
+      };
     k_.dispatcher().step_by_step = opt.step_by_step;
   }
 
@@ -542,6 +546,10 @@ class Run {
         sum.latency.merge(st.latency);
         for (const auto& [e, n] : st.failures) sum.failures[e] += n;
         for (const auto& [e, h] : st.failure_latency) sum.failure_latency[e].merge(h);
+        sum.write_faults.faults += st.write_faults.faults;
+        sum.write_faults.copies += st.write_faults.copies;
+        sum.write_faults.cpu_s += st.write_faults.cpu_s;
+        sum.write_faults.slowed_s.merge(st.write_faults.slowed_s);
       }
     }
   }

@@ -142,3 +142,22 @@ TEST_CASE("a group's arrivals do not move when another group joins it", "[groups
   CHECK(a["latency_s"]["mean"] != b["latency_s"]["mean"]);
   CHECK(together["groups"]["shells"]["paths"]["fork1"]["successes"].get<uint64_t>() > 100);
 }
+
+// Write faults are the writing group's: a database that rewrites its 64 MB
+// while its snapshot child lives, beside shells that write nothing. The
+// machine's figure is the groups' sum.
+TEST_CASE("a group's write faults are its own", "[groups][memory]") {
+  json r = forksim::test::run_here(scenario(json::parse(R"({"duration_s": 0.6, "warmup_s": 0.1,
+    "workload": {"groups": [
+      {"name": "db", "type": "closed", "parents": 1, "think_s": 0.2,
+       "parent": {"reserved_mb": 64, "writes_mb_per_s": 640, "reap": "before_next_fork"},
+       "child": {"exec": false, "lifetime_s": 0.5}},
+      {"name": "shells", "type": "closed", "parents": 8}]}})")));
+  const json& db = r["groups"]["db"]["paths"]["fork1"]["write_faults"];
+  const json& sh = r["groups"]["shells"]["paths"]["fork1"]["write_faults"];
+  CHECK(db["faults"].get<uint64_t>() > 10000);
+  CHECK(db["copies"].get<uint64_t>() > 0);
+  CHECK(sh["faults"] == 0);
+  CHECK(r["paths"]["fork1"]["write_faults"]["faults"] == db["faults"]);
+  CHECK(r["invariants"]["cow_page_balance"] == 0);
+}
