@@ -357,9 +357,10 @@ struct ScopedKey {
 };
 const std::vector<ScopedKey> kScopedKeys = {
     {"parents", {"closed", "open"}},   {"think_s", {"closed"}},
-    {"rate_per_s", {"open"}},          {"child", {"closed", "open"}},
+    {"rate_per_s", {"open", "service"}}, {"child", {"closed", "open", "service"}},
     {"initial", {"fork_bomb"}},        {"retry", {"fork_bomb"}},
-    {"admin_probe", {"fork_bomb"}},
+    {"admin_probe", {"fork_bomb"}},    {"service_s", {"service"}},
+    {"fork_every_s", {"service"}},
 };
 
 const ScopedKey* scope_of(const std::string& key) {
@@ -473,7 +474,7 @@ Workload parse_workload(ObjReader r, bool in_group = false) {
     require(valid_group_name(w.name), r.key("name"),
             "must be 1 to 64 of a-z, 0-9, '_' and '-', got " + in_quotes(w.name));
   }
-  r.choice("type", w.type, {"closed", "open", "fork_bomb"});
+  r.choice("type", w.type, {"closed", "open", "fork_bomb", "service"});
   check_scope(r, w.type);  // before anything else: a misplaced key says so
   r.choice("path", w.path, {"fork1", "forkall", "vfork"});
   r.integer("parents", w.parents, at_least(1));
@@ -481,6 +482,12 @@ Workload parse_workload(ObjReader r, bool in_group = false) {
   // The mean gap between arrivals, 1 / rate_per_s, is bounded as a
   // distribution's mean is (kMaxDistValue).
   r.number("rate_per_s", w.rate_per_s, at_least(1 / kMaxDistValue));
+  r.dist("service_s", w.service_s);
+  // Absent or null: the service never forks.
+  if (const json* f = r.find("fork_every_s"); f && !f->is_null()) {
+    w.forks = true;
+    w.fork_every_s = to_dist(*f, r.key("fork_every_s"));
+  }
   w.child = parse_child(r.child("child"));
   w.parent = parse_parent(r.child("parent"));
   require(w.parent.forking_lwps == 1 || w.type == "closed", r.key("parent") + ".forking_lwps",
@@ -549,6 +556,8 @@ json workload_to_json(const Workload& w) {
       {"initial", w.initial},
       {"retry", retry},
       {"admin_probe", probe},
+      {"service_s", dist_to_json(w.service_s)},
+      {"fork_every_s", w.forks ? dist_to_json(w.fork_every_s) : json(nullptr)},
   };
   // The same table that rejects misplaced keys on input drops them here.
   for (const auto& s : kScopedKeys)

@@ -29,6 +29,8 @@ enum class Stream : uint64_t {
   ChildCpu = 4,       // a group's children's user CPU work
   StepCost = 5,       // one step's cost draws (index: the Step)
   MutexBackoff = 6,   // default_lock_delay's randomized spins, every mutex
+  ServiceTime = 7,    // a service group's requests' CPU work
+  ForkEvery = 8,      // a service group's gaps between its main LWP's forks
 };
 
 // SplitMix64 (Steele, Lea and Flood, 2014): each output a bijective mix of
