@@ -377,8 +377,11 @@ bool applies(const std::string& key, const std::string& type) {
 void check_scope(const ObjReader& r, const std::string& type) {
   for (const auto& k : r.keys()) {
     if (applies(k, type)) continue;
+    // "closed", "closed and open", "closed, open and service".
+    const std::vector<std::string>& ts = scope_of(k)->types;
     std::string types;
-    for (const auto& t : scope_of(k)->types) types += (types.empty() ? "" : " and ") + t;
+    for (size_t i = 0; i < ts.size(); ++i)
+      types += (i == 0 ? "" : i + 1 == ts.size() ? " and " : ", ") + ts[i];
     throw ScenarioError(r.key(k), "applies only to " + types + " workloads; to change the "
                                   "type, --unset it or --set the whole workload object");
   }
