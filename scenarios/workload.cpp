@@ -225,18 +225,23 @@ class Run {
   Co<void> open_parent(Group& g, Proc* p) {
     Kthread& t = *p->thread;
     co_await k_.dispatcher().run(t);
-    for (;;) {
-      while (g.pending.empty() && !stopping_) {
-        co_await t.flush();
-        g.idle.push_back(&t);
-        k_.dispatcher().release(t);
-        co_await t.block();
-      }
-      if (stopping_) break;
-      double arrived = take_request(g);
+    while (std::optional<double> arrived = co_await next_request(g, t))
       co_await fork_and_wait(g, p, t, arrived);
-    }
     co_await finish(p, t);
+  }
+
+  // t (a pool process, a worker) waits idle, off CPU, for the oldest
+  // queued request and takes it: its arrival time; nothing once the run
+  // stops.
+  Co<std::optional<double>> next_request(Group& g, Kthread& t) {
+    while (g.pending.empty() && !stopping_) {
+      co_await t.flush();
+      g.idle.push_back(&t);
+      k_.dispatcher().release(t);
+      co_await t.block();
+    }
+    if (stopping_) co_return std::nullopt;
+    co_return take_request(g);
   }
 
   // An open workload's request, which arrived at `arrived`, is served when
@@ -337,21 +342,13 @@ class Run {
   // (stopped by any fork's holdlwps in the middle of it), and is done.
   Co<void> service_worker(Group& g, Proc* p, Kthread& t) {
     co_await k_.dispatcher().run(t);
-    for (;;) {
-      while (g.pending.empty() && !stopping_) {
-        co_await t.flush();
-        g.idle.push_back(&t);
-        k_.dispatcher().release(t);
-        co_await t.block();
-      }
-      if (stopping_) break;
-      double arrived = take_request(g);
+    while (std::optional<double> arrived = co_await next_request(g, t)) {
       co_await k_.user_work(*p, t, draw(Stream::ServiceTime, g.w.service_s, g.streams.service));
       double now = SimEngine::now();
       if (!probes_.in_window(now)) continue;
-      g.gp.requests.latency.record(now - arrived);
+      g.gp.requests.latency.record(now - *arrived);
       ServiceStats& s = g.gp.service;
-      (near_hold(g, arrived, now) ? s.near_fork : s.away_from_fork).record(now - arrived);
+      (near_hold(g, *arrived, now) ? s.near_fork : s.away_from_fork).record(now - *arrived);
     }
     co_await finish(p, t);
   }

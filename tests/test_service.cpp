@@ -251,3 +251,28 @@ TEST_CASE("service keys are checked and round-trip", "[service][scenario]") {
   fails("workload.service_s=0.1", "workload.service_s: applies only to service workloads");
   fails("workload.fork_every_s=1", "workload.fork_every_s: applies only to service workloads");
 }
+
+// Workers on every CPU, so that forks poke workers both running and
+// preempted: the step-by-step engine (a wait per charged step) gives the
+// same requests and stalls as the merged one, to rounding.
+TEST_CASE("a busy service's report is the step-by-step engine's", "[service][engine]") {
+  std::vector<std::string> args = {
+      "--set",
+      service_workload({{"rate_per_s", 5000},
+                        {"fork_every_s", 0.1},
+                        {"parent", {{"lwps", 4}, {"writable_mb", 500}}},
+                        {"child", {{"exec", false}, {"lifetime_s", 0.01}}}}),
+      "--set", "machine.ncpus=4", "--set", "duration_s=2"};
+  json merged = run_forksim(args);
+  args.push_back("--step-by-step");
+  json slow = run_forksim(args);
+  const json &a = merged["requests"], &b = slow["requests"];
+  CHECK(a["latency_s"]["count"] == b["latency_s"]["count"]);
+  CHECK(a["latency_s"]["count"].get<int>() > 5000);
+  CHECK(a["stall_s"]["count"] == b["stall_s"]["count"]);
+  CHECK(a["near_fork"]["latency_s"]["count"] == b["near_fork"]["latency_s"]["count"]);
+  for (const char* k : {"mean", "max", "p99"}) {
+    CHECK(a["latency_s"][k].get<double>() == Approx(b["latency_s"][k].get<double>()).epsilon(1e-9));
+    CHECK(a["stall_s"][k].get<double>() == Approx(b["stall_s"][k].get<double>()).epsilon(1e-9));
+  }
+}
