@@ -276,3 +276,18 @@ TEST_CASE("a busy service's report is the step-by-step engine's", "[service][eng
     CHECK(a["stall_s"][k].get<double>() == Approx(b["stall_s"][k].get<double>()).epsilon(1e-9));
   }
 }
+
+// The summary names a service's latency for what it is and gives its stalls.
+TEST_CASE("the summary gives a service's stalls and its latency near and away from forks",
+          "[service][summary]") {
+  TempDir d;
+  auto r = run_cli(d, {"run", "--set",
+                       service_workload({{"rate_per_s", 2000},
+                                         {"fork_every_s", 0.1},
+                                         {"parent", {{"lwps", 2}, {"writable_mb", 100}}}}),
+                       "--set", "duration_s=1", "-o", "r.json"});
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("latency (arrival to completion) mean "));
+  CHECK_THAT(r.out, Contains("9 forks held the workers (mean "));
+  CHECK_THAT(r.out, Contains("taken waited for a worker"));
+}
