@@ -66,6 +66,19 @@ struct RequestStats {
   double unserved_age_max_s = 0;
 };
 
+// A service's own figures beside its RequestStats (there, a request is
+// served when its worker finishes it). A hold is one fork's stop of the
+// workers: holdlwps setting the process's holder to continuelwps. A request
+// is near a fork when its time in the system (arrival to completion)
+// overlaps a hold, away from forks otherwise.
+struct ServiceStats {
+  Histogram stall;             // holds ending in the window: their lengths
+  Histogram near_fork;         // latency of requests served in the window, near a hold
+  Histogram away_from_fork;    // the others
+  double queue_area = 0;       // integral over the window of the queue's length (request-s)
+  uint64_t queue_max = 0;      // longest queue inside the window
+};
+
 struct BackoffStats {
   uint64_t failures = 0;       // getproc failures (the ones that back off)
   uint64_t delays = 0;
@@ -103,9 +116,12 @@ struct GroupProbes {
   bool admin_probe_enabled = false;
   PathStats admin_probe;
 
-  // Open workload only.
+  // Open and service workloads only.
   bool requests_enabled = false;
   RequestStats requests;
+  // Service workload only.
+  bool service_enabled = false;
+  ServiceStats service;
 };
 
 struct Probes : GroupProbes {

@@ -151,6 +151,33 @@ json retry_json(const RetryStats& s) {
           {"gave_up_sleep_s", latency_json(s.gave_up_sleep_s)}};
 }
 
+// A service's requests: the open workload's block (served: the worker
+// finished it), with p99.9 latencies, the queue's time-weighted mean and
+// maximum over the window, the forks' stalls, and the latency of requests
+// near a fork (in the system during a hold) against the rest.
+json service_requests_json(const RequestStats& q, const ServiceStats& s, double window) {
+  auto with_p999 = [](const Histogram& h) {
+    json j = latency_json(h);
+    j["p99_9"] = h.quantile(0.999);
+    return j;
+  };
+  json j = requests_json(q, window);
+  j["latency_s"] = with_p999(q.latency);
+  j["queue_length"] = {{"mean", ratio(s.queue_area, window)}, {"max", s.queue_max}};
+  j["stall_s"] = latency_json(s.stall);
+  j["near_fork"] = {{"latency_s", with_p999(s.near_fork)}};
+  j["away_from_fork"] = {{"latency_s", with_p999(s.away_from_fork)}};
+  return j;
+}
+
+// The requests block of a workload that has one (open, service).
+void add_requests(json& j, const GroupProbes& g, double window) {
+  if (g.service_enabled)
+    j["requests"] = service_requests_json(g.requests, g.service, window);
+  else if (g.requests_enabled)
+    j["requests"] = requests_json(g.requests, window);
+}
+
 json timeseries_json(const RunInfo& info, const std::vector<TimeSample>& ts) {
   json period = nullptr;
   if (info.scenario.is_object() && info.scenario.contains("timeseries_s"))
@@ -175,7 +202,7 @@ json group_json(const GroupProbes& g, double window) {
             {"throughput", throughput_json(g, window)},
             {"failures_by_reason", counts_json(g.failures_by_reason)}};
   if (g.admin_probe_enabled) j["admin_probe"] = path_json(g.admin_probe);
-  if (g.requests_enabled) j["requests"] = requests_json(g.requests, window);
+  add_requests(j, g, window);
   return j;
 }
 
@@ -230,7 +257,7 @@ json make_report(const RunInfo& info, const Probes& p) {
   if (p.retry_enabled) r["retry"] = retry_json(p.retry);
   r["memory"] = {{"reserved_max_mb", p.reserved_max_mb}, {"enomem_failures", p.enomem_failures}};
   if (p.admin_probe_enabled) r["admin_probe"] = path_json(p.admin_probe);
-  if (p.requests_enabled) r["requests"] = requests_json(p.requests, window);
+  add_requests(r, p, window);
   if (!p.groups.empty()) {
     json g = json::object();
     for (const auto& [name, gp] : p.groups) g[name] = group_json(gp, window);

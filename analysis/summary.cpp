@@ -257,7 +257,7 @@ void print_faults(std::ostream& o, const json& r) {
   }
 }
 
-// The open workload: is it keeping up (offered against served, the queue),
+// The open workload, or a service: is it keeping up (offered against served, the queue),
 // how long a request takes end to end, how many waited for a process, and
 // what the window left unserved.
 void print_requests(std::ostream& o, const json& r) {
@@ -269,14 +269,23 @@ void print_requests(std::ostream& o, const json& r) {
     << count(q.at("queue_start")) << " -> " << count(q.at("queue_end")) << " ("
     << (growth > 0 ? "+" : growth < 0 ? "-" : "") << significant(std::abs(growth)) << "/s)"
     << (q.at("overloaded").get<bool>() ? ": OVERLOADED" : ", not overloaded") << "\n";
+  const bool service = q.contains("stall_s");
   const json& lat = q.at("latency_s");
-  o << left("", kLabel) << "latency (arrival to fork return) mean " << latency_of(lat, "mean")
-    << ", p50 " << latency_of(lat, "p50") << ", p99 " << latency_of(lat, "p99") << ", max "
-    << latency_of(lat, "max") << "\n";
+  o << left("", kLabel) << (service ? "latency (arrival to completion) mean "
+                                    : "latency (arrival to fork return) mean ")
+    << latency_of(lat, "mean") << ", p50 " << latency_of(lat, "p50") << ", p99 "
+    << latency_of(lat, "p99") << ", max " << latency_of(lat, "max") << "\n";
+  if (service) {
+    const json& st = q.at("stall_s");
+    o << left("", kLabel) << count(st.at("count")) << " forks held the workers (mean "
+      << latency_of(st, "mean") << ", max " << latency_of(st, "max") << "); p99 near a fork "
+      << latency_of(q.at("near_fork").at("latency_s"), "p99") << ", away "
+      << latency_of(q.at("away_from_fork").at("latency_s"), "p99") << "\n";
+  }
   const json& w = q.at("wait_s");
   o << left("", kLabel) << count(q.at("waited")) << " of " << count(w.at("count"))
-    << " taken waited for a process (wait mean " << latency_of(w, "mean") << ", max "
-    << latency_of(w, "max") << "), up to " << count(q.at("waiting_max")) << " queued\n";
+    << " taken waited for " << (service ? "a worker" : "a process") << " (wait mean "
+    << latency_of(w, "mean") << ", max " << latency_of(w, "max") << "), up to " << count(q.at("waiting_max")) << " queued\n";
   o << left("", kLabel) << count(q.at("unserved_at_end")) << " unserved at the end";
   if (q.at("unserved_at_end").get<uint64_t>() > 0)
     o << ", oldest waiting " << latency(q.at("unserved_age_s").at("max").get<double>())

@@ -8,6 +8,11 @@
 // of vfwait for vfork). An LWP that enters holdlwps while a forkall's flag
 // is up gets EINTR; while a fork1's is up, it stops and forks later.
 //
+// An LWP doing user-mode work (Kernel::user_work, a service's worker) is
+// poked as lwp.c's pokelwps does (an AST and a poke_cpu cross-call): it
+// leaves user mode at once, whether on a CPU or preempted, and stops; the
+// forker waits for it as for one inside a system call.
+//
 // Simplification: an LWP the model runs that is asleep in user mode (its
 // think time) or in waitid's interruptible sleep counts as stopped as soon
 // as it is poked, without taking a CPU for its stop(); it stays stopped
@@ -91,8 +96,16 @@ Co<bool> Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
   p.must_stop.clear();
   for (Kthread* o : p.in_kernel)
     if (o != &t) p.must_stop.push_back(o);
+  for (Kthread* o : p.in_user)
+    if (o != &t) p.must_stop.push_back(o);
   p.lwprcnt = static_cast<int>(p.must_stop.size());
+  p.held_from_s = SimEngine::now();
   co_await charge(t, Step::holdlwps_poke, p.lwps - 1);
+  if (!p.in_user.empty()) {
+    co_await t.flush();  // the pokes land once the poking is done
+    for (Kthread* o : p.in_user)
+      if (o != &t) disp_.poke(*o);
+  }
   int passive = std::max(0, p.lwps - live_threads(p));
   double stopped_at = 0;
   if (passive > 0) {
@@ -129,6 +142,36 @@ Co<void> Kernel::continuelwps(Proc& p, Kthread& t) {
   co_await t.flush();  // another LWP wakes now, not before our work so far is done
   p.holder = nullptr;
   p.stopped_cv.broadcast(disp_);
+  if (on_hold_end) on_hold_end(p, p.held_from_s, SimEngine::now());
+}
+
+Co<void> Kernel::user_work(Proc& p, Kthread& t, double seconds) {
+  if (p.more_threads.empty()) {  // no other LWP forks: nothing holds it
+    co_await disp_.run_user(t, seconds);
+    co_return;
+  }
+  co_await t.flush();  // in_user is read by the forker at its clock
+  p.in_user.push_back(&t);
+  double left = seconds;
+  for (;;) {
+    co_await user_hold_point(p, t);
+    if (left <= 0) break;
+    left = co_await disp_.run_user_until_ast(t, left);
+  }
+  erase_one(p.in_user, &t);
+}
+
+Co<void> Kernel::user_hold_point(Proc& p, Kthread& t) {
+  co_await t.flush();  // the switch of a poked, preempted burst; holder is read now
+  t.clear_ast();
+  if (!held_for(p, t)) co_return;
+  co_await p.p_lock.enter(t);
+  erase_one(p.in_user, &t);  // stopped: a later hold does not wait for it
+  co_await charge(t, Step::holdlwps_stop);
+  co_await t.flush();
+  co_await stop_locked(p, t);
+  p.in_user.push_back(&t);
+  co_await p.p_lock.exit(t);
 }
 
 }  // namespace forksim

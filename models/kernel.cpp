@@ -100,6 +100,7 @@ Proc* Kernel::alloc_proc() {
     p->holder = nullptr;
     p->lwprcnt = 0;
     p->in_kernel.clear();
+    p->in_user.clear();
     p->must_stop.clear();
     p->parent = p->child = p->sibling = p->psibling = nullptr;
     p->nchildren = 0;

@@ -65,6 +65,17 @@ class Kernel {
   // for good.
   Co<void> exit_proc(Proc& p, Kthread& t);
 
+  // User-mode CPU work (at cpu_speed 1) by t, one of p's LWPs, that a
+  // fork's holdlwps stops promptly: poked, t leaves user mode at once, stops
+  // (stop(), the holdlwps_stop step, on its own CPU) until continuelwps,
+  // then does the rest. Its start and end are hold points too (the LWP's
+  // entry into the kernel before and after the work).
+  Co<void> user_work(Proc& p, Kthread& t, double seconds);
+  // Every hold of p's other LWPs as it ends: from holdlwps's setting p's
+  // holder (line 1298) to continuelwps. Only for a process with more than
+  // one thread the model runs (a single thread holds no one).
+  std::function<void(Proc& p, double held_from_s, double held_to_s)> on_hold_end;
+
   // A process that exists before the run (a workload's parent, a daemon):
   // pid, slot, nproc, upcount and its memory reservation (of reserved_mb,
   // resident_mb of it present). nullptr when the table or swap cannot hold it.
@@ -144,6 +155,8 @@ class Kernel {
   Co<void> syscall_enter(Proc& p, Kthread& t);
   Co<void> syscall_leave(Proc& p, Kthread& t);
   Co<void> hold_point(Proc& p, Kthread& t);
+  // user_work's hold point: the AST is taken; t stops if p is held.
+  Co<void> user_hold_point(Proc& p, Kthread& t);
   // sig.c stop(): t counts as stopped and waits, p_lock held, for the
   // holder's continuelwps.
   Co<void> stop_locked(Proc& p, Kthread& t);

@@ -90,8 +90,12 @@ struct Proc {
   // counts those it still waits for (p_lwprcnt, without the LWPs that run
   // no code, which holdlwps_stop times).
   Kthread* holder = nullptr;
+  double held_from_s = 0;    // when the current (or last) hold began
   int lwprcnt = 0;
   std::vector<Kthread*> in_kernel;
+  // LWPs doing user-mode work that a hold must stop (Kernel::user_work):
+  // poked, they stop at once and count in lwprcnt until they have.
+  std::vector<Kthread*> in_user;
   std::vector<Kthread*> must_stop;
   KCondVar p_holdlwps;       // the forker waits here for the others to stop
   KCondVar stopped_cv;       // stopped LWPs wait here for continuelwps (TS_CSTART)

@@ -357,10 +357,11 @@ struct ScopedKey {
 };
 const std::vector<ScopedKey> kScopedKeys = {
     {"parents", {"closed", "open"}},   {"think_s", {"closed"}},
-    {"rate_per_s", {"open"}},          {"child", {"closed", "open"}},
+    {"rate_per_s", {"open", "service"}}, {"child", {"closed", "open", "service"}},
     {"initial", {"fork_bomb"}},        {"retry", {"fork_bomb"}},
     {"admin_probe", {"fork_bomb"}},    {"fan_out", {"fork_bomb"}},
     {"exit_after_fork", {"fork_bomb"}},
+    {"service_s", {"service"}},        {"fork_every_s", {"service"}},
 };
 
 const ScopedKey* scope_of(const std::string& key) {
@@ -377,8 +378,11 @@ bool applies(const std::string& key, const std::string& type) {
 void check_scope(const ObjReader& r, const std::string& type) {
   for (const auto& k : r.keys()) {
     if (applies(k, type)) continue;
+    // "closed", "closed and open", "closed, open and service".
+    const std::vector<std::string>& ts = scope_of(k)->types;
     std::string types;
-    for (const auto& t : scope_of(k)->types) types += (types.empty() ? "" : " and ") + t;
+    for (size_t i = 0; i < ts.size(); ++i)
+      types += (i == 0 ? "" : i + 1 == ts.size() ? " and " : ", ") + ts[i];
     throw ScenarioError(r.key(k), "applies only to " + types + " workloads; to change the "
                                   "type, --unset it or --set the whole workload object");
   }
@@ -513,7 +517,7 @@ Workload parse_workload(ObjReader r, bool in_group = false) {
     require(valid_group_name(w.name), r.key("name"),
             "must be 1 to 64 of a-z, 0-9, '_' and '-', got " + in_quotes(w.name));
   }
-  r.choice("type", w.type, {"closed", "open", "fork_bomb"});
+  r.choice("type", w.type, {"closed", "open", "fork_bomb", "service"});
   check_scope(r, w.type);  // before anything else: a misplaced key says so
   r.choice("path", w.path, {"fork1", "forkall", "vfork"});
   r.integer("parents", w.parents, at_least(1));
@@ -521,6 +525,12 @@ Workload parse_workload(ObjReader r, bool in_group = false) {
   // The mean gap between arrivals, 1 / rate_per_s, is bounded as a
   // distribution's mean is (kMaxDistValue).
   r.number("rate_per_s", w.rate_per_s, at_least(1 / kMaxDistValue));
+  r.dist("service_s", w.service_s);
+  // Absent or null: the service never forks.
+  if (const json* f = r.find("fork_every_s"); f && !f->is_null()) {
+    w.forks = true;
+    w.fork_every_s = to_dist(*f, r.key("fork_every_s"));
+  }
   w.child = parse_child(r.child("child"));
   w.parent = parse_parent(r.child("parent"));
   require(w.parent.forking_lwps == 1 || w.type == "closed", r.key("parent") + ".forking_lwps",
@@ -653,6 +663,8 @@ json workload_to_json(const Workload& w) {
       {"exit_after_fork", w.exit_after_fork},
       {"retry", retry},
       {"admin_probe", probe},
+      {"service_s", dist_to_json(w.service_s)},
+      {"fork_every_s", w.forks ? dist_to_json(w.fork_every_s) : json(nullptr)},
   };
   // The same table that rejects misplaced keys on input drops them here.
   for (const auto& s : kScopedKeys)

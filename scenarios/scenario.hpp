@@ -78,7 +78,7 @@ struct ParentSpec {
   // thinks (and writes) while the child lives and reaps it before the next
   // fork, as a server that forks a snapshot does.
   std::string reap = "wait";
-  int lwps = 1;
+  int lwps = 1;                // service: the worker LWPs, besides the main one
   int forking_lwps = 1;        // closed: LWPs of each parent that fork, each in its own loop
   int open_files = 16;
   std::string sched_class = "TS";  // "TS" or "RT" (JSON key "class")
@@ -86,11 +86,16 @@ struct ParentSpec {
 
 struct Workload {
   std::string name;              // a composite machine's group name; "" for a single workload
-  std::string type = "closed";   // closed | open | fork_bomb
+  std::string type = "closed";   // closed | open | fork_bomb | service
   std::string path = "fork1";    // fork1 | forkall | vfork
   int parents = 64;              // closed, open: pool size
   Dist think_s = Dist::exponential(0.01);  // closed
-  double rate_per_s = 1000;      // open
+  double rate_per_s = 1000;      // open, service: Poisson arrivals
+  // service: each request's user CPU work; the main LWP's gap between
+  // forks (absent, JSON null: it never forks).
+  Dist service_s = Dist::exponential(0.0005);
+  bool forks = false;
+  Dist fork_every_s = Dist::fixed(1);
   ChildSpec child;
   ParentSpec parent;
   // fork_bomb

@@ -17,7 +17,7 @@ namespace {
 
 // What a process runs; its children inherit it (Proc::role), and the
 // group it belongs to (Proc::group).
-enum Role : uint8_t { kShell = 0, kBomb = 1, kAdmin = 2 };
+enum Role : uint8_t { kShell = 0, kBomb = 1, kAdmin = 2, kService = 3 };
 
 // A workload group's own random streams (sim/streams.hpp): its draws are
 // the same whatever the machine, the costs or another group does.
@@ -27,13 +27,16 @@ struct GroupStreams {
         think(stream_rng(seed, Stream::Think, group)),
         child_lifetime(stream_rng(seed, Stream::ChildLifetime, group)),
         child_cpu(stream_rng(seed, Stream::ChildCpu, group)),
-        retry_jitter(stream_rng(seed, Stream::RetryJitter, group)) {}
-  Rng arrivals, think, child_lifetime, child_cpu, retry_jitter;
+        retry_jitter(stream_rng(seed, Stream::RetryJitter, group)),
+        service(stream_rng(seed, Stream::ServiceTime, group)),
+        fork_every(stream_rng(seed, Stream::ForkEvery, group)) {}
+  Rng arrivals, think, child_lifetime, child_cpu, retry_jitter, service, fork_every;
 };
 
 // One workload of the machine: its spec, where its results go, its random
 // streams (group i draws from index i), and the state its processes share
-// (an open workload's queue and idle pool).
+// (an open workload's queue and idle pool; a service's queue, idle
+// workers and holds).
 struct Group {
   const Workload& w;
   GroupProbes& gp;
@@ -41,8 +44,13 @@ struct Group {
   uint16_t index;
   std::string key;                 // its keys' prefix in messages: "workload"
   GroupStreams streams;
-  std::deque<double> pending;      // open: arrival times waiting for a process
-  std::deque<Kthread*> idle;       // open: pool processes waiting for work
+  std::deque<double> pending{};    // open, service: arrival times waiting for a process, a worker
+  std::deque<Kthread*> idle{};     // open, service: pool processes, workers waiting for work
+  double queue_since = 0;          // when pending's length last changed
+  // service: its process, and its holds so far ([from, to], in order), to
+  // tell whether a request was in the system during one.
+  Proc* proc = nullptr;
+  std::vector<std::pair<double, double>> holds{};
   // open: the queue's length when the window opens is arrived - taken.
   uint64_t arrived_before_window = 0, taken_before_window = 0;
 };
@@ -74,6 +82,7 @@ class Run {
       k_.path_stats = [this](const Proc& p, ForkPath path) -> PathStats& {
         return groups_[p.group]->gp.paths[path_name(path)];
       };
+    k_.on_hold_end = [this](Proc& p, double from, double to) { note_hold(p, from, to); };
     k_.dispatcher().step_by_step = opt.step_by_step;
   }
 
@@ -118,6 +127,10 @@ class Run {
     const Workload& w = g.w;
     const auto& par = w.parent;
     bool rt = par.sched_class == "RT";
+    if (w.type == "service") {
+      start_service(g);
+      return;
+    }
     if (w.type == "fork_bomb") {
       probes_.retry_enabled = true;
       if (probes_.born_by_generation.empty()) probes_.born_by_generation = {0};
@@ -155,11 +168,13 @@ class Run {
   Proc* initial_proc(Group& g, int uid, bool privileged, Role role, bool rt) {
     const auto& par = g.w.parent;
     bool admin = role == kAdmin;
+    // A service's parent.lwps are its workers, besides its main LWP.
+    int lwps = admin ? 1 : role == kService ? par.lwps + 1 : par.lwps;
     Proc* p = k_.create_initial_proc(uid, privileged, admin ? 0 : par.reserved_mb,
-                                     admin ? 0 : par.resident_mb, admin ? 1 : par.lwps,
-                                     par.open_files, rt);
+                                     admin ? 0 : par.resident_mb, lwps, par.open_files, rt);
     if (!p) {
-      std::string key = g.key + (g.w.type == "fork_bomb" ? ".initial" : ".parents");
+      std::string key = g.key + (g.w.type == "fork_bomb" ? ".initial"
+                                 : g.w.type == "service" ? ".parent.lwps" : ".parents");
       if (k_.table().slots_used() >= k_.table().v_proc())
         throw ScenarioError(key, "with machine.system_procs the workload's processes do not fit "
                                  "in tunables.max_nprocs (" + std::to_string(k_.table().v_proc()) + ")");
@@ -249,6 +264,7 @@ class Run {
       double now = SimEngine::now();
       if (stopping_ || now >= s_.duration_s) break;
       if (opt_.on_draw) opt_.on_draw(Stream::Arrivals, now);
+      note_queue(g, now);
       g.pending.push_back(now);
       RequestStats& q = g.gp.requests;
       if (now < probes_.window_start_s)
@@ -267,15 +283,18 @@ class Run {
   Co<void> open_parent(Group& g, Proc* p) {
     Kthread& t = *p->thread;
     co_await k_.dispatcher().run(t);
-    for (;;) {
-      while (g.pending.empty() && !stopping_) co_await park(g, t);
-      if (stopping_) break;
-      double arrived = g.pending.front();
-      g.pending.pop_front();
-      note_taken(g, arrived);
+    while (std::optional<double> arrived = co_await next_request(g, t))
       co_await fork_and_wait(g, p, t, arrived);
-    }
     co_await finish(p, t);
+  }
+
+  // t (a pool process, a worker) waits idle, off CPU, for the oldest
+  // queued request and takes it: its arrival time; nothing once the run
+  // stops.
+  Co<std::optional<double>> next_request(Group& g, Kthread& t) {
+    while (g.pending.empty() && !stopping_) co_await park(g, t);
+    if (stopping_) co_return std::nullopt;
+    co_return take_request(g);
   }
 
   // An open workload's request, which arrived at `arrived`, is served when
@@ -291,6 +310,29 @@ class Run {
     if (!r.child) co_return false;
     if (wait) co_await k_.wait_child(*p, t);
     co_return !wait;
+  }
+
+  // The oldest queued request is taken now (by a process, a worker): its
+  // arrival time.
+  double take_request(Group& g) {
+    double now = SimEngine::now();
+    note_queue(g, now);
+    double arrived = g.pending.front();
+    g.pending.pop_front();
+    note_taken(g, arrived);
+    return arrived;
+  }
+
+  // The queue's length is about to change at `now`: the time it had its
+  // length counts towards the window's mean and maximum.
+  void note_queue(Group& g, double now) {
+    ServiceStats& s = g.gp.service;
+    double len = static_cast<double>(g.pending.size());
+    double overlap = window_overlap(probes_, g.queue_since, now);
+    s.queue_area += len * overlap;
+    if (overlap > 0 || probes_.in_window(now))
+      s.queue_max = std::max<uint64_t>(s.queue_max, g.pending.size());
+    g.queue_since = now;
   }
 
   // A process takes the request that arrived at `arrived`, now.
@@ -311,11 +353,75 @@ class Run {
   void close_request_window(Group& g, double end) {
     if (!g.gp.requests_enabled) return;
     RequestStats& q = g.gp.requests;
+    note_queue(g, end);
     q.queue_start = g.arrived_before_window - g.taken_before_window;
     q.unserved_at_end = g.pending.size();
     q.unserved_age_sum_s = 0;
     for (double a : g.pending) q.unserved_age_sum_s += end - a;
     q.unserved_age_max_s = g.pending.empty() ? 0 : end - g.pending.front();  // FIFO: oldest first
+  }
+
+  // ---- the service ---------------------------------------------------------
+  // One process: parent.lwps workers serve the requests arrivals() queues;
+  // its main LWP forks every fork_every_s (if at all), reaping each child
+  // before the next fork, so a child that outlives the gap delays it.
+  void start_service(Group& g) {
+    const auto& par = g.w.parent;
+    Proc* p = initial_proc(g, par.uid, par.privileged, kService, par.sched_class == "RT");
+    g.proc = p;
+    g.gp.requests_enabled = g.gp.service_enabled = true;
+    live_threads_[p] = par.lwps + 1;
+    spawn(service_main(g, p));
+    for (int l = 0; l < par.lwps && setup_tick(); ++l)
+      spawn(service_worker(g, p, k_.make_lwp_thread(*p)));
+    spawn(arrivals(g));
+  }
+
+  Co<void> service_main(Group& g, Proc* p) {
+    Kthread& t = *p->thread;
+    co_await k_.dispatcher().run(t);
+    double next = SimEngine::now();
+    while (!stopping_) {
+      if (g.w.forks) next += draw(Stream::ForkEvery, g.w.fork_every_s, g.streams.fork_every);
+      if (!g.w.forks || next >= s_.duration_s) {  // no fork before the end: idle until then
+        co_await user_sleep(t, s_.duration_s - SimEngine::now());
+        break;
+      }
+      co_await user_sleep(t, next - SimEngine::now());
+      if (stopping_) break;
+      co_await fork_and_wait(g, p, t);
+    }
+    co_await finish(p, t);
+  }
+
+  // A worker: takes the oldest request, does its CPU work in user mode
+  // (stopped by any fork's holdlwps in the middle of it), and is done.
+  Co<void> service_worker(Group& g, Proc* p, Kthread& t) {
+    co_await k_.dispatcher().run(t);
+    while (std::optional<double> arrived = co_await next_request(g, t)) {
+      co_await k_.user_work(*p, t, draw(Stream::ServiceTime, g.w.service_s, g.streams.service));
+      double now = SimEngine::now();
+      if (!probes_.in_window(now)) continue;
+      g.gp.requests.latency.record(now - *arrived);
+      ServiceStats& s = g.gp.service;
+      (near_hold(g, *arrived, now) ? s.near_fork : s.away_from_fork).record(now - *arrived);
+    }
+    co_await finish(p, t);
+  }
+
+  void note_hold(Proc& p, double from, double to) {
+    Group& g = *groups_[p.group];
+    if (g.proc != &p) return;  // another workload's LWPs (closed, forking_lwps)
+    g.holds.emplace_back(from, to);
+    if (probes_.in_window(to)) g.gp.service.stall.record(to - from);
+  }
+
+  // Whether [arrived, done] overlaps a hold, past or under way.
+  bool near_hold(const Group& g, double arrived, double done) const {
+    if (g.proc->holder && g.proc->held_from_s <= done) return true;
+    for (auto h = g.holds.rbegin(); h != g.holds.rend() && h->second >= arrived; ++h)
+      if (h->first <= done) return true;
+    return false;
   }
 
   // A fork bomb process: makes its fan_out children (or forks for ever),
@@ -577,7 +683,9 @@ class Run {
     if (opt_.max_events_at_instant) return opt_.max_events_at_instant;
     uint64_t threads = static_cast<uint64_t>(s_.tunables.max_nprocs);
     for (const auto& g : groups_)
-      threads += static_cast<uint64_t>(g->w.parents) * g->w.parent.forking_lwps;
+      threads += g->w.type == "service"
+                     ? static_cast<uint64_t>(g->w.parent.lwps) + 1
+                     : static_cast<uint64_t>(g->w.parents) * g->w.parent.forking_lwps;
     return 2'000'000 + 200 * threads;
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include "sim/engine.hpp"
 #include "sim/kmutex.hpp"
@@ -383,24 +384,50 @@ Co<void> Dispatcher::forkret(Kthread& t) {
 }
 
 Co<void> Dispatcher::run_user(Kthread& t, double seconds) {
+  // No AST is posted to a thread that is not stopped for it: a cut burst
+  // goes on where it stopped.
+  while (seconds > 0) seconds = co_await run_user_until_ast(t, seconds);
+}
+
+Co<double> Dispatcher::run_user_until_ast(Kthread& t, double seconds) {
   co_await trap_return(t);
   t.user_ = true;
   ++nuser_;
   double wall = seconds / cpu_speed;  // work is given at the reference speed
-  while (wall > 0) {
+  while (wall > 0 && !t.ast_) {
     co_await t.flush();  // a dispatch's switch
+    if (t.ast_) break;
     double slice = wall;
     if (t.cls_ != SchedClass::SYS)
       slice = std::min(wall, std::max(0.0, t.timeleft_s_ - (SimEngine::now() - t.slice_from_)));
-    co_await Kthread::CpuWait{&t, slice};  // preempted and resumed inside, if at all
-    wall -= slice;
-    if (wall <= 0) break;
+    t.user_burst_ = true;
+    co_await Kthread::CpuWait{&t, slice};  // preempted and resumed inside, or cut, if at all
+    t.user_burst_ = false;
+    wall -= slice - std::exchange(t.cut_left_s_, 0.0);
+    if (wall <= 0 || t.ast_) break;
     // The clock tick at the quantum's end (ts_tick/rt_tick), and the AST it
     // delivers in user mode.
     co_await trap_return(t);
   }
   t.user_ = false;
   --nuser_;
+  co_return wall > 0 ? wall * cpu_speed : 0.0;
+}
+
+void Dispatcher::poke(Kthread& t) {
+  t.ast_ = true;
+  if (!t.user_burst_) return;
+  if (t.in_cpu_wait_) {  // on a CPU: the burst ends now
+    t.wait_token_ = kCancelled;
+    t.in_cpu_wait_ = false;
+    t.cut_left_s_ = std::max(0.0, t.cpu_wait_end_ - SimEngine::now());
+    SimEngine::get().resume_soon(t.cpu_wait_h_);
+  } else if (t.wait_left_s_ > 0) {
+    // Preempted in the burst: once dispatched it resumes at once (paying
+    // the switch with its next CPU work) instead of finishing the burst.
+    t.cut_left_s_ = t.wait_left_s_;
+    t.wait_left_s_ = 0;
+  }
 }
 
 Co<void> Dispatcher::exit_thread(Kthread& t) {

@@ -82,6 +82,15 @@ class Dispatcher {
   // User-mode CPU work of `seconds` (at cpu_speed 1): time-sliced by the
   // quantum, preemptible at once.
   Co<void> run_user(Kthread& t, double seconds);
+  // The same, cut short by an AST (poke): returns the work left (at
+  // cpu_speed 1), 0 when it is all done. The AST stays pending for the
+  // caller's hold point to clear.
+  Co<double> run_user_until_ast(Kthread& t, double seconds);
+  // pokelwps's aston + poke_cpu: posts an AST to t. A thread in a
+  // user-mode burst on a CPU leaves it at once (the cross-call's trap),
+  // one preempted in a burst as soon as it is dispatched again; any other
+  // sees the AST before its next burst. The poke's cost is the poker's.
+  void poke(Kthread& t);
   // t is done for good: gives up its CPU if it had one.
   Co<void> exit_thread(Kthread& t);
 

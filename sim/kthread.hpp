@@ -99,6 +99,10 @@ class Kthread {
   int pri() const { return pri_; }          // global priority, 0..159
   int ts_cpupri() const { return cpupri_; }  // TS: the ts_dptbl level
   bool user_mode() const { return user_; }
+  // An AST posted by Dispatcher::poke (t_astflag): the thread's next
+  // return to the kernel is a hold point. Cleared there.
+  bool ast_pending() const { return ast_; }
+  void clear_ast() { ast_ = false; }
 
   Dispatcher& dispatcher() { return *disp_; }
   int id() const { return id_; }
@@ -128,6 +132,9 @@ class Kthread {
   // Scheduling (the Dispatcher's). Global priority and class state.
   SchedClass cls_ = SchedClass::SYS;
   bool user_ = false;         // in a user-mode burst (run_user)
+  bool ast_ = false;          // poked: leaves user mode at once (pokelwps)
+  bool user_burst_ = false;   // in run_user's CPU wait proper (not its switch's flush)
+  double cut_left_s_ = 0;     // what a poke left undone of the burst it cut
   bool backq_ = false;        // TSBACKQ/RTBACKQ: the quantum ran out on CPU
   bool trapret_ = false;      // t_trapret: ts_update saw it on CPU
   int16_t pri_ = 60;

@@ -30,6 +30,8 @@ enum class Stream : uint64_t {
   StepCost = 5,       // one step's cost draws (index: the Step)
   MutexBackoff = 6,   // default_lock_delay's randomized spins, every mutex
   RetryJitter = 7,    // a fork bomb group's retry delays' jitter factors
+  ServiceTime = 8,    // a service group's requests' CPU work
+  ForkEvery = 9,      // a service group's gaps between its main LWP's forks
 };
 
 // SplitMix64 (Steele, Lea and Flood, 2014): each output a bijective mix of

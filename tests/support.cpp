@@ -106,6 +106,16 @@ Result run_cli(const TempDir& dir, const std::vector<std::string>& args) {
   return r;
 }
 
+double erlang_c(int c, double a) {
+  double term = 1, below = 0;  // term: a^k / k!
+  for (int k = 0; k < c; ++k) {
+    below += term;
+    term *= a / (k + 1);
+  }
+  double top = term * c / (c - a);
+  return top / (below + top);
+}
+
 nlohmann::json run_forksim(const std::vector<std::string>& args) {
   TempDir d;
   std::vector<std::string> all = {"run", "--quiet", "-o", "report.json"};

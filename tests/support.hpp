@@ -41,6 +41,10 @@ std::set<std::string> names_in(const std::filesystem::path& dir);
 // Whether p itself (not a link to it) is a character device.
 bool is_char_device(const std::filesystem::path& p);
 
+// Erlang C: the probability that a job of an M/M/c queue with offered load
+// a = lambda / mu (< c) waits, from its formula.
+double erlang_c(int c, double a);
+
 struct Result {
   int status;  // the exit status; 128 + signal number if killed by a signal
   std::string out, err;

@@ -69,7 +69,7 @@ TEST_CASE("a composite workload's mistakes name the group's key", "[groups]") {
   CHECK_THAT(error_of(with_groups(json::array({{{"name", "a"}}, {{"name", "a"}}}))),
              Contains("workload.groups[1].name: another group is already named \"a\""));
   CHECK_THAT(error_of(with_groups(json::array({{{"name", "a"}, {"rate_per_s", 5}}}))),
-             Contains("workload.groups[0].rate_per_s: applies only to open workloads"));
+             Contains("workload.groups[0].rate_per_s: applies only to open and service workloads"));
   CHECK_THAT(error_of(with_groups(json::array())),
              Contains("workload.groups: needs at least one group"));
   CHECK_THAT(error_of(with_groups(json::object())),

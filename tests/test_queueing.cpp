@@ -22,6 +22,7 @@
 #include "sim/dist.hpp"
 #include "sim/engine.hpp"
 #include "sim/kmutex.hpp"
+#include "tests/support.hpp"
 #include "tests/timeline.hpp"
 
 using forksim::Co;
@@ -297,13 +298,7 @@ TEST_CASE("two CPUs are an M/M/2 queue", "[queueing]") {
   OpenSystem sys(m, lambda, Dist::exponential(S), cpu_job(m.disp));
   sys.run(21);
 
-  double term = 1, below = 0;  // term: a^k / k!
-  for (int k = 0; k < c; ++k) {
-    below += term;
-    term *= a / (k + 1);
-  }
-  double top = term * c / (c - a);
-  double erlang_c = top / (below + top);
+  double erlang_c = forksim::test::erlang_c(c, a);
   CAPTURE(erlang_c);
   check_mean(BatchMeans(sys.response), S + erlang_c * S / (c - a));
   CHECK(m.probes.cpu_busy_s / (c * T) == Approx(rho).epsilon(0.02));

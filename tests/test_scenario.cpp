@@ -369,13 +369,13 @@ TEST_CASE("bad distributions", "[scenario][errors]") {
 
 TEST_CASE("keys of another workload type", "[scenario][errors]") {
   expect_error(with({"workload.rate_per_s=10"}), "workload.rate_per_s",
-               "applies only to open workloads");
+               "applies only to open and service workloads");
   expect_error(with({"workload.type=open", "workload.think_s=1"}), "workload.think_s",
                "applies only to closed workloads");
   expect_error(with({"workload.retry.policy=immediate"}), "workload.retry",
                "applies only to fork_bomb workloads");
   expect_error(with({"workload.type=fork_bomb", "workload.child.exec=false"}), "workload.child",
-               "applies only to closed and open workloads");
+               "applies only to closed, open and service workloads");
   expect_error(with({"workload.type=fork_bomb", "workload.parents=3"}), "workload.parents",
                "applies only to closed and open workloads");
 }
