@@ -362,6 +362,7 @@ const std::vector<ScopedKey> kScopedKeys = {
     {"admin_probe", {"fork_bomb"}},    {"fan_out", {"fork_bomb"}},
     {"exit_after_fork", {"fork_bomb"}},
     {"service_s", {"service"}},        {"fork_every_s", {"service"}},
+    {"write_mb_per_request", {"service"}},
 };
 
 const ScopedKey* scope_of(const std::string& key) {
@@ -526,6 +527,7 @@ Workload parse_workload(ObjReader r, bool in_group = false) {
   // distribution's mean is (kMaxDistValue).
   r.number("rate_per_s", w.rate_per_s, at_least(1 / kMaxDistValue));
   r.dist("service_s", w.service_s);
+  r.number("write_mb_per_request", w.write_mb_per_request, at_least(0));
   // Absent or null: the service never forks.
   if (const json* f = r.find("fork_every_s"); f && !f->is_null()) {
     w.forks = true;
@@ -665,6 +667,7 @@ json workload_to_json(const Workload& w) {
       {"admin_probe", probe},
       {"service_s", dist_to_json(w.service_s)},
       {"fork_every_s", w.forks ? dist_to_json(w.fork_every_s) : json(nullptr)},
+      {"write_mb_per_request", w.write_mb_per_request},
   };
   // The same table that rejects misplaced keys on input drops them here.
   for (const auto& s : kScopedKeys)

@@ -96,6 +96,9 @@ struct Workload {
   Dist service_s = Dist::exponential(0.0005);
   bool forks = false;
   Dist fork_every_s = Dist::fixed(1);
+  // service: MB each request writes once served, in its parent's resident
+  // pages (a sweep, as writes_mb_per_s): after a fork its first writes fault.
+  double write_mb_per_request = 0;
   ChildSpec child;
   ParentSpec parent;
   // fork_bomb

@@ -400,6 +400,8 @@ class Run {
     co_await k_.dispatcher().run(t);
     while (std::optional<double> arrived = co_await next_request(g, t)) {
       co_await k_.user_work(*p, t, draw(Stream::ServiceTime, g.w.service_s, g.streams.service));
+      if (g.w.write_mb_per_request > 0)
+        co_await k_.write_pages(*p, t, g.w.write_mb_per_request * kPagesPerMb);
       double now = SimEngine::now();
       if (!probes_.in_window(now)) continue;
       g.gp.requests.latency.record(now - *arrived);
