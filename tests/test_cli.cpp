@@ -50,6 +50,11 @@ std::string library(const std::string& name) {
   return (fs::path(FORKSIM_SOURCE_DIR) / "scenarios" / "library" / name).string();
 }
 
+// A scenario file kept for the tests (tests/fixtures/), not in the library.
+std::string fixture(const std::string& name) {
+  return (fs::path(FORKSIM_SOURCE_DIR) / "tests" / "fixtures" / name).string();
+}
+
 json parse_json(const std::string& text) {
   INFO("text: " << text.substr(0, 2000));
   json j;
@@ -218,7 +223,7 @@ TEST_CASE("the --seed option reaches the report and its scenario", "[cli]") {
 
 TEST_CASE("validate prints the scenario resolved, every default filled", "[cli]") {
   TempDir d;
-  Result r = run_cli(d, {"validate", library("fork_bomb.json")});
+  Result r = run_cli(d, {"validate", fixture("fork_bomb.json")});
   REQUIRE(r.status == 0);
   CHECK(r.err.empty());
   const json s = parse_json(r.out);

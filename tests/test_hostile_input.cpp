@@ -216,7 +216,7 @@ TEST_CASE("validate without a file validates the built-in default", "[cli][input
 
 TEST_CASE("unset and whole-object set switch a workload's type", "[cli][input]") {
   TempDir d;
-  const std::string bomb = std::string(FORKSIM_SOURCE_DIR) + "/scenarios/library/fork_bomb.json";
+  const std::string bomb = std::string(FORKSIM_SOURCE_DIR) + "/tests/fixtures/fork_bomb.json";
   // One key of the fork bomb's workload is misplaced in a closed one...
   expect_bad_input(d, {"validate", bomb, "--set", "workload.type=closed"},
                    {"applies only to fork_bomb workloads; to change the type, --unset it or "

@@ -63,19 +63,19 @@ TEST_CASE("forksim list prints one line a library scenario", "[library][cli]") {
 // same name in the working directory is the user's and wins.
 TEST_CASE("a library name stands for its scenario, a file of that name wins", "[library][cli]") {
   TempDir d;
-  Result lib = run_cli(d, {"validate", "fork_bomb"});
+  Result lib = run_cli(d, {"validate", "fork-bomb"});
   REQUIRE(lib.status == 0);
-  CHECK(json::parse(lib.out)["name"] == "fork_bomb");
-  forksim::test::write_text(d / "fork_bomb", R"({"name": "mine"})");
-  Result mine = run_cli(d, {"validate", "fork_bomb"});
+  CHECK(json::parse(lib.out)["name"] == "fork-bomb");
+  forksim::test::write_text(d / "fork-bomb", R"({"name": "mine"})");
+  Result mine = run_cli(d, {"validate", "fork-bomb"});
   REQUIRE(mine.status == 0);
   CHECK(json::parse(mine.out)["name"] == "mine");
 
-  Result run = run_cli(d, {"run", "default", "--quiet", "-o", "r.json", "--set", "duration_s=0.2",
+  Result run = run_cli(d, {"run", "capacity-shells", "--quiet", "-o", "r.json", "--set", "duration_s=0.2",
                            "--set", "warmup_s=0.05"});
   REQUIRE(run.status == 0);
-  CHECK(json::parse(forksim::test::read_file(d / "r.json"))["scenario"]["name"] == "default");
-  CHECK(run_cli(d, {"explain", "fork1", "--scenario", "capacity_vfork"}).status == 0);
+  CHECK(json::parse(forksim::test::read_file(d / "r.json"))["scenario"]["name"] == "capacity-shells");
+  CHECK(run_cli(d, {"explain", "fork1", "--scenario", "build-farm"}).status == 0);
 }
 
 TEST_CASE("a scenario that is neither a file nor a library name is bad input naming both",
@@ -85,6 +85,6 @@ TEST_CASE("a scenario that is neither a file nor a library name is bad input nam
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("fork-bom: no such file, and not a library scenario ("));
   for (const forksim::LibraryEntry& e : forksim::library_entries()) CHECK_THAT(r.err, Contains(e.name));
-  CHECK_THAT(r.err, Contains("did you mean \"fork_bomb\"?"));
+  CHECK_THAT(r.err, Contains("did you mean \"fork-bomb\"?"));
   CHECK(forksim::test::names_in(d.path).empty());
 }

@@ -437,17 +437,20 @@ TEST_CASE("scenario files", "[scenario][files]") {
     }
     CHECK(n >= 3);
   }
-  SECTION("default.json is the defaults") {
-    json lib = parse_scenario(forksim::load_scenario_file((library_dir() / "default.json").string()))
+  SECTION("capacity-shells.json is the defaults") {
+    json lib = parse_scenario(
+                   forksim::load_scenario_file((library_dir() / "capacity-shells.json").string()))
                    .to_json();
     json def = parse_scenario(json::object()).to_json();
-    lib.erase("description");
-    def.erase("description");
+    for (json* j : {&lib, &def}) {
+      j->erase("description");
+      j->erase("name");
+    }
     CHECK(lib == def);
   }
-  SECTION("the library's fork bomb") {
-    Scenario s = parse_scenario(
-        forksim::load_scenario_file((library_dir() / "fork_bomb.json").string()));
+  SECTION("the tests' immediate-retry fork bomb") {
+    Scenario s = parse_scenario(forksim::load_scenario_file(
+        (library_dir() / ".." / ".." / "tests" / "fixtures" / "fork_bomb.json").string()));
     CHECK(s.workload.type == "fork_bomb");
     CHECK(s.machine.ncpus == 32);
     CHECK(s.workload.retry.kind == RetryPolicy::Kind::Immediate);
