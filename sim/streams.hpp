@@ -10,8 +10,9 @@
 // seeded with
 //   mix(mix(mix(s) ^ p) ^ i)
 // where mix(x) is SplitMix64's output function of x + 0x9e3779b97f4a7c15.
-// i is the workload group for workload purposes (0: today's one group) and
-// the Step for cost draws. Purpose numbers are fixed forever: a new purpose
+// i is the workload group for workload purposes (0: today's one group;
+// a level of a tree of child programs within it, for the Program purposes)
+// and the Step for cost draws. Purpose numbers are fixed forever: a new purpose
 // takes a new number, so that old streams keep their sequences.
 // A fork bomb's retry delays are fixed by its policy (no jitter today), so
 // they draw nothing and have no stream.
@@ -29,6 +30,11 @@ enum class Stream : uint64_t {
   ChildCpu = 4,       // a group's children's user CPU work
   StepCost = 5,       // one step's cost draws (index: the Step)
   MutexBackoff = 6,   // default_lock_delay's randomized spins, every mutex
+  VictimCpu = 7,      // an interactive group's CPU work per wake-up
+  // A child program's children (child.forks), by level: index
+  // group * 16 + level (2..kMaxChildDepth; level 1 is ChildLifetime/ChildCpu's).
+  ProgramLifetime = 8,
+  ProgramCpu = 9,
 };
 
 // SplitMix64 (Steele, Lea and Flood, 2014): each output a bijective mix of
