@@ -12,23 +12,14 @@
 #include "tests/support.hpp"
 
 using Catch::Matchers::Contains;
-using forksim::ScenarioError;
 using forksim::test::run_cli;
 using forksim::test::run_here;
 using forksim::test::scenario;
+using forksim::test::scenario_error;
 using forksim::test::TempDir;
 using nlohmann::json;
 
 namespace {
-
-std::string error_of(const json& raw) {
-  try {
-    scenario(raw);
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // A child spec that forks `count` children of `child`.
 json forking(int count, json child = json::object()) {
@@ -91,19 +82,19 @@ TEST_CASE("a tree's mistakes name the key", "[children][scenario]") {
   json leaf = json::object();
   json deep = leaf;
   for (int i = 0; i < 7; ++i) deep = forking(1, deep);  // levels 1..8: the limit
-  CHECK(error_of({{"workload", {{"child", deep}}}}) == "(no error)");
+  CHECK(scenario_error({{"workload", {{"child", deep}}}}) == "(no error)");
   std::string key = "workload.child";
   for (int i = 0; i < 7; ++i) key += ".forks.child";
-  CHECK_THAT(error_of({{"workload", {{"child", forking(1, deep)}}}}),
+  CHECK_THAT(scenario_error({{"workload", {{"child", forking(1, deep)}}}}),
              Contains(key + ".forks: too deep: children fork to at most 8 levels below the "
                             "workload's parent, and this child is at level 8"));
-  CHECK_THAT(error_of({{"workload", {{"child", {{"forks", {{"child", leaf}}}}}}}}),
+  CHECK_THAT(scenario_error({{"workload", {{"child", {{"forks", {{"child", leaf}}}}}}}}),
              Contains("workload.child.forks.count: missing: how many children this child forks"));
-  CHECK_THAT(error_of({{"workload", {{"child", {{"forks", {{"count", -1}}}}}}}}),
+  CHECK_THAT(scenario_error({{"workload", {{"child", {{"forks", {{"count", -1}}}}}}}}),
              Contains("workload.child.forks.count: must be between 0 and 1000000, got -1"));
-  CHECK_THAT(error_of({{"workload", {{"child", {{"forks", {{"count", 1}, {"kids", leaf}}}}}}}}),
+  CHECK_THAT(scenario_error({{"workload", {{"child", {{"forks", {{"count", 1}, {"kids", leaf}}}}}}}}),
              Contains("workload.child.forks.kids: unknown key"));
-  CHECK_THAT(error_of({{"workload", {{"path", "vfork"}, {"child", forking(1)}}}}),
+  CHECK_THAT(scenario_error({{"workload", {{"path", "vfork"}, {"child", forking(1)}}}}),
              Contains("workload.child.forks: a child of a vfork workload forks only after it "
                       "execs: set workload.child.exec to true"));
 }

@@ -15,10 +15,10 @@
 #include "tests/support.hpp"
 
 using Catch::Matchers::Contains;
-using forksim::ScenarioError;
 using forksim::test::run_cli;
 using forksim::test::run_here;
 using forksim::test::scenario;
+using forksim::test::scenario_error;
 using forksim::test::TempDir;
 using nlohmann::json;
 
@@ -43,22 +43,18 @@ json hogs_and_victim(const std::string& hog_class, const std::string& victim_cla
   return j;
 }
 
-std::string error_of(const json& raw) {
-  try {
-    scenario(raw);
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "(no error)";
+// The victim alone on the default 8-CPU machine, measured from t = 0.
+json victim_alone(double duration_s, double period_s, double cpu_s) {
+  json w = {{"type", "interactive"}, {"period_s", period_s}, {"cpu_s", cpu_s}};
+  return run_here(scenario({{"duration_s", duration_s}, {"warmup_s", 0},
+                            {"costs", {{"ctxsw", 5000}}}, {"workload", w}}));
 }
 
 }  // namespace
 
 TEST_CASE("an interactive process alone responds in its work plus one context switch",
           "[interactive][model]") {
-  json r = run_here(scenario(json::parse(R"({"duration_s": 2, "warmup_s": 0,
-    "costs": {"ctxsw": 5000},
-    "workload": {"type": "interactive", "period_s": 0.1, "cpu_s": 0.01}})")));
+  json r = victim_alone(2, 0.1, 0.01);
   const json& h = r["response_s"];
   // Wake-ups at 0, 0.1, ..., 1.9 end in the window; the one at 2.0 after it.
   CHECK(h["count"] == 20);
@@ -79,12 +75,11 @@ TEST_CASE("an interactive process alone responds in its work plus one context sw
 TEST_CASE("an interactive process whose work outlasts its period is late by the overrun",
           "[interactive][model]") {
   // 0.15 s of work every 0.1 s: wake-up k is due at 0.1 k and ends at
-  // 0.150005 (k + 1), so its response grows by 0.050005 s a wake-up.
-  json r = run_here(scenario(json::parse(R"({"duration_s": 1, "warmup_s": 0,
-    "costs": {"ctxsw": 5000},
-    "workload": {"type": "interactive", "period_s": 0.1, "cpu_s": 0.15}})")));
+  // 0.15 (k + 1) plus the first dispatch's switch, so its response grows
+  // by 0.05 s a wake-up.
+  json r = victim_alone(1, 0.1, 0.15);
   const json& h = r["response_s"];
-  // Ends at 0.150005 k' for k' = 1..6 are inside the window.
+  // The ends of wake-ups 0..5 are inside the window.
   CHECK(h["count"] == 6);
   // A thread that never leaves its CPU pays the first dispatch only.
   CHECK(h["max"].get<double>() == Approx(6 * 0.15 + kCtxsw - 0.5).epsilon(1e-9));
@@ -122,15 +117,15 @@ TEST_CASE("an RT victim preempts TS hogs at every wake-up", "[interactive][model
 }
 
 TEST_CASE("an interactive workload's bad keys are named", "[interactive][scenario]") {
-  CHECK_THAT(error_of({{"workload", {{"type", "interactive"}, {"period_s", 0}}}}),
+  CHECK_THAT(scenario_error({{"workload", {{"type", "interactive"}, {"period_s", 0}}}}),
              Contains("workload.period_s: must be between 1e-06 and 1e+15, got 0"));
-  CHECK_THAT(error_of({{"workload", {{"type", "interactive"}, {"cpu_s", -1}}}}),
+  CHECK_THAT(scenario_error({{"workload", {{"type", "interactive"}, {"cpu_s", -1}}}}),
              Contains("workload.cpu_s: must be >= 0, got -1"));
-  CHECK_THAT(error_of({{"workload", {{"type", "interactive"}, {"path", "vfork"}}}}),
+  CHECK_THAT(scenario_error({{"workload", {{"type", "interactive"}, {"path", "vfork"}}}}),
              Contains("workload.path: applies only to closed and open and fork_bomb workloads"));
-  CHECK_THAT(error_of({{"workload", {{"type", "interactive"}, {"child", json::object()}}}}),
+  CHECK_THAT(scenario_error({{"workload", {{"type", "interactive"}, {"child", json::object()}}}}),
              Contains("workload.child: applies only to closed and open workloads"));
-  CHECK_THAT(error_of({{"workload", {{"period_s", 1}}}}),
+  CHECK_THAT(scenario_error({{"workload", {{"period_s", 1}}}}),
              Contains("workload.period_s: applies only to interactive workloads"));
   // Resolved and read back, it is the same scenario, with only its own keys.
   forksim::Scenario s = scenario({{"workload", {{"type", "interactive"}, {"parent", {{"uid", 7}}},
