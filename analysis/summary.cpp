@@ -161,6 +161,8 @@ void print_path_rows(std::ostream& o, const json& g, const json& workload,
 }
 
 void print_paths(std::ostream& o, const json& r) {
+  // An interactive victim alone forks nothing: no table of no paths.
+  if (r.at("paths").empty() && !r.contains("admin_probe") && !r.contains("groups")) return;
   o << left("path", kLabel) << right("attempts", 9) << right("successes", 10);
   for (const char* key : {"mean", "p50", "p90", "p99", "max"}) o << right(key, 10);
   o << "  failures\n";

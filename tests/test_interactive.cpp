@@ -146,3 +146,15 @@ TEST_CASE("forksim run refuses an interactive period of nothing, exit 2", "[inte
   CHECK_THAT(r.err, Contains("workload.period_s: must be between 1e-06 and 1e+15, got 1e-09"));
   CHECK_FALSE(std::filesystem::exists(d / "r.json"));
 }
+
+TEST_CASE("forksim run summarises the victim's response", "[interactive][cli]") {
+  TempDir d;
+  auto r = run_cli(d, {"run", "--set", R"(workload={"type": "interactive", "period_s": 0.1, "cpu_s": 0.01})",
+                       "--set", "duration_s=2", "--set", "costs.ctxsw=0"});
+  CHECK(r.status == 0);
+  // Wake-ups at 0.2, ..., 1.9 end in the window [0.2, 2].
+  // (Percentiles are the histogram's, within 1%: not quoted here.)
+  CHECK_THAT(r.out, Contains("response    18 wake-ups, wake-up to end of work mean 10.00 ms, p50 "));
+  CHECK_THAT(r.out, Contains(", max 10.00 ms\n"));
+  CHECK_THAT(r.out, !Contains("path "));  // it forks nothing
+}
