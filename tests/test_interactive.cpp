@@ -158,3 +158,24 @@ TEST_CASE("forksim run summarises the victim's response", "[interactive][cli]") 
   CHECK_THAT(r.out, Contains(", max 10.00 ms\n"));
   CHECK_THAT(r.out, !Contains("path "));  // it forks nothing
 }
+
+// The victim draws its work from a stream of its own (Stream::VictimCpu,
+// its group's index): on CPUs it never waits for, its responses are its
+// draws plus a switch, and they stay the same when shells join it.
+TEST_CASE("a victim's work draws do not move when a group joins it", "[interactive][streams]") {
+  json victim = json::parse(R"({"name": "victim", "type": "interactive", "period_s": 0.01,
+                                "cpu_s": {"dist": "exponential", "mean": 0.002}})");
+  json shells = json::parse(R"({"name": "shells", "type": "closed", "parents": 2, "think_s": 0.01})");
+  auto run = [](const json& groups) {
+    return forksim::test::run_forksim({"--set", "duration_s=1", "--set", "warmup_s=0",
+                                       "--set", "workload=" + json{{"groups", groups}}.dump()});
+  };
+  json alone = run(json::array({victim})), together = run(json::array({victim, shells}));
+  const json& a = alone["groups"]["victim"]["response_s"];
+  const json& b = together["groups"]["victim"]["response_s"];
+  CHECK(a["count"].get<int>() >= 99);
+  CHECK(a["count"] == b["count"]);
+  CHECK(a["mean"].get<double>() == Approx(b["mean"].get<double>()).epsilon(1e-12));
+  CHECK(a["max"] == b["max"]);
+  CHECK(together["groups"]["shells"]["paths"]["fork1"]["successes"].get<int>() > 50);
+}
