@@ -97,12 +97,17 @@ struct RetryStats {
   Histogram gave_up_sleep_s;    // per give-up, its sleeps' total (bash: 1+2+4+8 s)
 };
 
+// The machine at one sample, t_s = i * timeseries_s; the rates are over
+// the interval since the sample before (0 at the first).
 struct TimeSample {
   double t_s = 0;
   int nproc = 0;
   double failures_per_s = 0;   // fork failures (all causes) in the last period
   int fork_fail_pending = 0;
   int runnable = 0;            // threads on CPU or waiting for one
+  double forks_per_s = 0;      // successful forks of the workloads' paths in the last period
+  double cpu_utilization = 0;  // busy CPU time in the last period / (ncpus x period)
+  int runq = 0;                // threads waiting for a CPU (runnable, not on one)
 };
 
 // What one workload measures of its own. A single workload's are the
@@ -122,6 +127,17 @@ struct GroupProbes {
   // Service workload only.
   bool service_enabled = false;
   ServiceStats service;
+
+  // Interactive only: each wake-up's response, from its scheduled time to
+  // the end of its CPU work, for work that ended in the window.
+  bool response_enabled = false;
+  Histogram response;
+
+  // The group's latencies over time, one value per time-series sample
+  // (aligned with Probes::timeseries): column name ("admin_latency_s",
+  // "response_s", ...) -> the mean of those that ended in the interval
+  // before the sample, NaN where none did.
+  std::map<std::string, std::vector<double>> series;
 };
 
 struct Probes : GroupProbes {

@@ -178,21 +178,44 @@ void add_requests(json& j, const GroupProbes& g, double window) {
     j["requests"] = requests_json(g.requests, window);
 }
 
-json timeseries_json(const RunInfo& info, const std::vector<TimeSample>& ts) {
+// A group's latency columns, aligned with the machine's samples; an
+// interval in which none ended is null.
+json series_json(const GroupProbes& g) {
+  json j = json::object();
+  for (const auto& [column, values] : g.series) {
+    json a = json::array();
+    for (double v : values) a.push_back(std::isnan(v) ? json(nullptr) : json(v));
+    j[column] = a;
+  }
+  return j;
+}
+
+json timeseries_json(const RunInfo& info, const Probes& p) {
   json period = nullptr;
   if (info.scenario.is_object() && info.scenario.contains("timeseries_s"))
     period = info.scenario["timeseries_s"];
   json t = json::array(), nproc = json::array(), fails = json::array(),
-       pending = json::array(), runnable = json::array();
-  for (const auto& s : ts) {
+       pending = json::array(), runnable = json::array(), forks = json::array(),
+       cpu = json::array(), runq = json::array();
+  for (const auto& s : p.timeseries) {
     t.push_back(s.t_s);
     nproc.push_back(s.nproc);
     fails.push_back(s.failures_per_s);
     pending.push_back(s.fork_fail_pending);
     runnable.push_back(s.runnable);
+    forks.push_back(s.forks_per_s);
+    cpu.push_back(s.cpu_utilization);
+    runq.push_back(s.runq);
   }
-  return {{"period_s", period}, {"t_s", t},         {"nproc", nproc},
-          {"failures_per_s", fails}, {"fork_fail_pending", pending}, {"runnable", runnable}};
+  json j = {{"period_s", period},       {"t_s", t},
+            {"nproc", nproc},           {"failures_per_s", fails},
+            {"fork_fail_pending", pending}, {"runnable", runnable},
+            {"forks_per_s", forks},     {"cpu_utilization", cpu},
+            {"runq", runq}};
+  // A single workload's latency columns sit beside the machine's; a
+  // composite machine's are under groups.<name>.timeseries.
+  j.update(series_json(p));
+  return j;
 }
 
 // A composite machine's group: its own paths, throughput, failures by
@@ -203,6 +226,8 @@ json group_json(const GroupProbes& g, double window) {
             {"failures_by_reason", counts_json(g.failures_by_reason)}};
   if (g.admin_probe_enabled) j["admin_probe"] = path_json(g.admin_probe);
   add_requests(j, g, window);
+  if (g.response_enabled) j["response_s"] = latency_json(g.response);
+  if (!g.series.empty()) j["timeseries"] = series_json(g);
   return j;
 }
 
@@ -258,12 +283,13 @@ json make_report(const RunInfo& info, const Probes& p) {
   r["memory"] = {{"reserved_max_mb", p.reserved_max_mb}, {"enomem_failures", p.enomem_failures}};
   if (p.admin_probe_enabled) r["admin_probe"] = path_json(p.admin_probe);
   add_requests(r, p, window);
+  if (p.response_enabled) r["response_s"] = latency_json(p.response);
   if (!p.groups.empty()) {
     json g = json::object();
     for (const auto& [name, gp] : p.groups) g[name] = group_json(gp, window);
     r["groups"] = g;
   }
-  r["timeseries"] = timeseries_json(info, p.timeseries);
+  r["timeseries"] = timeseries_json(info, p);
   // Only a drained run has checked them; a partial report claims nothing.
   if (p.complete) r["invariants"] = invariants_json(p.invariants);
   r["engine"] = {{"events", p.engine_events}, {"rounds", p.engine_rounds}};

@@ -161,6 +161,8 @@ void print_path_rows(std::ostream& o, const json& g, const json& workload,
 }
 
 void print_paths(std::ostream& o, const json& r) {
+  // An interactive victim alone forks nothing: no table of no paths.
+  if (r.at("paths").empty() && !r.contains("admin_probe") && !r.contains("groups")) return;
   o << left("path", kLabel) << right("attempts", 9) << right("successes", 10);
   for (const char* key : {"mean", "p50", "p90", "p99", "max"}) o << right(key, 10);
   o << "  failures\n";
@@ -293,6 +295,15 @@ void print_requests(std::ostream& o, const json& r) {
   o << "\n";
 }
 
+// The interactive victim: how late its work finished after each wake-up.
+void print_response(std::ostream& o, const json& r) {
+  if (!r.contains("response_s")) return;
+  const json& h = r["response_s"];
+  o << left("response", kLabel) << count(h.at("count")) << " wake-ups, wake-up to end of work mean "
+    << latency_of(h, "mean") << ", p50 " << latency_of(h, "p50") << ", p99 "
+    << latency_of(h, "p99") << ", max " << latency_of(h, "max") << "\n";
+}
+
 // A composite machine: each group's throughput, then its rows, indented,
 // under the machine-wide table's columns, then its requests.
 void print_groups(std::ostream& o, const json& r) {
@@ -308,6 +319,7 @@ void print_groups(std::ostream& o, const json& r) {
       << " forks/s (failures " << significant(t.at("failures_per_s").get<double>()) << "/s)\n";
     print_path_rows(o, g, spec, "  ");
     print_requests(o, g);
+    print_response(o, g);
   }
 }
 
@@ -331,6 +343,7 @@ void print_summary(std::ostream& out, const json& report) {
   print_memory(o, report);
   print_faults(o, report);
   print_requests(o, report);
+  print_response(o, report);
   out << o.str();
 }
 

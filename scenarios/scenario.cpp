@@ -363,6 +363,8 @@ const std::vector<ScopedKey> kScopedKeys = {
     {"exit_after_fork", {"fork_bomb"}},
     {"service_s", {"service"}},        {"fork_every_s", {"service"}},
     {"write_mb_per_request", {"service"}},
+    {"period_s", {"interactive"}},     {"cpu_s", {"interactive"}},
+    {"path", {"closed", "open", "fork_bomb", "service"}},
 };
 
 const ScopedKey* scope_of(const std::string& key) {
@@ -410,15 +412,48 @@ void memory_keys(ObjReader& r, const char* both, const char* reserved_key,
               "): a page present is a page reserved, got " + num_str(resident));
 }
 
-ChildSpec parse_child(ObjReader r) {
+// `level`: 1 for the workload's children, 2 for theirs, ...
+ChildSpec parse_child(ObjReader r, int level = 1) {
   ChildSpec c;
   r.dist("lifetime_s", c.lifetime_s);
   r.dist("cpu_s", c.cpu_s);
   r.boolean("exec", c.exec);
   memory_keys(r, "exec_writable_mb", "exec_reserved_mb", "exec_resident_mb", c.exec_reserved_mb,
               c.exec_resident_mb);
+  if (r.has("forks")) {
+    ObjReader f = r.child("forks");
+    require(level < kMaxChildDepth, r.key("forks"),
+            "too deep: children fork to at most " + std::to_string(kMaxChildDepth) +
+                " levels below the workload's parent, and this child is at level " +
+                std::to_string(level));
+    if (!f.integer("count", c.forks, between(0, 1000000)))
+      throw ScenarioError(f.key("count"), "missing: how many children this child forks");
+    c.forks_child = std::make_shared<const ChildSpec>(parse_child(f.child("child"), level + 1));
+    f.finish();
+    if (c.forks == 0) c.forks_child.reset();
+  }
   r.finish();
   return c;
+}
+
+// A vfork child borrows its parent's address space until it execs or
+// exits; forking from the borrowed image is not modelled, so a child of a
+// vfork workload that forks must exec first.
+void check_vfork_tree(const ChildSpec& c, const std::string& key) {
+  if (c.forks == 0) return;
+  require(c.exec, key + ".forks",
+          "a child of a vfork workload forks only after it execs: set " + key + ".exec to true");
+  check_vfork_tree(*c.forks_child, key + ".forks.child");
+}
+
+json child_to_json(const ChildSpec& c) {
+  json j = {{"lifetime_s", dist_to_json(c.lifetime_s)},
+            {"cpu_s", dist_to_json(c.cpu_s)},
+            {"exec", c.exec},
+            {"exec_reserved_mb", c.exec_reserved_mb},
+            {"exec_resident_mb", c.exec_resident_mb}};
+  if (c.forks > 0) j["forks"] = {{"count", c.forks}, {"child", child_to_json(*c.forks_child)}};
+  return j;
 }
 
 ParentSpec parse_parent(ObjReader r) {
@@ -518,7 +553,7 @@ Workload parse_workload(ObjReader r, bool in_group = false) {
     require(valid_group_name(w.name), r.key("name"),
             "must be 1 to 64 of a-z, 0-9, '_' and '-', got " + in_quotes(w.name));
   }
-  r.choice("type", w.type, {"closed", "open", "fork_bomb", "service"});
+  r.choice("type", w.type, {"closed", "open", "fork_bomb", "service", "interactive"});
   check_scope(r, w.type);  // before anything else: a misplaced key says so
   r.choice("path", w.path, {"fork1", "forkall", "vfork"});
   r.integer("parents", w.parents, at_least(1));
@@ -534,6 +569,7 @@ Workload parse_workload(ObjReader r, bool in_group = false) {
     w.fork_every_s = to_dist(*f, r.key("fork_every_s"));
   }
   w.child = parse_child(r.child("child"));
+  if (w.path == "vfork") check_vfork_tree(w.child, r.key("child"));
   w.parent = parse_parent(r.child("parent"));
   require(w.parent.forking_lwps == 1 || w.type == "closed", r.key("parent") + ".forking_lwps",
           "applies only to closed workloads");
@@ -551,6 +587,10 @@ Workload parse_workload(ObjReader r, bool in_group = false) {
           "needs workload.fan_out: a process that forks for ever never gets to exit");
   w.retry = parse_retry(r.child("retry"));
   w.admin_probe = parse_admin_probe(r);
+  // At least a microsecond: each wake-up costs the engine events, and a
+  // period of nothing would be a loop that never lets time pass.
+  r.number("period_s", w.period_s, between(1e-6, kMaxDistValue));
+  r.dist("cpu_s", w.cpu_s);
   r.finish();
   return w;
 }
@@ -643,12 +683,7 @@ json workload_to_json(const Workload& w) {
       {"parents", w.parents},
       {"think_s", dist_to_json(w.think_s)},
       {"rate_per_s", w.rate_per_s},
-      {"child",
-       {{"lifetime_s", dist_to_json(w.child.lifetime_s)},
-        {"cpu_s", dist_to_json(w.child.cpu_s)},
-        {"exec", w.child.exec},
-        {"exec_reserved_mb", w.child.exec_reserved_mb},
-        {"exec_resident_mb", w.child.exec_resident_mb}}},
+      {"child", child_to_json(w.child)},
       {"parent",
        {{"uid", p.uid},
         {"privileged", p.privileged},
@@ -668,6 +703,8 @@ json workload_to_json(const Workload& w) {
       {"service_s", dist_to_json(w.service_s)},
       {"fork_every_s", w.forks ? dist_to_json(w.fork_every_s) : json(nullptr)},
       {"write_mb_per_request", w.write_mb_per_request},
+      {"period_s", w.period_s},
+      {"cpu_s", dist_to_json(w.cpu_s)},
   };
   // The same table that rejects misplaced keys on input drops them here.
   for (const auto& s : kScopedKeys)

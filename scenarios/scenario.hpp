@@ -9,6 +9,7 @@
 // warm-up is a tenth of duration_s.
 #pragma once
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -53,6 +54,11 @@ struct AdminProbe {
   double interval_s = 1.0;
 };
 
+// A child as a program: it execs (or not), runs cpu_s, forks `forks`
+// children of its own spec `forks_child` one after another (a shell
+// running commands: fork, wait, fork, wait), then lives lifetime_s off CPU
+// and exits. JSON "forks": {"count": n, "child": {...}}; a tree is at most
+// kMaxChildDepth levels of children below the workload's parent.
 struct ChildSpec {
   Dist lifetime_s = Dist::fixed(0.001);  // off-CPU time (sleeping, I/O)
   Dist cpu_s = Dist::fixed(0);           // user-mode CPU work
@@ -61,7 +67,12 @@ struct ChildSpec {
   // and resident (what its exit frees). "exec_writable_mb" sets both.
   double exec_reserved_mb = 1;
   double exec_resident_mb = 1;
+  int forks = 0;
+  std::shared_ptr<const ChildSpec> forks_child;  // set when forks > 0
+  // Levels of children from this one down: 1 without forks.
+  int depth() const { return forks > 0 ? 1 + forks_child->depth() : 1; }
 };
+constexpr int kMaxChildDepth = 8;
 
 struct ParentSpec {
   int uid = 100;
@@ -86,7 +97,7 @@ struct ParentSpec {
 
 struct Workload {
   std::string name;              // a composite machine's group name; "" for a single workload
-  std::string type = "closed";   // closed | open | fork_bomb | service
+  std::string type = "closed";   // closed | open | fork_bomb | service | interactive
   std::string path = "fork1";    // fork1 | forkall | vfork
   int parents = 64;              // closed, open: pool size
   Dist think_s = Dist::exponential(0.01);  // closed
@@ -107,6 +118,10 @@ struct Workload {
   bool exit_after_fork = false;  // after its fan_out children the process exits
   RetryPolicy retry;
   AdminProbe admin_probe;
+  // interactive: wakes at every multiple of period_s, runs cpu_s of user
+  // CPU work, and measures the response (scheduled wake-up to end of work).
+  double period_s = 0.1;
+  Dist cpu_s = Dist::fixed(0.001);
 };
 
 struct Scenario {

@@ -1,6 +1,7 @@
 #include "scenarios/workload.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <memory>
@@ -16,21 +17,48 @@ namespace forksim {
 namespace {
 
 // What a process runs; its children inherit it (Proc::role), and the
-// group it belongs to (Proc::group).
-enum Role : uint8_t { kShell = 0, kBomb = 1, kAdmin = 2, kService = 3 };
+// group it belongs to (Proc::group). A child program at level L of a tree
+// (child.forks) is kProgram + L, so that its own children, which inherit
+// that, know they are at level L + 1; a workload parent's children
+// (inheriting kShell) are at level 1.
+enum Role : uint8_t {
+  kShell = 0, kBomb = 1, kAdmin = 2, kService = 3, kVictim = 4, kProgram = 8
+};
+static_assert(kProgram + kMaxChildDepth < 256);
 
 // A workload group's own random streams (sim/streams.hpp): its draws are
 // the same whatever the machine, the costs or another group does.
 struct GroupStreams {
-  GroupStreams(uint64_t seed, uint64_t group)
+  GroupStreams(uint64_t seed, uint64_t group, int child_levels)
       : arrivals(stream_rng(seed, Stream::Arrivals, group)),
         think(stream_rng(seed, Stream::Think, group)),
         child_lifetime(stream_rng(seed, Stream::ChildLifetime, group)),
         child_cpu(stream_rng(seed, Stream::ChildCpu, group)),
         retry_jitter(stream_rng(seed, Stream::RetryJitter, group)),
         service(stream_rng(seed, Stream::ServiceTime, group)),
-        fork_every(stream_rng(seed, Stream::ForkEvery, group)) {}
-  Rng arrivals, think, child_lifetime, child_cpu, retry_jitter, service, fork_every;
+        fork_every(stream_rng(seed, Stream::ForkEvery, group)),
+        victim_cpu(stream_rng(seed, Stream::VictimCpu, group)) {
+    for (int level = 2; level <= child_levels; ++level) {
+      uint64_t i = group * 16 + static_cast<uint64_t>(level);
+      program_lifetime.push_back(stream_rng(seed, Stream::ProgramLifetime, i));
+      program_cpu.push_back(stream_rng(seed, Stream::ProgramCpu, i));
+    }
+  }
+  Rng arrivals, think, child_lifetime, child_cpu, retry_jitter, service, fork_every, victim_cpu;
+  std::vector<Rng> program_lifetime, program_cpu;  // levels 2, 3, ...
+};
+
+// A latency's mean over one time-series interval.
+struct IntervalMean {
+  double sum = 0;
+  uint64_t n = 0;
+  // The mean since the last take (NaN if nothing), and a fresh interval.
+  double take() {
+    double m = n ? sum / static_cast<double>(n) : std::nan("");
+    sum = 0;
+    n = 0;
+    return m;
+  }
 };
 
 // One workload of the machine: its spec, where its results go, its random
@@ -53,6 +81,8 @@ struct Group {
   std::vector<std::pair<double, double>> holds{};
   // open: the queue's length when the window opens is arrived - taken.
   uint64_t arrived_before_window = 0, taken_before_window = 0;
+  // The latencies it reports over time (latency_series), fed as they end.
+  std::map<std::string, IntervalMean> in_interval;
 };
 
 class Run {
@@ -72,10 +102,15 @@ class Run {
         gp = &probes_.groups.emplace_back(w.name, GroupProbes{}).second;
         key = "workload.groups[" + std::to_string(i) + "]";
       }
-      gp->paths[w.path];  // the workload's path is reported even if never tried
+      // The workload's path is reported even if never tried.
+      if (w.type != "interactive") gp->paths[w.path];
       groups_.push_back(std::unique_ptr<Group>(
           new Group{w, *gp, path_from_name(w.path), static_cast<uint16_t>(i), key,
-                    GroupStreams(s.seed, i)}));
+                    GroupStreams(s.seed, i, w.child.depth())}));
+      for (const std::string& column : latency_series(w)) {
+        groups_.back()->in_interval[column];
+        gp->series[column];
+      }
     }
     k_.on_child = [this](Proc& c) { start_child(c); };
     if (s.composite())
@@ -131,6 +166,11 @@ class Run {
       start_service(g);
       return;
     }
+    if (w.type == "interactive") {
+      g.gp.response_enabled = true;
+      spawn(interactive(g, initial_proc(g, par.uid, par.privileged, kVictim, rt)));
+      return;
+    }
     if (w.type == "fork_bomb") {
       probes_.retry_enabled = true;
       if (probes_.born_by_generation.empty()) probes_.born_by_generation = {0};
@@ -173,8 +213,10 @@ class Run {
     Proc* p = k_.create_initial_proc(uid, privileged, admin ? 0 : par.reserved_mb,
                                      admin ? 0 : par.resident_mb, lwps, par.open_files, rt);
     if (!p) {
-      std::string key = g.key + (g.w.type == "fork_bomb" ? ".initial"
-                                 : g.w.type == "service" ? ".parent.lwps" : ".parents");
+      std::string key = g.key + (g.w.type == "fork_bomb"     ? ".initial"
+                                 : g.w.type == "service"     ? ".parent.lwps"
+                                 : g.w.type == "interactive" ? ".parent"
+                                                             : ".parents");
       if (k_.table().slots_used() >= k_.table().v_proc())
         throw ScenarioError(key, "with machine.system_procs the workload's processes do not fit "
                                  "in tunables.max_nprocs (" + std::to_string(k_.table().v_proc()) + ")");
@@ -200,7 +242,7 @@ class Run {
         spawn(bomb(g, &c, true));
         break;
       case kAdmin: spawn(short_child(&c)); break;
-      default: spawn(shell_child(g, &c)); break;
+      default: spawn(shell_child(g, &c, c.role == kShell ? 1 : c.role - kProgram + 1)); break;
     }
   }
 
@@ -517,24 +559,66 @@ class Run {
       co_await user_sleep(t, g.w.admin_probe.interval_s);
       if (stopping_) break;
       if (!t.on_cpu()) co_await k_.dispatcher().run(t);
+      double t0 = SimEngine::now();
       ForkResult r = co_await timed_fork(g, *p, t, g.gp.admin_probe, ForkPath::Fork1);
+      if (r.err == Err::Ok) feed(g, "admin_latency_s", SimEngine::now() - t0);
       if (r.child) co_await k_.wait_child(*p, t);
     }
     co_await finish(p, t);
   }
 
-  Co<void> shell_child(Group& g, Proc* c) {
+  // The usability victim: wakes at every multiple of period_s, runs its
+  // CPU work, and measures how late it finished. A wake-up whose time has
+  // passed while the work before it ran (an overrun) comes at once and is
+  // still measured from its own time: lateness accumulates, as it would
+  // for a user. It never forks.
+  Co<void> interactive(Group& g, Proc* p) {
+    Kthread& t = *p->thread;
+    double due = 0;
+    while (!stopping_) {
+      double now = SimEngine::now();
+      if (due > now) {
+        co_await user_sleep(t, due - now);
+      } else if (!t.on_cpu()) {
+        co_await k_.dispatcher().run(t);
+      }
+      if (stopping_) break;
+      double cpu = draw(Stream::VictimCpu, g.w.cpu_s, g.streams.victim_cpu);
+      co_await k_.dispatcher().run_user(t, cpu);
+      double done = SimEngine::now();
+      if (probes_.in_window(done)) g.gp.response.record(done - due);
+      feed(g, "response_s", done - due);
+      due += g.w.period_s;
+    }
+    co_await finish(p, t);
+  }
+
+  // A child program at `level` of its group's tree (1: the workload
+  // parent's child): exec, CPU work, its own children one after another
+  // (each forked by the group's path and waited for, as a shell runs
+  // commands), its lifetime off CPU, exit. Children inherit its uid and
+  // scheduling class (getproc, ts_fork/rt_fork).
+  Co<void> shell_child(Group& g, Proc* c, int level) {
     Kthread& t = *c->thread;
-    const ChildSpec& child = g.w.child;
+    const ChildSpec* spec = &g.w.child;
+    for (int l = 1; l < level; ++l) spec = spec->forks_child.get();
+    const ChildSpec& child = *spec;
     co_await child_first_run(*c);
     if (child.exec &&
         co_await k_.exec(*c, child.exec_reserved_mb, child.exec_resident_mb) != Err::Ok) {
       co_await k_.exit_proc(*c, t);
       co_return;
     }
-    double cpu = draw(Stream::ChildCpu, child.cpu_s, g.streams.child_cpu);
+    bool first = level == 1;
+    double cpu = first ? draw(Stream::ChildCpu, child.cpu_s, g.streams.child_cpu)
+                       : draw(Stream::ProgramCpu, child.cpu_s, g.streams.program_cpu[level - 2]);
     if (cpu > 0) co_await k_.dispatcher().run_user(t, cpu);
-    co_await user_sleep(t, draw(Stream::ChildLifetime, child.lifetime_s, g.streams.child_lifetime));
+    c->role = static_cast<uint8_t>(kProgram + level);
+    for (int i = 0; i < child.forks && !stopping_; ++i) co_await fork_and_wait(g, c, t);
+    double life = first ? draw(Stream::ChildLifetime, child.lifetime_s, g.streams.child_lifetime)
+                        : draw(Stream::ProgramLifetime, child.lifetime_s,
+                               g.streams.program_lifetime[level - 2]);
+    co_await user_sleep(t, life);
     co_await k_.exit_proc(*c, t);
   }
 
@@ -585,6 +669,8 @@ class Run {
     ForkResult r = co_await k_.cfork(p, t, path, 0);
     double t1 = SimEngine::now();
     if (r.err != Err::Ok) ++failures_since_sample_;
+    // The time series' throughput counts what the report's paths count.
+    if (r.err == Err::Ok && &st != &g.gp.admin_probe) ++forks_since_sample_;
     if (!probes_.in_window(t1)) co_return r;
     ++st.attempts;
     if (r.err == Err::Ok) {
@@ -624,9 +710,25 @@ class Run {
       x.failures_per_s = i == 0 ? 0 : failures_since_sample_ / period;
       x.fork_fail_pending = k_.fork_fail_pending();
       x.runnable = k_.dispatcher().busy() + static_cast<int>(k_.dispatcher().queued());
+      x.runq = static_cast<int>(k_.dispatcher().queued());
+      x.forks_per_s = i == 0 ? 0 : forks_since_sample_ / period;
+      double busy = k_.dispatcher().busy_s_so_far();
+      x.cpu_utilization = i == 0 ? 0 : (busy - busy_at_sample_) / (k_.dispatcher().ncpus() * period);
+      busy_at_sample_ = busy;
       failures_since_sample_ = 0;
+      forks_since_sample_ = 0;
       probes_.timeseries.push_back(x);
+      for (auto& g : groups_)
+        for (auto& [column, acc] : g->in_interval) g->gp.series[column].push_back(acc.take());
     }
+  }
+
+  // A latency that ended now, for the group's series `column` (one of its
+  // latency_series).
+  void feed(Group& g, const std::string& column, double seconds) {
+    IntervalMean& m = g.in_interval.at(column);
+    m.sum += seconds;
+    ++m.n;
   }
 
   void stop() {
@@ -744,9 +846,17 @@ class Run {
   std::unordered_map<Proc*, int> live_threads_;  // closed/open parents' running LWPs
   std::unordered_map<Proc*, int> generation_;    // fork_bomb: live processes' generations
   uint64_t failures_since_sample_ = 0;
+  uint64_t forks_since_sample_ = 0;
+  double busy_at_sample_ = 0;
 };
 
 }  // namespace
+
+std::vector<std::string> latency_series(const Workload& w) {
+  if (w.type == "interactive") return {"response_s"};
+  if (w.type == "fork_bomb" && w.admin_probe.enabled) return {"admin_latency_s"};
+  return {};
+}
 
 Probes run_scenario(const Scenario& s, const RunOptions& opt) {
   // A run stopped early leaves coroutines suspended for good: their frames

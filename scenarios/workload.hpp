@@ -5,6 +5,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "analysis/probes.hpp"
 #include "scenarios/scenario.hpp"
@@ -45,5 +46,11 @@ struct RunOptions {
 };
 
 Probes run_scenario(const Scenario& s, const RunOptions& opt = {});
+
+// The latencies a workload reports over time (GroupProbes::series): the
+// columns of its time series beside the machine's, each the mean of those
+// that ended in the interval. A workload type that has a latency to show
+// names it here and feeds it as each one ends.
+std::vector<std::string> latency_series(const Workload& w);
 
 }  // namespace forksim

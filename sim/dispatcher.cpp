@@ -274,6 +274,13 @@ void Dispatcher::make_runnable(Kthread& t) {
 
 void Dispatcher::account_off_cpu(Kthread& t, double now) {
   probes_.cpu_busy_s += window_overlap(probes_, t.since_, now);
+  busy_left_s_ += now - t.since_;
+}
+
+double Dispatcher::busy_s_so_far() const {
+  double now = SimEngine::now(), s = busy_left_s_;
+  for (const Kthread* t : oncpu_) s += now - t->since_;
+  return s;
 }
 
 void Dispatcher::leave_cpu(Kthread& t, Kthread::State new_state) {

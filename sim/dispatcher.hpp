@@ -103,6 +103,9 @@ class Dispatcher {
   }
 
   int ncpus() const { return ncpus_; }
+  // CPU time threads have held since the start, window or not (the time
+  // series' utilization per interval is its difference).
+  double busy_s_so_far() const;
   int busy() const { return busy_; }
   size_t queued() const { return nqueued_; }
   int maxrunpri() const { return maxrunpri_; }  // -1: nothing queued
@@ -162,6 +165,7 @@ class Dispatcher {
 
   int ncpus_;
   int busy_ = 0;
+  double busy_left_s_ = 0;  // CPU time of the threads that have left their CPUs
   int blocked_ = 0;  // threads waiting in block() or preempted, right now
   int nuser_ = 0;    // on-CPU threads in user mode
   size_t nqueued_ = 0;

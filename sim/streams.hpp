@@ -11,10 +11,11 @@
 //   mix(mix(mix(s) ^ p) ^ i)
 // where mix(x) is SplitMix64's output function of x + 0x9e3779b97f4a7c15.
 // i is the workload group for workload purposes (a single workload is group
-// 0; a composite machine's group i is i) and the Step for cost draws.
-// Purpose numbers are fixed forever: a new purpose takes a new number, so
-// that old streams keep their sequences. A retry policy without jitter
-// draws nothing.
+// 0; a composite machine's group i is i; a level of a tree of child
+// programs within it, for the Program purposes) and the Step for cost
+// draws. Purpose numbers are fixed forever: a new purpose takes a new
+// number, so that old streams keep their sequences. A retry policy without
+// jitter draws nothing.
 #pragma once
 #include <cstdint>
 
@@ -32,6 +33,11 @@ enum class Stream : uint64_t {
   RetryJitter = 7,    // a fork bomb group's retry delays' jitter factors
   ServiceTime = 8,    // a service group's requests' CPU work
   ForkEvery = 9,      // a service group's gaps between its main LWP's forks
+  VictimCpu = 10,      // an interactive group's CPU work per wake-up
+  // A child program's children (child.forks), by level: index
+  // group * 16 + level (2..kMaxChildDepth; level 1 is ChildLifetime/ChildCpu's).
+  ProgramLifetime = 11,
+  ProgramCpu = 12,
 };
 
 // SplitMix64 (Steele, Lea and Flood, 2014): each output a bijective mix of

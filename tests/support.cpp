@@ -20,6 +20,15 @@ Scenario scenario(nlohmann::json raw, const std::vector<std::string>& sets) {
   return parse_scenario(raw);
 }
 
+std::string scenario_error(nlohmann::json raw, const std::vector<std::string>& sets) {
+  try {
+    scenario(std::move(raw), sets);
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;

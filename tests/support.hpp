@@ -17,6 +17,10 @@ namespace forksim::test {
 // Parses `raw` with the dotted overrides applied ("machine.ncpus=4").
 Scenario scenario(nlohmann::json raw, const std::vector<std::string>& sets = {});
 
+// What parsing `raw` with `sets` throws (the ScenarioError's message), or
+// "(no error)".
+std::string scenario_error(nlohmann::json raw, const std::vector<std::string>& sets = {});
+
 // a followed by b (argument lists, --set lists).
 std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b);
 

@@ -13,8 +13,8 @@
 
 using Catch::Matchers::Contains;
 using forksim::Scenario;
-using forksim::ScenarioError;
 using forksim::test::scenario;
+using forksim::test::scenario_error;
 using nlohmann::json;
 
 namespace {
@@ -28,15 +28,6 @@ json mixed() {
       {"name": "web", "type": "open", "rate_per_s": 2000, "parents": 8, "path": "vfork"},
       {"name": "bomb", "type": "fork_bomb", "parent": {"uid": 500},
        "admin_probe": {"interval_s": 0.05}}]}})");
-}
-
-std::string error_of(const json& raw, const std::vector<std::string>& sets = {}) {
-  try {
-    scenario(raw, sets);
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 json with_groups(const json& groups) { return {{"workload", {{"groups", groups}}}}; }
@@ -62,22 +53,22 @@ TEST_CASE("a composite workload names its groups, each a workload of any type", 
 }
 
 TEST_CASE("a composite workload's mistakes name the group's key", "[groups]") {
-  CHECK_THAT(error_of(with_groups(json::array({{{"type", "closed"}}}))),
+  CHECK_THAT(scenario_error(with_groups(json::array({{{"type", "closed"}}}))),
              Contains("workload.groups[0].name: missing: every group needs a name"));
-  CHECK_THAT(error_of(with_groups(json::array({{{"name", "Web"}}}))),
+  CHECK_THAT(scenario_error(with_groups(json::array({{{"name", "Web"}}}))),
              Contains("workload.groups[0].name: must be 1 to 64 of a-z, 0-9, '_' and '-', got \"Web\""));
-  CHECK_THAT(error_of(with_groups(json::array({{{"name", "a"}}, {{"name", "a"}}}))),
+  CHECK_THAT(scenario_error(with_groups(json::array({{{"name", "a"}}, {{"name", "a"}}}))),
              Contains("workload.groups[1].name: another group is already named \"a\""));
-  CHECK_THAT(error_of(with_groups(json::array({{{"name", "a"}, {"rate_per_s", 5}}}))),
+  CHECK_THAT(scenario_error(with_groups(json::array({{{"name", "a"}, {"rate_per_s", 5}}}))),
              Contains("workload.groups[0].rate_per_s: applies only to open and service workloads"));
-  CHECK_THAT(error_of(with_groups(json::array())),
+  CHECK_THAT(scenario_error(with_groups(json::array())),
              Contains("workload.groups: needs at least one group"));
-  CHECK_THAT(error_of(with_groups(json::object())),
+  CHECK_THAT(scenario_error(with_groups(json::object())),
              Contains("workload.groups: expected an array of workload objects, got object"));
-  CHECK_THAT(error_of({{"workload", {{"groups", json::array({{{"name", "a"}}})}, {"parents", 3}}}}),
+  CHECK_THAT(scenario_error({{"workload", {{"groups", json::array({{{"name", "a"}}})}, {"parents", 3}}}}),
              Contains("workload.parents: a composite workload has only \"groups\""));
   // A single workload has no name to give.
-  CHECK_THAT(error_of({{"workload", {{"name", "a"}}}}), Contains("workload.name: unknown key"));
+  CHECK_THAT(scenario_error({{"workload", {{"name", "a"}}}}), Contains("workload.name: unknown key"));
 }
 
 TEST_CASE("a set reaches into a group by its name or its index", "[groups]") {
@@ -85,9 +76,9 @@ TEST_CASE("a set reaches into a group by its name or its index", "[groups]") {
                                   "workload.groups.0.parents=3"});
   CHECK(s.groups[1].rate_per_s == 500);
   CHECK(s.groups[0].parents == 3);
-  CHECK_THAT(error_of(mixed(), {"workload.groups.db.rate_per_s=5"}),
+  CHECK_THAT(scenario_error(mixed(), {"workload.groups.db.rate_per_s=5"}),
              Contains("workload.groups has no element named \"db\""));
-  CHECK_THAT(error_of(mixed(), {"workload.groups.7.parents=5"}),
+  CHECK_THAT(scenario_error(mixed(), {"workload.groups.7.parents=5"}),
              Contains("workload.groups has no element named \"7\""));
 }
 

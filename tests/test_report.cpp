@@ -1,6 +1,8 @@
 // make_report and print_summary (against a golden file), on probes built
 // by hand with known numbers.
 #include <catch2/catch.hpp>
+
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -126,7 +128,12 @@ Probes sample_probes() {
   q.unserved_age_sum_s = 2100;
   q.unserved_age_max_s = 5.25;
 
-  p.timeseries = {{0.5, 80, 0, 0, 3}, {1.0, 600, 10, 2, 9}, {1.5, 1234, 40, 12, 8}};
+  p.timeseries = {{0.5, 80, 0, 0, 3, 0, 0, 1},
+                  {1.0, 600, 10, 2, 9, 250, 0.75, 7},
+                  {1.5, 1234, 40, 12, 8, 120, 1, 6}};
+  // A single workload's latency column joins the machine's; null where
+  // none ended in the interval.
+  p.series["response_s"] = {std::nan(""), 0.25, 0.5};
   p.engine_events = 123456;
   p.engine_rounds = 65432;
 
@@ -315,7 +322,11 @@ TEST_CASE("report admin_probe/requests/timeseries/invariants sections", "[report
                                 {"nproc", {80, 600, 1234}},
                                 {"failures_per_s", {0.0, 10.0, 40.0}},
                                 {"fork_fail_pending", {0, 2, 12}},
-                                {"runnable", {3, 9, 8}}});
+                                {"runnable", {3, 9, 8}},
+                                {"forks_per_s", {0.0, 250.0, 120.0}},
+                                {"cpu_utilization", {0.0, 0.75, 1.0}},
+                                {"runq", {1, 7, 6}},
+                                {"response_s", {nullptr, 0.25, 0.5}}});
 
   CHECK(r["invariants"] == json{{"drained", true},
                                 {"nproc_after_drain", 64},
@@ -352,6 +363,9 @@ TEST_CASE("report guards divisions by zero", "[report]") {
   Probes p = sample_probes();
   p.window_start_s = p.window_end_s = 5;
   p.ncpus = 0;
+  // A latency column's null (an interval with no latency in it) is no
+  // division; the rest of the report must have none.
+  p.series.clear();
   const json r = forksim::make_report(sample_info(), p);
 
   CHECK(r["window"]["length_s"] == 0.0);
