@@ -445,6 +445,7 @@ class Run {
       if (g.w.write_mb_per_request > 0)
         co_await k_.write_pages(*p, t, g.w.write_mb_per_request * kPagesPerMb);
       double now = SimEngine::now();
+      feed(g, "request_latency_s", now - *arrived);
       if (!probes_.in_window(now)) continue;
       g.gp.requests.latency.record(now - *arrived);
       ServiceStats& s = g.gp.service;
@@ -854,6 +855,7 @@ class Run {
 
 std::vector<std::string> latency_series(const Workload& w) {
   if (w.type == "interactive") return {"response_s"};
+  if (w.type == "service") return {"request_latency_s"};
   if (w.type == "fork_bomb" && w.admin_probe.enabled) return {"admin_latency_s"};
   return {};
 }

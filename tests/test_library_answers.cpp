@@ -84,11 +84,17 @@ TEST_CASE("the fork-bomb scenarios: the backoff's cap, its control, maxuprc", "[
   json capped = run("fork-bomb-maxuprc", {"duration_s=12"});
   CHECK(num(bomb, "/processes/nproc_max") > 29000);
   CHECK(num(bomb, "/backoff/failures_per_s") < 64 * 100);
-  CHECK(num(bomb, "/groups/bomb/admin_probe/successes") >= 3);  // root gets in, if slowly
+  CHECK(num(bomb, "/groups/bomb/admin_probe/successes") >= 2);  // root gets in, if slowly (2 in 12 s)
   CHECK(num(none, "/throughput/failures_per_s") > 1.2 * num(bomb, "/throughput/failures_per_s"));
   CHECK(num(capped, "/processes/nproc_max") < 1100);
   CHECK(num(capped, "/groups/bomb/admin_probe/latency_s/max") < 0.01);
   CHECK(capped["groups"]["bomb"]["admin_probe"]["failures"].empty());
+  // The interactive user's 5 ms of work: far later under the bomb, later
+  // still without the backoff, on time with maxuprc.
+  double with_backoff = num(bomb, "/groups/victim/response_s/mean");
+  CHECK(with_backoff > 10 * 0.005);
+  CHECK(num(none, "/groups/victim/response_s/mean") > with_backoff);
+  CHECK(num(capped, "/groups/victim/response_s/p99") < 0.01);
 }
 
 // A fork of the 64 GB database holds its workers for over a second: at

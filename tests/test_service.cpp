@@ -5,6 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <vector>
+
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -316,4 +319,26 @@ TEST_CASE("a service's writes after a fork fault and slow its requests", "[servi
   CHECK(with["requests"]["near_fork"]["latency_s"]["mean"].get<double>() >
         without["requests"]["latency_s"]["mean"].get<double>() + 40e-6);
   CHECK(with["invariants"]["cow_page_balance"] == 0);
+}
+
+// The service's request latency over time: the intervals holding a fork
+// (every 0.3 s, a 1 GB parent's as_dup of about 20 ms) stand out from the
+// rest, which sit at the requests' own 0.5 ms.
+TEST_CASE("a service's request latency series shows each fork", "[service][timeseries]") {
+  nlohmann::json r = forksim::test::run_forksim(
+      {"--set", "duration_s=1", "--set", "timeseries_s=0.1", "--set",
+       R"(workload={"type":"service","rate_per_s":2000,"fork_every_s":0.3,"parent":{"lwps":4,"reserved_mb":1024}})"});
+  const nlohmann::json& ts = r["timeseries"];
+  const nlohmann::json& lat = ts["request_latency_s"];
+  REQUIRE(lat.size() == ts["t_s"].size());
+  std::vector<double> quiet, forked;
+  // Sample i is the mean over the interval ending at i x 0.1 s; a fork at
+  // 0.1 k delays the requests that end in the next, sample k + 1.
+  for (size_t i = 1; i < lat.size(); ++i) {
+    bool has_fork = i == 4 || i == 7 || i == 10;
+    (has_fork ? forked : quiet).push_back(lat[i].get<double>());
+  }
+  REQUIRE(forked.size() == 3);
+  double quiet_max = *std::max_element(quiet.begin(), quiet.end());
+  for (double x : forked) CHECK(x > 3 * quiet_max);
 }
