@@ -114,6 +114,9 @@ struct TimeSample {
 // report's top level; each group of a composite machine has its own (the
 // report's groups.<name>), and the top level's paths are then their sum.
 struct GroupProbes {
+  // After the drain (a composite machine's groups): its processes not yet
+  // freed, 0 when every one exited and was reaped; -1 when not checked.
+  int procs_after_drain = -1;
   std::map<std::string, PathStats> paths;   // "fork1", "forkall", "vfork"
   std::map<std::string, uint64_t> failures_by_reason;  // "out of processes", ...
 

@@ -228,6 +228,9 @@ json group_json(const GroupProbes& g, double window) {
   add_requests(j, g, window);
   if (g.response_enabled) j["response_s"] = latency_json(g.response);
   if (!g.series.empty()) j["timeseries"] = series_json(g);
+  if (g.procs_after_drain >= 0)
+    j["invariants"] = {{"drained", g.procs_after_drain == 0},
+                       {"procs_after_drain", g.procs_after_drain}};
   return j;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "sim/engine.hpp"
 
@@ -223,6 +224,14 @@ int Kernel::locks_held() const {
 
 void Kernel::note_failure(ForkResult& r) {
   if (r.err == Err::ENOMEM_ && probes_.in_window(SimEngine::now())) ++probes_.enomem_failures;
+}
+
+std::vector<int> Kernel::live_by_group(size_t n) const {
+  std::vector<int> live(n);
+  std::unordered_set<const Proc*> freed(free_procs_.begin(), free_procs_.end());
+  for (const auto& p : procs_)
+    if (!freed.count(p.get()) && p->group < n) ++live[p->group];
+  return live;
 }
 
 }  // namespace forksim

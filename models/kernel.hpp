@@ -134,6 +134,9 @@ class Kernel {
   Probes& probes() { return probes_; }
   int fork_fail_pending() const { return fork_fail_pending_; }
   int live_procs() const { return live_procs_; }
+  // Processes not yet freed, by the workload's group (Proc::group), for
+  // groups 0 .. n-1: after a drain, every group's should be 0.
+  std::vector<int> live_by_group(size_t n) const;
   int locks_held() const;  // global locks held now (0 when quiet)
 
  private:

@@ -242,7 +242,9 @@ class Run {
         spawn(bomb(g, &c, true));
         break;
       case kAdmin: spawn(short_child(&c)); break;
-      default: spawn(shell_child(g, &c, c.role == kShell ? 1 : c.role - kProgram + 1)); break;
+      // A workload parent's child (a shell's, a service's snapshot) is at
+      // level 1; a program's child one level below its parent.
+      default: spawn(shell_child(g, &c, c.role >= kProgram ? c.role - kProgram + 1 : 1)); break;
     }
   }
 
@@ -775,6 +777,10 @@ class Run {
     inv.locks_held_after_drain = k_.locks_held();
     inv.threads_blocked_after_drain = k_.dispatcher().threads_blocked();
     inv.nproc_limit_violations = k_.table().nproc_max() > k_.table().v_proc() ? 1 : 0;
+    if (s_.composite()) {
+      std::vector<int> live = k_.live_by_group(groups_.size());
+      for (size_t i = 0; i < groups_.size(); ++i) groups_[i]->gp.procs_after_drain = live[i];
+    }
     inv.cow_page_balance = k_.cow_page_balance();
     probes_.nproc_max = k_.table().nproc_max();
   }

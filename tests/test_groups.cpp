@@ -111,6 +111,12 @@ TEST_CASE("a composite machine reports each group and the machine's totals", "[g
   CHECK(r["invariants"]["drained"] == true);
   CHECK(r["invariants"]["threads_blocked_after_drain"] == 0);
   CHECK(r["invariants"]["pids_after_drain"] == r["scenario"]["machine"]["system_procs"]);
+  // And per group: every group's processes exited and were reaped.
+  for (const auto& [name, gr] : g.items()) {
+    INFO(name);
+    CHECK(gr["invariants"]["drained"] == true);
+    CHECK(gr["invariants"]["procs_after_drain"] == 0);
+  }
 }
 
 // Each group draws from streams of its own index: the web server's
