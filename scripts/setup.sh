@@ -6,6 +6,8 @@ set -euo pipefail
 pkgs=(g++ cmake make pkg-config libsimgrid-dev libboost-dev
       libboost-program-options-dev nlohmann-json3-dev catch2
       clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/test.sh)
+      libgsl-dev                   # the USL fit's nonlinear least squares (analysis/usl.cpp)
+      python3 python3-jsonschema   # the schema tests (schemas/, tests/schema_check.py)
       "$@")
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,163 @@
+#include "driver/child_pool.hpp"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+namespace forksim {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string make_private_dir() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/forksim-pool-XXXXXX";
+  std::vector<char> buf(templ.begin(), templ.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data()))
+    throw std::runtime_error("cannot make a temporary directory for the runs (" + templ +
+                             "): " + std::strerror(errno));
+  return buf.data();
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Writes text to path in the child; false if any of it failed.
+bool write_all(const std::string& path, const std::string& text) {
+  std::ofstream o(path, std::ios::binary | std::ios::trunc);
+  o << text;
+  o.flush();
+  return static_cast<bool>(o);
+}
+
+}  // namespace
+
+int available_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
+ChildPool::ChildPool(int jobs) : jobs_(jobs), dir_(make_private_dir()) {
+  if (jobs < 1) throw std::invalid_argument("ChildPool: jobs must be >= 1");
+}
+
+ChildPool::~ChildPool() {
+  for (const auto& [pid, id] : running_) kill(pid, SIGKILL);
+  for (const auto& [pid, id] : running_) {
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+std::string ChildPool::result_path(uint64_t id) const {
+  return dir_ + "/" + std::to_string(id) + ".json";
+}
+
+void ChildPool::start(uint64_t id, std::function<nlohmann::json()> fn,
+                      std::function<int(const nlohmann::json&)> exit_status) {
+  if (full()) throw std::logic_error("ChildPool::start on a full pool");
+  // The child inherits the parent's unwritten buffers; empty them first so
+  // that nothing is printed twice.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    int status = 0;
+    try {
+      nlohmann::json r = fn();
+      status = exit_status ? exit_status(r) : 0;
+      if (!write_all(result_path(id), r.dump())) status = 1;
+    } catch (const std::exception& e) {
+      write_all(result_path(id) + ".err", e.what());
+      status = 1;
+    } catch (...) {
+      write_all(result_path(id) + ".err", "unknown exception");
+      status = 1;
+    }
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    // Not exit(): the parent's atexit handlers and static destructors are
+    // the parent's business.
+    _exit(status);
+  }
+  running_[pid] = id;
+}
+
+std::optional<ChildOutcome> ChildPool::wait_one(bool interruptible) {
+  while (!running_.empty()) {
+    int st = 0;
+    pid_t pid = waitpid(-1, &st, 0);
+    if (pid < 0) {
+      if (errno == EINTR) {
+        if (interruptible) return std::nullopt;
+        continue;
+      }
+      throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+    }
+    auto it = running_.find(pid);
+    if (it == running_.end()) continue;  // not ours (a caller's own child)
+    ChildOutcome o;
+    o.id = it->second;
+    running_.erase(it);
+    const std::string path = result_path(o.id);
+    if (WIFSIGNALED(st)) {
+      o.status = 128 + WTERMSIG(st);
+      o.error = std::string("killed by signal ") + std::to_string(WTERMSIG(st)) + " (" +
+                strsignal(WTERMSIG(st)) + ")";
+    } else {
+      o.status = WEXITSTATUS(st);
+    }
+    std::error_code ec;
+    if (fs::exists(path, ec)) {
+      try {
+        o.result = nlohmann::json::parse(slurp(path));
+      } catch (const std::exception& e) {
+        o.error = std::string("unreadable result: ") + e.what();
+      }
+      fs::remove(path, ec);
+    }
+    if (fs::exists(path + ".err", ec)) {
+      o.error = slurp(path + ".err");
+      fs::remove(path + ".err", ec);
+    }
+    if (!o.result && o.error.empty())
+      o.error = "exited with status " + std::to_string(o.status) + " and no result";
+    return o;
+  }
+  return std::nullopt;
+}
+
+void ChildPool::signal_all(int sig) {
+  for (const auto& [pid, id] : running_) kill(pid, sig);
+}
+
+}  // namespace forksim

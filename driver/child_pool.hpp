@@ -1,0 +1,77 @@
+// Runs functions in child processes, a bounded number at a time.
+//
+// SimGrid allows one engine per process, so every simulation of a
+// replicated run or a sweep is its own process: the pool fork()s (no exec,
+// so the same code runs whether the caller is the forksim binary or a test
+// binary), the child runs the function and writes the JSON it returns to a
+// file in the pool's private temporary directory, and the parent reads it
+// back when the child has exited. The parent must not have started a
+// SimGrid engine itself (the child would inherit it half-made).
+//
+// The pool knows nothing of what the function does; the driver gives it
+// closures that run a scenario. Results come back in completion order with
+// the id the caller gave; a caller that wants a fixed order sorts by id, so
+// the answer never depends on which child finished first.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+namespace forksim {
+
+struct ChildOutcome {
+  uint64_t id = 0;
+  // The function's result; absent when the child failed.
+  std::optional<nlohmann::json> result;
+  // The child's exit status (0 when it returned; 128 + the signal when a
+  // signal ended it), and, on failure, what it said or what killed it.
+  int status = 0;
+  std::string error;
+};
+
+class ChildPool {
+ public:
+  // `jobs` >= 1: how many children may run at once.
+  explicit ChildPool(int jobs);
+  // Kills (SIGKILL) and reaps any child still running, removes the directory.
+  ~ChildPool();
+  ChildPool(const ChildPool&) = delete;
+  ChildPool& operator=(const ChildPool&) = delete;
+
+  int jobs() const { return jobs_; }
+  std::size_t running() const { return running_.size(); }
+  bool full() const { return static_cast<int>(running_.size()) >= jobs_; }
+
+  // Starts fn in a child; the caller checks full() first (a full pool
+  // throws std::logic_error). fn's return value is the outcome's result; an
+  // exception it throws becomes status `fail_status` (default 1) with the
+  // exception's message as `error`. The child's exit status is what
+  // `exit_status` (when set) makes of the result, so a run stopped by a
+  // budget can say 3 and still return its partial report.
+  void start(uint64_t id, std::function<nlohmann::json()> fn,
+             std::function<int(const nlohmann::json&)> exit_status = {});
+
+  // Waits for one child to end and returns what it did; nullopt when none
+  // is running. EINTR (a signal for the caller) returns nullopt early only
+  // when `interruptible` is set, so that the caller can look at its flag.
+  std::optional<ChildOutcome> wait_one(bool interruptible = false);
+
+  // Sends sig to every running child (SIGINT to stop them cleanly).
+  void signal_all(int sig);
+
+ private:
+  std::string result_path(uint64_t id) const;
+
+  int jobs_;
+  std::string dir_;
+  std::map<pid_t, uint64_t> running_;
+};
+
+// The number of CPUs this process may run on (sched_getaffinity), at least 1.
+int available_cpus();
+
+}  // namespace forksim

@@ -1,0 +1,78 @@
+// The driver's child processes (driver/child_pool.hpp): each function runs
+// in its own process, its JSON comes back under the caller's id whatever
+// the order of completion, and a child that throws, exits non-zero or is
+// killed says so instead of returning a result.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <map>
+#include <stdexcept>
+
+#include "driver/child_pool.hpp"
+
+using forksim::ChildOutcome;
+using forksim::ChildPool;
+using nlohmann::json;
+
+TEST_CASE("a pool runs each function in its own process and returns its JSON by id",
+          "[driver]") {
+  ChildPool pool(2);
+  const pid_t parent = getpid();
+  std::map<uint64_t, json> got;
+  uint64_t next = 0;
+  while (next < 7 || pool.running()) {
+    if (next < 7 && !pool.full()) {
+      uint64_t id = next++;
+      // Later ids finish first: the ids, not the order, carry the answer.
+      pool.start(id, [id, parent] {
+        usleep(static_cast<useconds_t>((7 - id) * 2000));
+        return json{{"id", id}, {"square", id * id}, {"own_process", getpid() != parent}};
+      });
+      CHECK(pool.running() <= 2);
+      continue;
+    }
+    std::optional<ChildOutcome> o = pool.wait_one();
+    REQUIRE(o);
+    REQUIRE(o->result);
+    CHECK(o->status == 0);
+    got[o->id] = *o->result;
+  }
+  REQUIRE(got.size() == 7);
+  for (uint64_t i = 0; i < 7; ++i) {
+    CHECK(got[i]["square"] == i * i);
+    CHECK(got[i]["own_process"] == true);
+  }
+  CHECK_FALSE(pool.wait_one());
+}
+
+TEST_CASE("a child that throws, sets its status or is killed reports it", "[driver]") {
+  ChildPool pool(3);
+  pool.start(1, []() -> json { throw std::runtime_error("machine.ncpus: must be >= 1"); });
+  pool.start(2, [] { return json{{"complete", false}}; },
+             [](const json& r) { return r["complete"] == true ? 0 : 3; });
+  pool.start(3, []() -> json {
+    raise(SIGKILL);
+    return json::object();
+  });
+  CHECK(pool.full());
+  CHECK_THROWS_AS(pool.start(4, [] { return json(); }), std::logic_error);
+  std::map<uint64_t, ChildOutcome> by_id;
+  while (auto o = pool.wait_one()) by_id[o->id] = *o;
+  REQUIRE(by_id.size() == 3);
+  CHECK(by_id[1].status == 1);
+  CHECK_FALSE(by_id[1].result);
+  CHECK(by_id[1].error == "machine.ncpus: must be >= 1");
+  CHECK(by_id[2].status == 3);
+  REQUIRE(by_id[2].result);
+  CHECK((*by_id[2].result)["complete"] == false);
+  CHECK(by_id[3].status == 128 + SIGKILL);
+  CHECK_FALSE(by_id[3].result);
+  CHECK(by_id[3].error.find("killed by signal 9") == 0);
+}
+
+TEST_CASE("a pool of no jobs is refused", "[driver]") {
+  CHECK_THROWS_AS(ChildPool(0), std::invalid_argument);
+  CHECK(forksim::available_cpus() >= 1);
+}
