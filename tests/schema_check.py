@@ -271,6 +271,30 @@ BAD_SCENARIOS = [
 ]
 
 
+# Scenarios forksim accepts, with keys no library scenario uses: the schema
+# must accept them, and their resolved form.
+GOOD_SCENARIOS = [
+    ("shorthands and a uniform default cost",
+     {"warmup_s": 0, "costs": {"*": {"dist": "uniform", "min": 10, "max": 20}, "mutex_backoff_unit": 50},
+      "workload": {"parent": {"writable_mb": 8, "class": "RT", "uid": 0, "privileged": True},
+                   "child": {"exec_writable_mb": 2, "lifetime_s": {"dist": "lognormal", "mean": 0.01, "cv": 2}}}}),
+    ("a fixed retry and no backoff",
+     {"kernel": {"fork_backoff": "none"},
+      "workload": {"type": "fork_bomb", "fan_out": None, "admin_probe": None,
+                   "retry": {"policy": "fixed", "delay_s": 0.5, "jitter": 0.5}}}),
+    ("the default exponential retry and the largest seed",
+     {"seed": 18446744073709551615, "workload": {"type": "fork_bomb", "retry": {"max_delay_s": 2}},
+      "machine": {"ts_quantum_scale": 2, "cpu_speed": 1.5}}),
+    ("a service that never forks and an interactive group",
+     {"workload": {"groups": [{"name": "svc", "type": "service", "fork_every_s": None, "path": "vfork"},
+                              {"name": "me", "type": "interactive", "period_s": 0.01,
+                               "parent": {"class": "RT"}}]}}),
+    ("a closed parent reaping before its next fork",
+     {"workload": {"type": "closed", "path": "forkall", "parent": {"lwps": 4, "forking_lwps": 2,
+                   "reap": "before_next_fork", "writes_mb_per_s": 10, "reserved_mb": 4, "resident_mb": 2}}}),
+]
+
+
 def check_scenarios(fs, validators, source, workdir):
     library = sorted(glob.glob(os.path.join(source, "scenarios", "library", "*.json")))
     if len(library) < 9:
@@ -291,6 +315,15 @@ def check_scenarios(fs, validators, source, workdir):
         if fs.run("validate", path).returncode == 0:
             with open(path) as f:
                 expect_valid(validators, "scenario", json.load(f), path)
+
+    for what, scenario in GOOD_SCENARIOS:
+        path = os.path.join(workdir, "good.json")
+        with open(path, "w") as f:
+            json.dump(scenario, f)
+        expect_valid(validators, "scenario", scenario, "a scenario with " + what)
+        resolved = fs.json_of("validate", path)
+        if resolved is not None:
+            expect_valid(validators, "scenario", resolved, "a scenario with %s, resolved" % what)
 
     for what, scenario in BAD_SCENARIOS:
         path = os.path.join(workdir, "bad.json")
