@@ -21,8 +21,10 @@ API or a newer one), every $ref resolved locally from the schemas' own $id
   fails);
 - the replicated, sweep, sensitivity and comparison formats accept the
   design's shape and refuse a broken one; when this forksim has the command,
-  its own output is validated too.
-Prints each failure and exits 1 if any.
+  its own output is validated too (a command it refuses as unknown is
+  reported as SKIP; any other refusal fails).
+Prints each failure and exits 1 if any; python3-jsonschema missing is a
+failure too, not a skip.
 """
 import argparse
 import copy
@@ -220,23 +222,25 @@ class Forksim:
                               capture_output=True, text=True, timeout=120)
 
     def json_of(self, *args, ok=(0,)):
-        """Runs forksim with `-o out.json` (or stdout for validate) and loads the result."""
-        out = os.path.join(self.workdir, "out.json")
-        if os.path.exists(out):
+        """Runs forksim and loads what it wrote: the file after -o, or stdout."""
+        out = os.path.join(self.workdir, args[args.index("-o") + 1]) if "-o" in args else None
+        if out and os.path.exists(out):
             os.remove(out)
         r = self.run(*args)
         if r.returncode not in ok:
             fail("forksim %s exited %d: %s" % (" ".join(args), r.returncode, r.stderr.strip()[:300]))
             return None
-        if args[0] == "validate":
+        if out is None:
             return json.loads(r.stdout)
         with open(out) as f:
             return json.load(f)
 
 
-def not_in_this_build(r):
-    """Whether forksim refused a command or option it does not have yet."""
-    return r.returncode == 2 and ("unrecognised option" in r.stderr or "unknown command" in r.stderr)
+def not_in_this_build(r, command, option):
+    """Whether forksim refused the command, or its option, as one it does not
+    have yet: only that; any other refusal is a failure."""
+    return r.returncode == 2 and ("unknown command '%s'" % command in r.stderr
+                                  or "unrecognised option '%s'" % option in r.stderr)
 
 
 # ---------------------------------------------------------------------------
@@ -540,11 +544,16 @@ def check_results(fs, validators, report, workdir):
          "sweep.json"),
         ("sensitivity", ["sensitivity", scenario, "--metric", "throughput.forks_per_s", "--costs",
                          "as_dup,exec_load", "--replications", "2", "-o", "sensitivity.json"], "sensitivity.json"),
-        ("compare", ["compare", "replicated.json", "replicated.json", "--json"], None),
+        ("compare", ["compare", "a.json", "b.json", "--json"], None),
     ]
+    # Two single runs to compare (H1's compare may come before replications).
+    for out, seed in (("a.json", "1"), ("b.json", "2")):
+        r = fs.json_of("run", scenario, "--seed", seed, "--quiet", "-o", out)
+        if r is not None:
+            expect_valid(validators, "report", r, "the report of seed %s" % seed)
     for kind, args, out in commands:
         r = fs.run(*args + ["--quiet"] if kind != "compare" else args)
-        if not_in_this_build(r):
+        if not_in_this_build(r, args[0], args[2]):
             print("SKIP: forksim %s: not in this build yet (%s)" % (args[0], r.stderr.strip().splitlines()[0]))
             continue
         if r.returncode != 0:
