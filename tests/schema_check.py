@@ -271,6 +271,12 @@ BAD_SCENARIOS = [
     ("delay_s on the bash policy", {"workload": {"type": "fork_bomb", "retry": {"policy": "bash", "delay_s": 1}}}),
     ("writable_mb with reserved_mb", {"workload": {"parent": {"writable_mb": 4, "reserved_mb": 4}}}),
     ("an unknown fork_backoff", {"kernel": {"fork_backoff": "linux"}}),
+    ("a vfork child forking before it execs",
+     {"workload": {"path": "vfork", "child": {"forks": {"count": 1, "child": {"exec": False, "forks": {"count": 1}}}}}}),
+    ("root unprivileged", {"workload": {"parent": {"uid": 0, "privileged": False}}}),
+    ("exit_after_fork without fan_out", {"workload": {"type": "fork_bomb", "exit_after_fork": True}}),
+    ("exit_after_fork with a null fan_out",
+     {"workload": {"type": "fork_bomb", "exit_after_fork": True, "fan_out": None}}),
     ("a string warm-up other than auto", {"warmup_s": "later"}),
 ]
 
@@ -293,6 +299,8 @@ GOOD_SCENARIOS = [
      {"workload": {"groups": [{"name": "svc", "type": "service", "fork_every_s": None, "path": "vfork"},
                               {"name": "me", "type": "interactive", "period_s": 0.01,
                                "parent": {"class": "RT"}}]}}),
+    ("a vfork child tree whose leaf does not exec",
+     {"workload": {"path": "vfork", "child": {"forks": {"count": 2, "child": {"exec": False, "cpu_s": 0.001}}}}}),
     ("a closed parent reaping before its next fork",
      {"workload": {"type": "closed", "path": "forkall", "parent": {"lwps": 4, "forking_lwps": 2,
                    "reap": "before_next_fork", "writes_mb_per_s": 10, "reserved_mb": 4, "resident_mb": 2}}}),
