@@ -499,9 +499,11 @@ def examples(report):
                       "utilizations": {"pidlock": 0.27, "cpu": 0.2}},
              "slo": {"objective": "paths.fork1.latency_s.p99<=0.005", "key": "machine.ncpus",
                      "highest_meeting": 8, "lowest_failing": None, "answer": 8, "interval": [8, 8],
-                     "confidence": 0.95, "points_added": 0, "decided": True, "reason": "every point meets it"},
+                     "metric": "paths.fork1.latency_s.p99", "confidence": 0.95, "points_added": 0,
+                     "replications_added": 0, "decided": True, "reason": "every point meets it",
+                     "points": [{"x": 8, "n": 2, "class": "meets", "mean": 0.0002, "half_width": 0.00001}]},
              "usl": {"lambda": 2400.0, "sigma": 0.02, "kappa": 0.0001, "r2": 0.99, "peak_ncpus": 99.0,
-                     "peak_throughput": 60000.0, "metric": "throughput.forks_per_s",
+                     "peak_throughput": 60000.0, "metric": "throughput.forks_per_s", "held_at_zero": [],
                      "method": "GSL nonlinear least squares (gsl_multifit_nlinear, trust region)"}}
     sensitivity = {"kind": "sensitivity", "schema_version": 1, "manifest": manifest(report, seeds),
                    "scenario": report["scenario"], "metric": "paths.fork1.latency_s.p99", "delta": 0.25,
@@ -510,15 +512,15 @@ def examples(report):
                               "elasticity": interval(0.8, 0.1, 2), "low": interval(0.00018, 0.00001, 2),
                               "high": interval(0.00022, 0.00001, 2)}]}
     difference = {"a": 5607.0, "b": 5500.0, "diff": -107.0, "rel": -107.0 / 5607.0,
-                  "interval": interval(-107.0, 30.0, 2), "significant": True, "test": "paired t"}
-    compare = {"kind": "compare", "schema_version": 1, "manifest": manifest(report, seeds),
-               "a": {"file": "a.json", "kind": "replicated", "seeds": seeds},
-               "b": {"file": "b.json", "kind": "replicated", "seeds": seeds}, "test": "paired t",
+                  "test": "paired t (same seeds)", "interval": interval(-107.0, 30.0, 2), "significant": True}
+    side = {"kind": "replicated", "scenario_hash": "0123456789abcdef", "runs": 2, "seeds": seeds}
+    compare = {"kind": "compare", "schema_version": 1, "level": 0.95, "a": side, "b": side,
+               "test": "paired t (same seeds)",
                "metrics": {"throughput.forks_per_s": difference,
-                           "cpu.utilization": dict(difference, a=0.3, b=0.3, diff=0.0, rel=0.0,
-                                                   interval=None, significant=False,
-                                                   test="none (single runs)")},
-               "fail_if": [{"rule": "throughput.forks_per_s<-2%", "breached": False}]}
+                           "cpu.utilization": dict(difference, a=0.3, b=0.3, diff=0.0, rel=0.0, interval=None,
+                                                   significant=False, test="none (single runs)")},
+               "not_compared": {"paths.fork1.latency_s.p999": "absent from some run of A"},
+               "fail_if": [{"rule": "throughput.forks_per_s<-2%", "breached": False, "breaches": []}]}
     return {"replicated": replicated, "sweep": sweep, "sensitivity": sensitivity, "compare": compare}
 
 
