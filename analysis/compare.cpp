@@ -33,23 +33,42 @@ void check_run_report(const json& r, const std::string& at) {
     throw CompareError(where + "not a forksim result: no \"scenario\" object");
 }
 
-// The "runs" of a replicated run or of a sweep point (`at` names it).
-Side side_of_runs(const json& holder, const std::string& at) {
+// The "runs" of a replicated run or of a sweep point, `at` naming it
+// ("" for the result itself, "points[3]").
+void check_runs(const json& holder, const std::string& at) {
+  const std::string prefix = at.empty() ? "" : at + ".";
   if (!holder.contains("runs") || !holder["runs"].is_array() || holder["runs"].empty())
-    throw CompareError(at + ": no \"runs\" (the array of each replication's report)");
+    throw CompareError((at.empty() ? "" : at + ": ") +
+                       "no \"runs\" (the array of each replication's report)");
+  for (std::size_t i = 0; i < holder["runs"].size(); ++i)
+    check_run_report(holder["runs"][i], prefix + "runs[" + std::to_string(i) + "]");
+}
+
+void check_sweep(const json& sweep) {
+  if (!sweep.contains("points") || !sweep["points"].is_array())
+    throw CompareError("no \"points\" array in the sweep");
+  for (std::size_t i = 0; i < sweep["points"].size(); ++i) {
+    const json& p = sweep["points"][i];
+    const std::string at = "points[" + std::to_string(i) + "]";
+    if (!p.is_object() || !p.contains("overrides") || !p["overrides"].is_object())
+      throw CompareError(at + ": no \"overrides\" object");
+    check_runs(p, at);
+  }
+}
+
+// A checked holder's runs (check_runs).
+Side side_of_runs(const json& holder) {
   Side s;
-  const json& runs = holder["runs"];
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    check_run_report(runs[i], at + ".runs[" + std::to_string(i) + "]");
-    s.seeds.push_back(runs[i]["seed"].get<uint64_t>());
-    s.runs.push_back(numeric_metrics(runs[i]));
+  for (const json& run : holder["runs"]) {
+    s.seeds.push_back(run["seed"].get<uint64_t>());
+    s.runs.push_back(numeric_metrics(run));
   }
   return s;
 }
 
 Side side_of(const json& result, const std::string& kind) {
   if (kind == "run") return {{result["seed"].get<uint64_t>()}, {numeric_metrics(result)}};
-  return side_of_runs(result, "replicated run");
+  return side_of_runs(result);
 }
 
 std::string test_for(const Side& a, const Side& b) {
@@ -141,21 +160,9 @@ json side_summary(const json& result, const std::string& kind, const Side* side)
   return j;
 }
 
-const json& sweep_points(const json& sweep, const char* which) {
-  if (!sweep.contains("points") || !sweep["points"].is_array())
-    throw CompareError(std::string(which) + ": no \"points\" array in the sweep");
-  for (std::size_t i = 0; i < sweep["points"].size(); ++i) {
-    const json& p = sweep["points"][i];
-    if (!p.is_object() || !p.contains("overrides") || !p["overrides"].is_object())
-      throw CompareError(std::string(which) + ": points[" + std::to_string(i) +
-                         "] has no \"overrides\" object");
-  }
-  return sweep["points"];
-}
-
 json compare_sweeps(const json& a, const json& b, double level) {
-  const json& pa = sweep_points(a, "A");
-  const json& pb = sweep_points(b, "B");
+  const json& pa = a["points"];
+  const json& pb = b["points"];
   std::vector<bool> used(pb.size(), false);
   json points = json::array(), only_a = json::array(), only_b = json::array();
   for (std::size_t i = 0; i < pa.size(); ++i) {
@@ -166,8 +173,7 @@ json compare_sweeps(const json& a, const json& b, double level) {
       continue;
     }
     used[j] = true;
-    json c = compare_sides(side_of_runs(pa[i], "A points[" + std::to_string(i) + "]"),
-                           side_of_runs(pb[j], "B points[" + std::to_string(j) + "]"), level);
+    json c = compare_sides(side_of_runs(pa[i]), side_of_runs(pb[j]), level);
     c["overrides"] = pa[i]["overrides"];
     points.push_back(std::move(c));
   }
@@ -211,13 +217,27 @@ std::string result_kind(const json& result) {
     return "run";
   }
   const json& k = result["kind"];
-  if (k == "replicated" || k == "sweep") return k.get<std::string>();
+  if (k == "replicated") {
+    check_runs(result, "");
+    return "replicated";
+  }
+  if (k == "sweep") {
+    check_sweep(result);
+    return "sweep";
+  }
   throw CompareError("not a forksim result: \"kind\" is " + k.dump() +
                      " (a result is a run report, or of kind \"replicated\" or \"sweep\")");
 }
 
 json compare_results(const json& a, const json& b, double level) {
-  const std::string ka = result_kind(a), kb = result_kind(b);
+  auto kind_of = [](const json& r, const char* which) {
+    try {
+      return result_kind(r);
+    } catch (const CompareError& e) {
+      throw CompareError(std::string(which) + ": " + e.what());
+    }
+  };
+  const std::string ka = kind_of(a, "A"), kb = kind_of(b, "B");
   if ((ka == "sweep") != (kb == "sweep"))
     throw CompareError("A is a " + ka + " and B a " + kb +
                        ": a sweep compares with a sweep, a run or replicated run with either of those");

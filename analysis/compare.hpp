@@ -38,13 +38,16 @@ struct CompareError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// "run", "replicated" or "sweep"; throws CompareError saying what is missing
-// when `result` is none of them.
+// "run", "replicated" or "sweep", having checked what compare and replay
+// read of it (each run's seed, schema_version and scenario; a sweep point's
+// overrides); throws CompareError naming the key at fault
+// ("points[2].runs[0]: ...") when `result` is none of them.
 std::string result_kind(const nlohmann::json& result);
 
 // A sweep point's name from its overrides: "workload.parents=4, machine.ncpus=8".
 std::string point_name(const nlohmann::json& overrides);
 
+// Throws CompareError ("A: ..." or "B: ..." for a result that is not one).
 nlohmann::json compare_results(const nlohmann::json& a, const nlohmann::json& b,
                                double level = 0.95);
 

@@ -462,6 +462,8 @@ int cmd_compare(const std::vector<std::string>& args, std::ostream& out, std::os
     }
   }
   json c = compare_results(sides[0], sides[1]);
+  c["a"]["file"] = files[0];
+  c["b"]["file"] = files[1];
   const std::vector<std::string> names = comparison_metric_names(c);
   std::vector<std::string> breaches;
   json checks = json::array();

@@ -48,7 +48,9 @@ std::string side_text(const json& side, const std::string& file) {
 struct Row {
   std::string name;
   const json* m;
-  bool significant;
+  // 0 significant, 1 differs without an interval to judge it (single
+  // runs), 2 the others.
+  int rank;
   double magnitude;  // |rel|, or -1 when there is none
 };
 
@@ -69,15 +71,18 @@ void print_table(std::ostream& out, const json& c, bool all) {
   std::vector<Row> rows;
   std::size_t significant = 0, total = c["metrics"].size();
   for (auto it = c["metrics"].begin(); it != c["metrics"].end(); ++it) {
-    bool sig = (*it)["significant"].get<bool>();
+    const json& m = *it;
+    bool sig = m["significant"].get<bool>();
     significant += sig;
     if (!all && !is_main_metric(it.key())) continue;
-    const json& rel = (*it)["rel"];
-    rows.push_back({it.key(), &*it, sig, rel.is_number() ? std::fabs(rel.get<double>()) : -1});
+    int rank = sig ? 0 : m["interval"].is_null() && m["diff"].get<double>() != 0 ? 1 : 2;
+    const json& rel = m["rel"];
+    rows.push_back({it.key(), &m, rank, rel.is_number() ? std::fabs(rel.get<double>()) : -1});
   }
+  // The differences first, largest relative change first; the rest by name.
   std::stable_sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
-    if (x.significant != y.significant) return x.significant;
-    return x.significant && x.magnitude > y.magnitude;
+    if (x.rank != y.rank) return x.rank < y.rank;
+    return x.rank < 2 && x.magnitude > y.magnitude;
   });
   out << "test: " << c["test"].get<std::string>() << "; " << significant << " of " << total
       << " metrics differ significantly";

@@ -1,8 +1,9 @@
 // `forksim compare`'s table for a person, from the comparison JSON
 // (analysis/compare.hpp): one row a metric (metric, A, B, diff, rel %, the
-// interval of B - A, verdict), the significant differences first (largest
-// relative change first), then the others by name; per matched point for
-// sweeps, and the points only one side has.
+// interval of B - A, verdict), the significant differences first, then
+// those that single runs cannot judge, each largest relative change first,
+// then the others by name; per matched point for sweeps, and the points
+// only one side has.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <ostream>

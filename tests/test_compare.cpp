@@ -151,11 +151,11 @@ TEST_CASE("sweeps are compared point by point, matched by their overrides", "[co
 }
 
 TEST_CASE("what is not a result, or cannot be compared, is refused naming why", "[compare]") {
-  CHECK(compare_error(json::array(), report(1, 1)) == "not a forksim result: a JSON array");
-  CHECK(compare_error(json{{"seed", 1}}, report(1, 1)) ==
-        "not a forksim result: no \"schema_version\" (a whole number)");
+  CHECK(compare_error(json::array(), report(1, 1)) == "A: not a forksim result: a JSON array");
+  CHECK(compare_error(report(1, 1), json{{"seed", 1}}) ==
+        "B: not a forksim result: no \"schema_version\" (a whole number)");
   CHECK(compare_error(json{{"kind", "compare"}}, report(1, 1)) ==
-        "not a forksim result: \"kind\" is \"compare\" (a result is a run report, or of kind "
+        "A: not a forksim result: \"kind\" is \"compare\" (a result is a run report, or of kind "
         "\"replicated\" or \"sweep\")");
   CHECK(compare_error(sweep({1}), report(1, 1)) ==
         "A is a sweep and B a run: a sweep compares with a sweep, a run or replicated run with "
@@ -163,14 +163,19 @@ TEST_CASE("what is not a result, or cannot be compared, is refused naming why", 
   json r = replicated(1, kA);
   r["runs"][2].erase("seed");
   CHECK(compare_error(r, report(1, 1)) ==
-        "replicated run.runs[2]: not a forksim result: no \"seed\" (a whole number)");
+        "A: runs[2]: not a forksim result: no \"seed\" (a whole number)");
   CHECK(compare_error(json{{"kind", "replicated"}}, report(1, 1)) ==
-        "replicated run: no \"runs\" (the array of each replication's report)");
+        "A: no \"runs\" (the array of each replication's report)");
   CHECK(compare_error(json{{"kind", "sweep"}, {"points", {{{"runs", 1}}}}}, sweep({1})) ==
-        "A: points[0] has no \"overrides\" object");
+        "A: points[0]: no \"overrides\" object");
+  json s = sweep({1, 2});
+  s["points"][1]["runs"][0]["schema_version"] = -1;
+  CHECK(compare_error(sweep({1}), s) ==
+        "B: points[1].runs[0]: not a forksim result: no \"schema_version\" (a whole number)");
+  CHECK(compare_error(sweep({1}), json{{"kind", "sweep"}}) == "B: no \"points\" array in the sweep");
 }
 
-TEST_CASE("--fail-if rules are METRIC<THRESHOLD or METRIC>THRESHOLD, % for relative", "[compare]") {
+TEST_CASE("fail-if rules are METRIC<THRESHOLD or METRIC>THRESHOLD, % for relative", "[compare]") {
   FailIf r = parse_fail_if("throughput.forks_per_s<-2%");
   CHECK(r.metric == "throughput.forks_per_s");
   CHECK(r.op == '<');
@@ -252,6 +257,47 @@ TEST_CASE("forksim compare prints a table, significant differences first", "[com
         "  metric                    A     B  diff   rel %     95% interval  verdict\n"
         "  throughput.forks_per_s   11  12.2   1.2  +10.91  [0.6447, 1.755]  significant\n"
         "  cpu.utilization         0.5   0.5     0   +0.00           [0, 0]  not significant\n");
+}
+
+TEST_CASE("forksim compare's table puts what single runs cannot judge before what is the same",
+          "[compare][cli]") {
+  TempDir d;
+  write_text(d / "a.json", report(1, 100, 0.5).dump());
+  json b = report(2, 150, 0.55);
+  b["locks"]["pidlock"]["utilization"] = 0.1;
+  write_text(d / "b.json", b.dump());
+  Result r = run_cli(d, {"compare", "a.json", "b.json"});
+  REQUIRE(r.status == 0);
+  CHECK(r.out ==
+        "A: a.json (run, seed 1)\n"
+        "B: b.json (run, seed 2)\n"
+        "test: none (single runs); 0 of 2 metrics differ significantly; the main figures "
+        "(--all: every metric)\n"
+        "  metric                    A     B  diff   rel %  95% interval  verdict\n"
+        "  throughput.forks_per_s  100   150    50  +50.00             -  no interval\n"
+        "  cpu.utilization         0.5  0.55  0.05  +10.00             -  no interval\n"
+        "  not compared: 1 metrics not in every run of both (--json says which)\n");
+}
+
+TEST_CASE("forksim compare on sweeps shows each matched point and the others", "[compare][cli]") {
+  TempDir d;
+  write_text(d / "a.json", sweep({1, 2}).dump());
+  write_text(d / "b.json", sweep({2, 4}).dump());
+  Result r = run_cli(d, {"compare", "a.json", "b.json", "--all", "--fail-if", "cpu.utilization>0"});
+  REQUIRE(r.status == 0);
+  CHECK(r.out ==
+        "A: a.json (sweep, 2 points)\n"
+        "B: b.json (sweep, 2 points)\n"
+        "\npoint workload.parents=2\n"
+        "test: paired t (same seeds); 0 of 2 metrics differ significantly\n"
+        "  metric                    A    B  diff  rel %  95% interval  verdict\n"
+        "  cpu.utilization         0.5  0.5     0  +0.00        [0, 0]  not significant\n"
+        "  throughput.forks_per_s   21   21     0  +0.00        [0, 0]  not significant\n"
+        "\nonly in A: point workload.parents=1\n"
+        "\nonly in B: point workload.parents=4\n");
+  const json c = json::parse(run_cli(d, {"compare", "a.json", "b.json", "--json"}).out);
+  CHECK(c["a"]["file"] == "a.json");
+  CHECK(c["points_only_in_b"] == json::array({{{"workload.parents", 4}}}));
 }
 
 TEST_CASE("forksim compare --fail-if exits 1 on a breach, naming it", "[compare][cli]") {
