@@ -321,6 +321,7 @@ TEST_CASE("forksim compare refuses bad files and rules with exit 2, naming them"
   Files f;
   write_text(f.d / "bad.json", "{\"seed\": 1,");
   write_text(f.d / "empty.json", "{}");
+  write_text(f.d / "deep.json", std::string(300, '[') + std::string(300, ']'));
   auto err_of = [&f](const std::vector<std::string>& args) {
     Result r = run_cli(f.d, concat({"compare"}, args));
     CHECK(r.status == 2);
@@ -329,6 +330,7 @@ TEST_CASE("forksim compare refuses bad files and rules with exit 2, naming them"
   };
   CHECK(err_of({"a.json", "missing.json"}) == "forksim compare: missing.json: No such file or directory\n");
   CHECK(err_of({"a.json", "."}) == "forksim compare: .: not a regular file\n");
+  CHECK(err_of({"deep.json", "a.json"}) == "forksim compare: deep.json: nested deeper than 256 levels\n");
   CHECK(err_of({"bad.json", "a.json"}).rfind("forksim compare: bad.json: not JSON (", 0) == 0);
   CHECK(err_of({"a.json", "empty.json"}) ==
         "forksim compare: empty.json: not a forksim result: no \"schema_version\" (a whole number)\n");
