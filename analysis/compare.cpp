@@ -21,7 +21,10 @@ struct Side {
   std::vector<std::map<std::string, double>> runs;
 };
 
-std::string json_quoted(const std::string& s) { return json(s).dump(); }
+// In JSON's quotes; bytes that are not UTF-8 (a command line's) replaced.
+std::string json_quoted(const std::string& s) {
+  return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 void check_run_report(const json& r, const std::string& at) {
   std::string where = at.empty() ? "" : at + ": ";
