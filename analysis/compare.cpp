@@ -241,9 +241,13 @@ json compare_results(const json& a, const json& b, double level) {
     }
   };
   const std::string ka = kind_of(a, "A"), kb = kind_of(b, "B");
-  if ((ka == "sweep") != (kb == "sweep"))
-    throw CompareError("A is a " + ka + " and B a " + kb +
+  if ((ka == "sweep") != (kb == "sweep")) {
+    auto noun = [](const std::string& k) {
+      return k == "replicated" ? std::string("replicated run") : k;
+    };
+    throw CompareError("A is a " + noun(ka) + " and B a " + noun(kb) +
                        ": a sweep compares with a sweep, a run or replicated run with either of those");
+  }
   json c = {{"kind", "compare"}, {"schema_version", kCompareSchemaVersion}, {"level", level}};
   if (ka == "sweep") {
     c["a"] = side_summary(a, ka, nullptr);

@@ -340,5 +340,14 @@ TEST_CASE("forksim compare refuses bad files and rules with exit 2, naming them"
         "\"throughput.forks_per_ss\", in neither result; did you mean \"throughput.forks_per_s\"?\n");
   CHECK(err_of({"a.json", "b.json", "--fail-if", "cpu.utilization=1"}).rfind(
             "forksim compare: --fail-if \"cpu.utilization=1\": no < or >", 0) == 0);
+  write_text(f.d / "s.json", sweep({1}).dump());
+  CHECK(err_of({"a.json", "s.json"}) ==
+        "forksim compare: A is a replicated run and B a sweep: a sweep compares with a sweep, a run "
+        "or replicated run with either of those\n");
   CHECK(err_of({"a.json", "b.json", "--set", "seed=1"}) == "forksim compare: takes no --set or --unset\n");
+  CHECK(err_of({"a.json", "b.json", "run.json"}) ==
+        "forksim compare: too many positional options have been specified on the command line\n");
+  // A command line's bytes that are not UTF-8 are shown escaped.
+  CHECK(err_of({"a.json", "b.json", "--fail-if", "thr\xff<1"}) ==
+        "forksim compare: --fail-if \"thr\\xff<1\": unknown metric \"thr\\xff\", in neither result\n");
 }
