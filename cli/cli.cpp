@@ -11,9 +11,14 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "analysis/compare.hpp"
 #include "analysis/report.hpp"
+#include "cli/compare_text.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/manifest.hpp"
 #include "cli/output_file.hpp"
+#include "cli/replay.hpp"
+#include "cli/result_file.hpp"
 #include "models/costs.hpp"
 #include "models/steps.hpp"
 #include "models/variants.hpp"
@@ -35,16 +40,22 @@ namespace {
 // was still written, marked incomplete. A signal stops it the same way and
 // exits 128 + its number (130 SIGINT, 143 SIGTERM), as a shell expects.
 constexpr int kOk = 0, kInternal = 1, kBadInput = 2, kStopped = 3, kSignalBase = 128;
+// compare --fail-if found a real regression (a check's failure, as a test
+// runner's).
+constexpr int kBreached = 1;
 
 const char* kUsage =
     "usage: forksim <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run [SCENARIO]        simulate a scenario (the built-in default without one)\n"
+    "  run [SCENARIO]        simulate a scenario (the built-in default without one);\n"
+    "                        run --replay RESULT.json reruns a result and checks its figures\n"
     "  validate [SCENARIO]   check a scenario (the built-in default without one)\n"
     "                        and print it resolved\n"
     "  explain [PATH]        the steps of a fork path: seed lines, locks, costs\n"
     "  list                  the scenario library: each name and its question\n"
+    "  compare A.json B.json the difference of each figure, B - A, with its interval\n"
+    "                        and whether it is significant\n"
     "\n"
     "SCENARIO is a JSON file, or the name of a library scenario when no file of\n"
     "that name exists.\n"
@@ -113,9 +124,9 @@ std::vector<Edit> take_edits(std::vector<std::string>& args) {
 // was asked (and printed).
 bool parse(std::vector<std::string> args, const po::options_description& d,
            const char* positional, std::ostream& out, po::variables_map& vm,
-           std::vector<Edit>& edits, const char* help_note = "") {
+           std::vector<Edit>& edits, const char* help_note = "", int npositional = 1) {
   po::positional_options_description pos;
-  pos.add(positional, 1);
+  pos.add(positional, npositional);
   edits = take_edits(args);
   // No guessing of abbreviations: "--se" must not be taken for an option.
   int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
@@ -153,13 +164,85 @@ double budget_value(const po::variables_map& vm, const std::string& name, double
   return x;
 }
 
-int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+// What a run needs besides its scenario: the budgets and progress of its
+// monitor, the engine's mode, and the command line for its manifest.
+struct RunSetup {
+  MonitorOptions mon;
+  bool step_by_step = false;
+  std::vector<std::string> command_line;
+};
+
+RunSetup run_setup(const po::variables_map& vm, const std::vector<std::string>& command_line) {
+  RunSetup setup;
+  setup.step_by_step = vm.count("step-by-step") > 0;
+  setup.command_line = command_line;
+  MonitorOptions& mon = setup.mon;
+  mon.max_wall_s = budget_value(vm, "max-wall-s", 0);
+  const MemoryLimits limits = memory_limits();
+  mon.max_memory_mb = budget_value(vm, "max-memory-mb", default_memory_budget_mb(limits));
+  if (!vm.count("max-memory-mb"))
+    mon.memory_budget_from = "80% of " + limits.smallest_name() + "; --max-memory-mb sets it";
+  mon.max_virtual_mb = default_virtual_budget_mb(limits);
+  std::string progress = vm["progress"].as<std::string>();
+  if (progress != "on" && progress != "off" && progress != "auto")
+    throw Usage("--progress must be on, off or auto, got '" + printable(progress) + "'" +
+                did_you_mean(progress, {"on", "off", "auto"}));
+  mon.progress = progress == "on" || (progress == "auto" && !vm.count("quiet") && isatty(2));
+  return setup;
+}
+
+// Runs s in this process under the monitor and returns its report, the
+// manifest in it.
+json simulate(const Scenario& s, const RunSetup& setup, std::ostream& err) {
+  check_report_fits(s, setup.mon.max_memory_mb);
+  RunMonitor monitor(setup.mon, err);
+  RunOptions opt;
+  opt.step_by_step = setup.step_by_step;
+  opt.monitor = [&monitor](const RunStatus& st) { return monitor(st); };
+  auto t0 = std::chrono::steady_clock::now();
+  Probes p = run_scenario(s, opt);
+  monitor.finish();
+  RunInfo info;
+  info.scenario = s.to_json();
+  info.seed = s.seed;
+  info.sim_time_s = p.sim_time_s;
+  info.wall_time_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  info.manifest = make_manifest(info.scenario, {s.seed}, setup.command_line);
+  return make_report(info, p);
+}
+
+// --replay: the result's own scenario and seeds, nothing else that would
+// change the figures.
+int replay(const po::variables_map& vm, const std::vector<Edit>& edits, const RunSetup& setup,
+           std::ostream& out, std::ostream& err) {
+  for (const char* o : {"scenario", "seed", "output"})
+    if (vm.count(o))
+      throw Usage(std::string("--replay reruns the result's own scenario and seeds; it takes no ") +
+                  (std::string(o) == "scenario" ? "SCENARIO" : std::string("--") + o));
+  if (!edits.empty())
+    throw Usage("--replay reruns the result's own scenario and seeds; it takes no --set or --unset");
+  const std::string file = vm["replay"].as<std::string>();
+  const json result = read_result_file(file);
+  InterruptGuard interrupts;
+  int status = replay_result(
+      result, printable(file, 200), [&](const Scenario& s) { return simulate(s, setup, err); },
+      out, err);
+  if (int sig = interrupt_signal()) return kSignalBase + sig;
+  return status;
+}
+
+int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>& command_line,
+            std::ostream& out, std::ostream& err) {
   po::options_description d("forksim run [SCENARIO] [options]");
   d.add_options()
       ("scenario", po::value<std::string>(), kScenarioHelp)
       ("seed", po::value<std::string>(), "random seed (overrides the scenario's; as --set seed=N)")
       ("output,o", po::value<std::string>(),
        "write the JSON report here (\"-\": stdout, the summary then on stderr)")
+      ("replay", po::value<std::string>(),
+       "rerun the result in this file (a run's report) from its own scenario and seed, "
+       "and say whether every figure matches (exit 0) or which differ (exit 1)")
       ("quiet,q", "print no summary")
       ("step-by-step", "one engine event per charged step: slower, same answer "
        "(for checking the engine's shortcuts)")
@@ -176,6 +259,8 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   po::variables_map vm;
   std::vector<Edit> edits;
   if (!parse(args, d, "scenario", out, vm, edits)) return kOk;
+  const RunSetup setup = run_setup(vm, command_line);
+  if (vm.count("replay")) return replay(vm, edits, setup, out, err);
   json raw = load_raw(vm, edits);
   // Through the scenario's own checks, so that --seed -1 fails as
   // --set seed=-1 does.
@@ -189,43 +274,17 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (vm.count("output")) output.emplace(vm["output"].as<std::string>());
   std::ostream& summary = output && output->is_stdout() ? err : out;
 
-  RunOptions opt;
-  opt.step_by_step = vm.count("step-by-step") > 0;
-
-  MonitorOptions mon;
-  mon.max_wall_s = budget_value(vm, "max-wall-s", 0);
-  const MemoryLimits limits = memory_limits();
-  mon.max_memory_mb = budget_value(vm, "max-memory-mb", default_memory_budget_mb(limits));
-  if (!vm.count("max-memory-mb"))
-    mon.memory_budget_from = "80% of " + limits.smallest_name() + "; --max-memory-mb sets it";
-  mon.max_virtual_mb = default_virtual_budget_mb(limits);
-  check_report_fits(s, mon.max_memory_mb);
-  std::string progress = vm["progress"].as<std::string>();
-  if (progress != "on" && progress != "off" && progress != "auto")
-    throw Usage("--progress must be on, off or auto, got '" + printable(progress) + "'" +
-                did_you_mean(progress, {"on", "off", "auto"}));
-  mon.progress = progress == "on" || (progress == "auto" && !vm.count("quiet") && isatty(2));
-  RunMonitor monitor(mon, err);
-  opt.monitor = [&monitor](const RunStatus& st) { return monitor(st); };
-
-  auto t0 = std::chrono::steady_clock::now();
-  Probes p = run_scenario(s, opt);
-  monitor.finish();
-  RunInfo info;
-  info.scenario = s.to_json();
-  info.seed = s.seed;
-  info.sim_time_s = p.sim_time_s;
-  info.wall_time_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  json report = make_report(info, p);
+  json report = simulate(s, setup, err);
+  const bool complete = report["complete"].get<bool>();
   if (output) output->write(report.dump(2) + "\n", out);
   if (!vm.count("quiet")) print_summary(summary, report);
-  if (!p.complete)
-    err << "forksim: stopped early: " << p.incomplete_reason << "; the report is marked incomplete\n";
+  if (!complete)
+    err << "forksim: stopped early: " << report["incomplete_reason"].get<std::string>()
+        << "; the report is marked incomplete\n";
   // Also when the signal came after the last check: the run finished, its
   // report is complete, and the caller still learns it was interrupted.
   if (int sig = interrupt_signal()) return kSignalBase + sig;
-  return p.complete ? kOk : kStopped;
+  return complete ? kOk : kStopped;
 }
 
 int cmd_validate(const std::vector<std::string>& args, std::ostream& out) {
@@ -367,6 +426,65 @@ int cmd_list(const std::vector<std::string>& args, std::ostream& out) {
   return kOk;
 }
 
+// B against A (analysis/compare.hpp); --fail-if rules make it a check.
+int cmd_compare(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description d("forksim compare A.json B.json [options]");
+  d.add_options()
+      ("files", po::value<std::vector<std::string>>(),
+       "the two results: run reports, replicated runs or sweeps")
+      ("fail-if", po::value<std::vector<std::string>>(),
+       "exit 1 if a difference B - A is significant and beyond this threshold: "
+       "\"throughput.forks_per_s<-2%\" (relative to A with %, absolute without; repeatable)")
+      ("json", "print the comparison as JSON")
+      ("all", "show every metric, not only the main figures")
+      ("help,h", "this help");
+  po::variables_map vm;
+  std::vector<Edit> edits;
+  if (!parse(args, d, "files", out, vm, edits,
+             "\nDifferences are B - A, paired t intervals when A and B ran the same seeds, "
+             "Welch's otherwise, at 95%.\n", 2))
+    return kOk;
+  if (!edits.empty()) throw Usage("takes no --set or --unset");
+  const auto files = vm.count("files") ? vm["files"].as<std::vector<std::string>>()
+                                       : std::vector<std::string>{};
+  if (files.size() != 2) throw Usage("needs two results, A and B: forksim compare A.json B.json");
+  std::vector<FailIf> rules;
+  if (vm.count("fail-if"))
+    for (const std::string& text : vm["fail-if"].as<std::vector<std::string>>())
+      rules.push_back(parse_fail_if(text));
+  json sides[2];
+  for (int i = 0; i < 2; ++i) {
+    sides[i] = read_result_file(files[i]);
+    try {
+      result_kind(sides[i]);
+    } catch (const CompareError& e) {
+      throw Usage(printable(files[i], 200) + ": " + e.what());
+    }
+  }
+  json c = compare_results(sides[0], sides[1]);
+  c["a"]["file"] = printable(files[0], 1000);
+  c["b"]["file"] = printable(files[1], 1000);
+  const std::vector<std::string> names = comparison_metric_names(c);
+  std::vector<std::string> breaches;
+  json checks = json::array();
+  for (const FailIf& rule : rules) {
+    if (!std::binary_search(names.begin(), names.end(), rule.metric))
+      throw Usage("--fail-if \"" + printable(rule.text, 200) + "\": unknown metric \"" +
+                  printable(rule.metric, 200) + "\", in neither result" +
+                  did_you_mean(rule.metric, names));
+    auto found = fail_if_breaches(c, rule);
+    checks.push_back({{"rule", rule.text}, {"breached", !found.empty()}, {"breaches", found}});
+    breaches.insert(breaches.end(), found.begin(), found.end());
+  }
+  if (!rules.empty()) c["fail_if"] = checks;
+  if (vm.count("json"))
+    out << c.dump(2) << "\n";
+  else
+    print_comparison(out, c, vm.count("all") > 0, files[0], files[1]);
+  for (const std::string& b : breaches) err << "forksim compare: --fail-if breached: " << b << "\n";
+  return breaches.empty() ? kOk : kBreached;
+}
+
 }  // namespace
 
 int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -376,17 +494,28 @@ int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
   }
   std::vector<std::string> rest(args.begin() + 1, args.end());
   try {
-    if (args[0] == "run") return cmd_run(rest, out, err);
+    if (args[0] == "run") {
+      std::vector<std::string> command_line = {"forksim"};
+      command_line.insert(command_line.end(), args.begin(), args.end());
+      return cmd_run(rest, command_line, out, err);
+    }
+    if (args[0] == "compare") return cmd_compare(rest, out, err);
     if (args[0] == "validate") return cmd_validate(rest, out);
     if (args[0] == "explain") return cmd_explain(rest, out);
     if (args[0] == "list") return cmd_list(rest, out);
     err << "forksim: unknown command '" << printable(args[0]) << "'"
-        << did_you_mean(args[0], {"run", "validate", "explain", "list"}) << "\n" << kUsage;
+        << did_you_mean(args[0], {"run", "validate", "explain", "list", "compare"}) << "\n" << kUsage;
     return kBadInput;
   } catch (const ScenarioError& e) {
     err << "forksim: " << e.what() << "\n";
     return kBadInput;
   } catch (const OutputError& e) {
+    err << "forksim " << args[0] << ": " << e.what() << "\n";
+    return kBadInput;
+  } catch (const ResultFileError& e) {
+    err << "forksim " << args[0] << ": " << e.what() << "\n";
+    return kBadInput;
+  } catch (const CompareError& e) {
     err << "forksim " << args[0] << ": " << e.what() << "\n";
     return kBadInput;
   } catch (const Usage& e) {
