@@ -29,7 +29,10 @@ std::string seeds_text(const json& seeds) {
     consecutive = consecutive && seeds[i].get<uint64_t>() == seeds[i - 1].get<uint64_t>() + 1;
   if (consecutive) return "seeds " + seeds.front().dump() + ".." + seeds.back().dump();
   std::string s = "seeds ";
-  for (std::size_t i = 0; i < seeds.size() && i < 6; ++i) s += (i ? ", " : "") + seeds[i].dump();
+  for (std::size_t i = 0; i < seeds.size() && i < 6; ++i) {
+    if (i) s += ", ";
+    s += seeds[i].dump();
+  }
   return s + (seeds.size() > 6 ? ", ..." : "");
 }
 
