@@ -66,7 +66,11 @@ std::string verdict(const json& m) {
 std::string interval_text(const json& m) {
   const json& iv = m["interval"];
   if (iv.is_null()) return "-";
-  return "[" + num(iv["lo"].get<double>(), "%.4g") + ", " + num(iv["hi"].get<double>(), "%.4g") + "]";
+  std::string s = "[";
+  s += num(iv["lo"].get<double>(), "%.4g");
+  s += ", ";
+  s += num(iv["hi"].get<double>(), "%.4g");
+  return s + "]";
 }
 
 // One comparison of runs (a whole run comparison or a sweep point's).
