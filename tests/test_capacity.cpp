@@ -10,10 +10,11 @@
 #include "analysis/stats.hpp"
 #include "analysis/usl.hpp"
 #include "driver/capacity.hpp"
-#include "scenarios/scenario.hpp"
+#include "tests/support.hpp"
 
 using forksim::CapacityOptions;
 using forksim::PointRequest;
+using forksim::test::scenario_error_of;
 using nlohmann::json;
 
 namespace {
@@ -68,15 +69,6 @@ json shells(double p, uint64_t seed) {
            {{"pidlock", {{"utilization", 0.095 * std::min(p, 10.0)}, {"utilization_max", 0.095 * std::min(p, 10.0)}}},
             {"p_lock", {{"utilization", 0.3}, {"utilization_max", 0.01}}}}},
           {"paths", {{"fork1", {{"latency_s", {{"p99", 0.001 * p * wobble}}}}}}}};
-}
-
-std::string error_of(std::function<void()> f) {
-  try {
-    f();
-  } catch (const forksim::ScenarioError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace
@@ -152,20 +144,20 @@ TEST_CASE("capacity answers refuse what they cannot answer, by name", "[capacity
   CHECK(sweep["knee"]["found"] == false);
   CHECK(sweep["knee"]["reason"] == "the knee needs one varied key, the load; this sweep varies 2");
   opt.slo = "paths.fork1.latency_s.p99<=0.005";
-  CHECK(error_of([&] { forksim::check_capacity_options(sweep["sweep"], opt); }) ==
+  CHECK(scenario_error_of([&] { forksim::check_capacity_options(sweep["sweep"], opt); }) ==
         "--slo: the SLO search needs one varied key, the load; this sweep varies 2");
 
   json one = sweep_of("workload.parents", {1, 2, 3}, 2, shells);
   opt.slo = "paths.fork1.latency_s.p99<0.005";
-  CHECK(error_of([&] { forksim::add_capacity_answers(one, runner(shells), opt); }) ==
+  CHECK(scenario_error_of([&] { forksim::add_capacity_answers(one, runner(shells), opt); }) ==
         "--slo: expected METRIC<=BOUND or METRIC>=BOUND, got 'paths.fork1.latency_s.p99<0.005'");
   opt.slo = "paths.fork1.latency_s.p90<=0.005";
-  CHECK(error_of([&] { forksim::add_capacity_answers(one, runner(shells), opt); }) ==
+  CHECK(scenario_error_of([&] { forksim::add_capacity_answers(one, runner(shells), opt); }) ==
         "--slo: unknown metric 'paths.fork1.latency_s.p90': not a numeric figure of the run report; "
         "did you mean \"paths.fork1.latency_s.p99\"?");
   CapacityOptions bad_metric;
   bad_metric.metric = "throughput.fork_per_s";
-  CHECK(error_of([&] { forksim::add_capacity_answers(one, runner(shells), bad_metric); }) ==
+  CHECK(scenario_error_of([&] { forksim::add_capacity_answers(one, runner(shells), bad_metric); }) ==
         "--metric: unknown metric 'throughput.fork_per_s': not a numeric figure of the run report; "
         "did you mean \"throughput.forks_per_s\"?");
 }

@@ -19,15 +19,20 @@ std::vector<double> range(double lo, double hi, double step) {
   return v;
 }
 
+// Kneedle on f sampled at 1, 2, ..., 20.
+Knee knee_on_1_to_20(double (*f)(double)) {
+  std::vector<double> x = range(1, 20, 1), y;
+  for (double v : x) y.push_back(f(v));
+  return find_knee(x, y);
+}
+
 }  // namespace
 
 // y = min(x, 10) on 1..20: scaled, d(x) = (min(x,10) - 1)/9 - (x - 1)/19,
 // largest at x = 10 (10/19 against 8/9 - 8/19 at 9 and 1 - 10/19 at 11);
 // it then falls to 0 at x = 20, below the threshold 10/19 - 1/19.
 TEST_CASE("Kneedle finds the corner of a saturating line", "[knee]") {
-  std::vector<double> x = range(1, 20, 1), y;
-  for (double v : x) y.push_back(std::min(v, 10.0));
-  Knee k = find_knee(x, y);
+  Knee k = knee_on_1_to_20([](double v) { return std::min(v, 10.0); });
   REQUIRE(k.found);
   CHECK(k.x == 10);
   CHECK(k.y == 10);
@@ -57,14 +62,14 @@ TEST_CASE("Kneedle puts the knee of 1 - exp(-x/tau) where the closed form says",
 // reflected in x and y, and its corner at 10 is the knee (d = 9/19 there,
 // 8/19 at 9 and 10/19 - 1/10 at 11).
 TEST_CASE("Kneedle finds the knee of a convex increasing curve, its shape detected", "[knee]") {
-  std::vector<double> x = range(1, 20, 1), y;
-  for (double v : x) y.push_back(std::max(v, 10.0));
-  Knee k = find_knee(x, y);
+  Knee k = knee_on_1_to_20([](double v) { return std::max(v, 10.0); });
   REQUIRE(k.found);
   CHECK(k.x == 10);
   CHECK(k.shape == CurveShape::ConvexIncreasing);
   CHECK(k.difference == Approx(9.0 / 19));
   // Told the wrong shape, the reflected curve lies under its chord: no bend.
+  std::vector<double> x = range(1, 20, 1), y;
+  for (double v : x) y.push_back(std::max(v, 10.0));
   KneeOptions wrong;
   wrong.shape = CurveShape::ConcaveIncreasing;
   CHECK_FALSE(find_knee(x, y, wrong).found);
@@ -73,9 +78,7 @@ TEST_CASE("Kneedle finds the knee of a convex increasing curve, its shape detect
 // y = 20 - min(x, 10) falls to 10 and stays: convex decreasing, reflected
 // in y, with its corner at 10.
 TEST_CASE("Kneedle finds the knee of a decreasing curve", "[knee]") {
-  std::vector<double> x = range(1, 20, 1), y;
-  for (double v : x) y.push_back(20 - std::min(v, 10.0));
-  Knee k = find_knee(x, y);
+  Knee k = knee_on_1_to_20([](double v) { return 20 - std::min(v, 10.0); });
   REQUIRE(k.found);
   CHECK(k.x == 10);
   CHECK(k.shape == CurveShape::ConvexDecreasing);

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "driver/sensitivity.hpp"
-#include "scenarios/scenario.hpp"
 #include "tests/support.hpp"
 
 using forksim::CostEntry;
@@ -92,13 +91,7 @@ TEST_CASE("sensitivity: the elasticity of c a^2 b^0 is 2/(1+d^2) for a and 0 for
 TEST_CASE("sensitivity: an unknown metric is named with the nearest one", "[sensitivity]") {
   SensitivityOptions opt;
   opt.metric = "othr";
-  std::string what = "(no error)";
-  try {
-    forksim::sensitivity({entry("a", 100, "measured")}, fake, opt);
-  } catch (const forksim::ScenarioError& e) {
-    what = e.what();
-  }
-  CHECK(what == "--metric: unknown metric 'othr': not a numeric figure of the run report; did you mean \"other\"?");
+  CHECK(forksim::test::scenario_error_of([&] { forksim::sensitivity({entry("a", 100, "measured")}, fake, opt); }) == "--metric: unknown metric 'othr': not a numeric figure of the run report; did you mean \"other\"?");
 }
 
 // A cost's random variable is multiplied by the factor: its mean scales,

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "driver/slo_search.hpp"
-#include "scenarios/scenario.hpp"
+#include "tests/support.hpp"
 
 using forksim::Objective;
 using forksim::parse_objective;
@@ -18,6 +18,7 @@ using forksim::PointRunner;
 using forksim::SloOptions;
 using forksim::SloPoint;
 using forksim::SloProblem;
+using forksim::test::scenario_error_of;
 using nlohmann::json;
 
 namespace {
@@ -70,15 +71,6 @@ SloProblem problem(const FakeRunner& fr, std::vector<double> xs, int reps, bool 
   pb.seed = 1;
   for (double x : xs) pb.points.push_back(fr.point(x, reps));
   return pb;
-}
-
-std::string error_of(std::function<void()> f) {
-  try {
-    f();
-  } catch (const forksim::ScenarioError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace
@@ -195,17 +187,17 @@ TEST_CASE("an SLO objective is parsed, and a malformed one or an unknown metric 
   CHECK(o.at_most);
   CHECK(o.bound == 0.005);
   CHECK(parse_objective(" throughput.forks_per_s >= 5e3 ").bound == 5000);
-  CHECK(error_of([] { parse_objective("m<5"); }) ==
+  CHECK(scenario_error_of([] { parse_objective("m<5"); }) ==
         "--slo: expected METRIC<=BOUND or METRIC>=BOUND, got 'm<5'");
-  CHECK(error_of([] { parse_objective("m<=1>=2"); }) ==
+  CHECK(scenario_error_of([] { parse_objective("m<=1>=2"); }) ==
         "--slo: expected METRIC<=BOUND or METRIC>=BOUND, got 'm<=1>=2'");
-  CHECK(error_of([] { parse_objective("<=1"); }) ==
+  CHECK(scenario_error_of([] { parse_objective("<=1"); }) ==
         "--slo: expected a metric name before '<=', got '<=1'");
-  CHECK(error_of([] { parse_objective("m<=fast"); }) == "--slo: the bound must be a finite number, got 'fast'");
-  CHECK(error_of([] { parse_objective("m<=nan"); }) == "--slo: the bound must be a finite number, got 'nan'");
+  CHECK(scenario_error_of([] { parse_objective("m<=fast"); }) == "--slo: the bound must be a finite number, got 'fast'");
+  CHECK(scenario_error_of([] { parse_objective("m<=nan"); }) == "--slo: the bound must be a finite number, got 'nan'");
 
   FakeRunner fr{[](double x) { return x; }};
-  CHECK(error_of([&] {
+  CHECK(scenario_error_of([&] {
           forksim::slo_search(parse_objective("mm<=1"), problem(fr, {1, 2}, 2), fr.runner());
         }) == "--slo: unknown metric 'mm': not a numeric figure of the run report; did you mean \"m\"?");
 }
