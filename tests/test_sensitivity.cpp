@@ -160,3 +160,22 @@ TEST_CASE("forksim sensitivity refuses bad options by name, exit 2", "[sensitivi
   // Refused before anything ran or was written.
   CHECK(forksim::test::names_in(d.path).empty());
 }
+
+// Every cost at 0 and no think time: the shell's loop takes no simulated
+// time, so the engine's livelock guard stops the baseline's run (exit 3 in
+// the child, 2 million events at t = 0: about 2.5 s); the command exits 3
+// naming the point and seed, and writes nothing.
+TEST_CASE("forksim sensitivity exits 3 when a run stops early, naming it, nothing written", "[sensitivity][cli]") {
+  forksim::test::TempDir d;
+  auto r = forksim::test::run_cli(
+      d, {"sensitivity", "--metric", "throughput.forks_per_s", "--replications", "1", "--costs",
+          "syscall_entry", "--set", "costs={\"*\": 0}", "--set", "workload.think_s=0", "--set",
+          "workload.child.lifetime_s=0", "--set", "duration_s=1", "--set", "workload.parents=1",
+          "--set", "machine.ncpus=1", "--set", "tunables.max_nprocs=100", "--set",
+          "tunables.reserved_procs=5", "-o", "s.json"});
+  CHECK(r.status == 3);
+  CHECK(r.err.rfind("forksim sensitivity: point the base scenario at seed 1 stopped early: no progress in "
+                    "simulated time", 0) == 0);
+  CHECK(r.err.find("; nothing written\n") != std::string::npos);
+  CHECK(forksim::test::names_in(d.path).empty());
+}
