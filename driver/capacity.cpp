@@ -136,7 +136,9 @@ void add_capacity_answers(nlohmann::json& sweep, const PointRunner& run, const C
   const std::optional<std::string> key = load_key(sweep.at("sweep"), why);
   if (!key) {
     sweep["knee"] = {{"method", kKneeMethod}, {"found", false}, {"reason", "the knee " + why}};
-  } else if (!points.empty()) {
+  } else if (points.empty()) {
+    sweep["knee"] = {{"method", kKneeMethod}, {"found", false}, {"reason", "the sweep has no points"}};
+  } else {
     require_in_sweep(points, opt.metric);
     const Curve c = curve_of(points, *key, opt.metric);
     sweep["knee"] = knee_answer(points, *key, c, opt);
