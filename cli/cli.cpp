@@ -14,6 +14,7 @@
 #include "analysis/compare.hpp"
 #include "analysis/report.hpp"
 #include "cli/compare_text.hpp"
+#include "cli/command_options.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/manifest.hpp"
 #include "cli/output_file.hpp"
@@ -29,6 +30,7 @@
 #include "scenarios/workload.hpp"
 #include "cli/monitor.hpp"
 #include "cli/report_budget.hpp"
+#include "cli/sensitivity_command.hpp"
 
 namespace po = boost::program_options;
 using nlohmann::json;
@@ -56,18 +58,18 @@ const char* kUsage =
     "  list                  the scenario library: each name and its question\n"
     "  compare A.json B.json the difference of each figure, B - A, with its interval\n"
     "                        and whether it is significant\n"
+    "  sensitivity SCENARIO  how much a metric moves with each step cost (--metric M)\n"
     "\n"
     "SCENARIO is a JSON file, or the name of a library scenario when no file of\n"
     "that name exists.\n"
     "\n"
     "`forksim <command> --help` for the command's options.\n";
 
+}  // namespace
+
+// Shared with the other commands' files (cli/command_options.hpp).
 const char* kScenarioHelp =
     "scenario file, or a library scenario's name (`forksim list`); default: the built-in one";
-
-struct Usage : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 // Options every scenario-reading command shares. --set and --unset are
 // listed here for --help; take_edits() reads them.
@@ -82,11 +84,7 @@ void add_scenario_options(po::options_description& d) {
       ("help,h", "this help");
 }
 
-// One --set or --unset, in command-line order.
-struct Edit {
-  bool unset;
-  std::string text;
-};
+namespace {
 
 // Takes every --set and --unset (and its value) out of args, in order.
 // Boost's parser erases each token it consumes from the front of its vector,
@@ -119,12 +117,11 @@ std::vector<Edit> take_edits(std::vector<std::string>& args) {
   return edits;
 }
 
-// Parses a command's options, the first positional argument going to
-// `positional`; --set and --unset go to `edits`. Returns false when --help
-// was asked (and printed).
+}  // namespace
+
 bool parse(std::vector<std::string> args, const po::options_description& d,
            const char* positional, std::ostream& out, po::variables_map& vm,
-           std::vector<Edit>& edits, const char* help_note = "", int npositional = 1) {
+           std::vector<Edit>& edits, const char* help_note, int npositional) {
   po::positional_options_description pos;
   pos.add(positional, npositional);
   edits = take_edits(args);
@@ -151,6 +148,8 @@ json load_raw(const po::variables_map& vm, const std::vector<Edit>& edits) {
   for (const Edit& e : edits) e.unset ? apply_unset(raw, e.text) : apply_override(raw, e.text);
   return raw;
 }
+
+namespace {
 
 // A budget option's value: a finite number >= 0, all of the text ("nan",
 // "inf", "-1" and "5s" are refused, not read as no limit).
@@ -493,18 +492,18 @@ int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return args.empty() ? kBadInput : kOk;
   }
   std::vector<std::string> rest(args.begin() + 1, args.end());
+  // What every result's manifest records of how it was asked for.
+  std::vector<std::string> command_line = {"forksim"};
+  command_line.insert(command_line.end(), args.begin(), args.end());
   try {
-    if (args[0] == "run") {
-      std::vector<std::string> command_line = {"forksim"};
-      command_line.insert(command_line.end(), args.begin(), args.end());
-      return cmd_run(rest, command_line, out, err);
-    }
+    if (args[0] == "run") return cmd_run(rest, command_line, out, err);
     if (args[0] == "compare") return cmd_compare(rest, out, err);
     if (args[0] == "validate") return cmd_validate(rest, out);
     if (args[0] == "explain") return cmd_explain(rest, out);
     if (args[0] == "list") return cmd_list(rest, out);
+    if (args[0] == "sensitivity") return cmd_sensitivity(rest, command_line, out, err);
     err << "forksim: unknown command '" << printable(args[0]) << "'"
-        << did_you_mean(args[0], {"run", "validate", "explain", "list", "compare"}) << "\n" << kUsage;
+        << did_you_mean(args[0], {"run", "validate", "explain", "list", "compare", "sensitivity"}) << "\n" << kUsage;
     return kBadInput;
   } catch (const ScenarioError& e) {
     err << "forksim: " << e.what() << "\n";

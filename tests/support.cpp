@@ -20,13 +20,17 @@ Scenario scenario(nlohmann::json raw, const std::vector<std::string>& sets) {
   return parse_scenario(raw);
 }
 
-std::string scenario_error(nlohmann::json raw, const std::vector<std::string>& sets) {
+std::string scenario_error_of(const std::function<void()>& f) {
   try {
-    scenario(std::move(raw), sets);
+    f();
   } catch (const ScenarioError& e) {
     return e.what();
   }
   return "(no error)";
+}
+
+std::string scenario_error(nlohmann::json raw, const std::vector<std::string>& sets) {
+  return scenario_error_of([&] { scenario(std::move(raw), sets); });
 }
 
 std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {

@@ -4,6 +4,7 @@
 // process).
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -20,6 +21,8 @@ Scenario scenario(nlohmann::json raw, const std::vector<std::string>& sets = {})
 // What parsing `raw` with `sets` throws (the ScenarioError's message), or
 // "(no error)".
 std::string scenario_error(nlohmann::json raw, const std::vector<std::string>& sets = {});
+// What f throws as a ScenarioError (its message), or "(no error)".
+std::string scenario_error_of(const std::function<void()>& f);
 
 // a followed by b (argument lists, --set lists).
 std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b);

@@ -46,10 +46,6 @@ void write_file(const fs::path& p, const std::string& text) {
   REQUIRE(out.good());
 }
 
-std::string library(const std::string& name) {
-  return (fs::path(FORKSIM_SOURCE_DIR) / "scenarios" / "library" / name).string();
-}
-
 // A scenario file kept for the tests (tests/fixtures/), not in the library.
 std::string fixture(const std::string& name) {
   return (fs::path(FORKSIM_SOURCE_DIR) / "tests" / "fixtures" / name).string();

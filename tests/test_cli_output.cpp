@@ -290,3 +290,24 @@ TEST_CASE("a second signal kills the run at once and leaves no file", "[cli][sig
   CHECK(WTERMSIG(w) == SIGTERM);
   CHECK(names_in(d.path).empty());
 }
+
+// `forksim sensitivity` runs its simulations as child processes: a signal
+// stops it with nothing written and no child left running (each had its
+// working directory in `d`).
+TEST_CASE("SIGTERM stops forksim sensitivity: exit 143, nothing written, no child left", "[cli][signals][sensitivity]") {
+  TempDir d, io;
+  pid_t pid = spawn(d.path, io.path, {"sensitivity", "capacity-shells", "--metric", "throughput.forks_per_s",
+                                      "--replications", "4", "--jobs", "2", "-o", "s.json", "--quiet"});
+  wait_until_running(pid);
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  const int status = wait_for(pid);
+  INFO("stderr: " << read_file(io / "stderr"));
+  CHECK(status == 143);
+  CHECK(read_file(io / "stderr") == "forksim sensitivity: interrupted by SIGTERM; nothing written\n");
+  CHECK(names_in(d.path).empty());
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::error_code ec;
+    fs::path cwd = fs::read_symlink(e.path() / "cwd", ec);
+    CHECK_FALSE((!ec && cwd == d.path));
+  }
+}

@@ -1,0 +1,191 @@
+#include "cli/sensitivity_command.hpp"
+
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdlib>
+#include <iomanip>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "cli/command_options.hpp"
+#include "cli/interrupt.hpp"
+#include "cli/output_file.hpp"
+#include "cli/point_runner_pool.hpp"
+#include "driver/child_pool.hpp"
+#include "cli/manifest.hpp"
+#include "driver/sensitivity.hpp"
+#include "models/costs.hpp"
+#include "models/steps.hpp"
+#include "scenarios/json_text.hpp"
+#include "scenarios/scenario.hpp"
+#include "scenarios/suggest.hpp"
+
+namespace po = boost::program_options;
+using nlohmann::json;
+
+namespace forksim {
+namespace {
+
+constexpr int kOk = 0, kStopped = 3, kSignalBase = 128;
+
+// "25%" or "0.25": a fraction in (0, 1).
+double cost_change(const std::string& text) {
+  std::string t = text;
+  double scale = 1;
+  if (!t.empty() && t.back() == '%') t.pop_back(), scale = 100;
+  char* end = nullptr;
+  double v = std::strtod(t.c_str(), &end);
+  if (t.empty() || end != t.c_str() + t.size() || !std::isfinite(v) || !(v / scale > 0 && v / scale < 1))
+    throw Usage("--vary-costs must be a fraction in (0, 1) or a percentage in (0%, 100%), got '" +
+                printable(text) + "'");
+  return v / scale;
+}
+
+long positive_integer(const po::variables_map& vm, const std::string& name, long absent) {
+  if (!vm.count(name)) return absent;
+  const std::string& text = vm[name].as<std::string>();
+  char* end = nullptr;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || end != text.c_str() + text.size() || v < 1 || v > 100000)
+    throw Usage("--" + name + " must be an integer from 1 to 100000, got '" + printable(text) + "'");
+  return v;
+}
+
+std::vector<std::string> all_step_names() {
+  std::vector<std::string> v;
+  for (const auto& st : step_catalogue()) v.push_back(st.name);
+  return v;
+}
+
+// The steps asked for (all of them without --costs), with their costs in
+// this scenario and each default's basis.
+std::vector<CostEntry> cost_entries(const Scenario& s, const po::variables_map& vm) {
+  std::vector<const StepInfo*> steps;
+  if (vm.count("costs")) {
+    std::stringstream list(vm["costs"].as<std::string>());
+    std::string name;
+    std::set<std::string> seen;
+    while (std::getline(list, name, ',')) {
+      const StepInfo* st = find_step(name);
+      if (!st)
+        throw Usage("--costs: unknown step '" + printable(name) + "'; `forksim explain` lists them" +
+                    did_you_mean(name, all_step_names()));
+      if (seen.insert(name).second) steps.push_back(st);
+    }
+    if (steps.empty()) throw Usage("--costs: name at least one step");
+  } else {
+    for (const auto& st : step_catalogue()) steps.push_back(&st);
+  }
+  const json costs = s.to_json().value("costs", json::object());
+  const CostTable table(s.costs, s.seed);
+  std::vector<CostEntry> out;
+  for (const StepInfo* st : steps) {
+    CostEntry c;
+    c.step = st->name;
+    c.basis_note = st->basis;
+    c.basis = c.basis_note.substr(0, c.basis_note.find(':'));
+    c.set_by_scenario = costs.contains(st->name) || costs.contains("*");
+    c.value = costs.contains(st->name) ? costs[st->name]
+              : costs.contains("*")    ? costs["*"]
+                                       : json(st->cost_ns);
+    c.mean_ns = table.dist(st->id).mean();
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::string interval_text(const json& i) {
+  if (i.is_null()) return "n/a";
+  std::ostringstream s;
+  s << std::setprecision(3) << i["mean"].get<double>();
+  if (i["half_width"].is_number()) s << " +/- " << std::setprecision(2) << i["half_width"].get<double>();
+  return s.str();
+}
+
+void print_table(std::ostream& out, const json& r) {
+  out << "elasticity of " << r["metric"].get<std::string>() << " to each step cost (x(1 -/+ "
+      << r["delta"].get<double>() * 100 << "%), " << r["replications"] << " replications, baseline "
+      << interval_text(r["baseline"]) << ")\n";
+  std::size_t w = 4;
+  for (const auto& c : r["costs"]) w = std::max(w, c["cost"].get<std::string>().size());
+  out << std::left << std::setw(6) << "rank" << std::setw(static_cast<int>(w + 2)) << "cost"
+      << std::setw(11) << "basis" << std::setw(12) << "cost ns" << "elasticity (95%)\n";
+  int rank = 0;
+  for (const auto& c : r["costs"]) {
+    std::ostringstream ns;
+    ns << std::setprecision(4) << c["cost_ns"].get<double>();
+    std::string basis = c["basis"].get<std::string>() + (c["set_by_scenario"].get<bool>() ? "*" : "");
+    out << std::left << std::setw(6) << ++rank << std::setw(static_cast<int>(w + 2))
+        << c["cost"].get<std::string>() << std::setw(11) << basis << std::setw(12) << ns.str()
+        << interval_text(c["elasticity"]) << "\n";
+  }
+  if (!r["skipped"].empty())
+    out << r["skipped"].size() << " steps of cost 0 skipped (scaling them changes nothing)\n";
+  out << "basis: where the default cost comes from (`forksim explain --json`); * the scenario "
+         "sets this cost, so the basis is the default's.\n";
+}
+
+}  // namespace
+
+int cmd_sensitivity(const std::vector<std::string>& args,
+                    const std::vector<std::string>& command_line, std::ostream& out,
+                    std::ostream& err) {
+  po::options_description d("forksim sensitivity SCENARIO --metric M [options]");
+  d.add_options()
+      ("scenario", po::value<std::string>(), kScenarioHelp)
+      ("metric", po::value<std::string>(), "the report's metric, by its dotted key "
+       "(paths.fork1.latency_s.p99); required")
+      ("vary-costs", po::value<std::string>()->default_value("25%"),
+       "the relative change of each cost, d: runs at cost x (1 - d) and x (1 + d)")
+      ("costs", po::value<std::string>(), "the steps to vary, comma-separated (default: all)")
+      ("replications", po::value<std::string>(), "replications at each cost (default 3); "
+       "replication i runs with the scenario's seed + i at every cost")
+      ("jobs", po::value<std::string>(), "simulations at once (default: every CPU)")
+      ("output,o", po::value<std::string>(), "write the JSON result here (\"-\": stdout)")
+      ("quiet,q", "print no table");
+  add_scenario_options(d);
+  po::variables_map vm;
+  std::vector<Edit> edits;
+  if (!parse(args, d, "scenario", out, vm, edits)) return kOk;
+  if (!vm.count("metric"))
+    throw Usage("--metric is required: the report's metric by its dotted key, e.g. "
+                "paths.fork1.latency_s.p99");
+  json raw = load_raw(vm, edits);
+  Scenario s = parse_scenario(raw);
+  SensitivityOptions opt;
+  opt.metric = vm["metric"].as<std::string>();
+  opt.delta = cost_change(vm["vary-costs"].as<std::string>());
+  opt.replications = static_cast<std::size_t>(positive_integer(vm, "replications", 3));
+  opt.seed = s.seed;
+  const int jobs = static_cast<int>(positive_integer(vm, "jobs", available_cpus()));
+  const std::vector<CostEntry> costs = cost_entries(s, vm);
+
+  InterruptGuard interrupts;
+  std::optional<OutputFile> output;
+  if (vm.count("output")) output.emplace(vm["output"].as<std::string>());
+  std::ostream& table = output && output->is_stdout() ? err : out;
+
+  json result;
+  try {
+    result = sensitivity(costs, pool_point_runner(raw, jobs), opt);
+  } catch (const RunInterrupted& e) {
+    err << "forksim sensitivity: " << e.what() << "; nothing written\n";
+    return kSignalBase + e.signal;
+  } catch (const RunStopped& e) {
+    err << "forksim sensitivity: " << e.what() << "; nothing written\n";
+    return kStopped;
+  }
+  json doc = {{"kind", "sensitivity"},
+              {"schema_version", 1},
+              {"manifest", make_manifest(s.to_json(), result["seeds"].get<std::vector<uint64_t>>(),
+                                         command_line)},
+              {"scenario", s.to_json()}};
+  doc.update(result);
+  if (output) output->write(doc.dump(2) + "\n", out);
+  if (!vm.count("quiet")) print_table(table, doc);
+  if (int sig = interrupt_signal()) return kSignalBase + sig;
+  return kOk;
+}
+
+}  // namespace forksim
