@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "analysis/report.hpp"
+#include "cli/auto_warmup.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/output_file.hpp"
 #include "models/costs.hpp"
@@ -209,23 +210,35 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   opt.monitor = [&monitor](const RunStatus& st) { return monitor(st); };
 
   auto t0 = std::chrono::steady_clock::now();
+  auto wall_s = [t0] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  // Writes the report and says how the run ended: the exit status.
+  auto finish = [&](json report, bool complete, const std::string& why) {
+    report["wall_time_s"] = wall_s();
+    if (output) output->write(report.dump(2) + "\n", out);
+    if (!vm.count("quiet")) print_summary(summary, report);
+    if (!complete) err << "forksim: stopped early: " << why << "; the report is marked incomplete\n";
+    // Also when the signal came after the last check: the run finished, its
+    // report is complete, and the caller still learns it was interrupted.
+    if (int sig = interrupt_signal()) return kSignalBase + sig;
+    return complete ? kOk : kStopped;
+  };
+  // warmup_s "auto": a pilot in a child process chooses the cut first.
+  WarmupChoice warmup = choose_warmup(s, opt);
+  if (warmup.stopped_pilot) {
+    monitor.finish();
+    const json& r = *warmup.stopped_pilot;
+    return finish(r, false, r.value("incomplete_reason", std::string()) + " (in the warm-up pilot)");
+  }
   Probes p = run_scenario(s, opt);
   monitor.finish();
   RunInfo info;
   info.scenario = s.to_json();
   info.seed = s.seed;
   info.sim_time_s = p.sim_time_s;
-  info.wall_time_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  json report = make_report(info, p);
-  if (output) output->write(report.dump(2) + "\n", out);
-  if (!vm.count("quiet")) print_summary(summary, report);
-  if (!p.complete)
-    err << "forksim: stopped early: " << p.incomplete_reason << "; the report is marked incomplete\n";
-  // Also when the signal came after the last check: the run finished, its
-  // report is complete, and the caller still learns it was interrupted.
-  if (int sig = interrupt_signal()) return kSignalBase + sig;
-  return p.complete ? kOk : kStopped;
+  info.warmup = warmup.warmup;
+  return finish(make_report(info, p), p.complete, p.incomplete_reason);
 }
 
 int cmd_validate(const std::vector<std::string>& args, std::ostream& out) {

@@ -25,20 +25,30 @@ std::vector<double> noise(std::size_t n, uint64_t seed) {
 }  // namespace
 
 TEST_CASE("MSER-5 cuts a step transient at its end, within a batch", "[mser]") {
-  for (uint64_t seed : {1, 2, 3, 4, 5}) {
+  // 500 samples, the first 30% (150) three standard deviations high, over
+  // 40 seeds. MSER-5 never keeps any of the transient; it cuts within one
+  // batch of its end in 32 of them. The rest cut later: past the
+  // transient, dropping a batch whose squared deviation exceeds about
+  // twice the batches' variance lowers the statistic (a chance of 16% for
+  // each), so a run of such batches extends the cut. That overshoot is the
+  // rule's own (checked against a brute-force evaluation of it), and costs
+  // only part of the stationary data.
+  int within_a_batch = 0;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
     INFO("seed " << seed);
-    // 500 samples, the first 30% (150) three standard deviations high.
     std::vector<double> x = noise(500, seed);
     for (std::size_t i = 0; i < 150; ++i) x[i] += 3;
     for (double& v : x) v += 100;  // a rate's level: nothing depends on it
     auto r = mser(x, 0.1);
     CHECK(r.batches == 100);
-    CHECK(r.cut_index >= 145);
-    CHECK(r.cut_index <= 155);
+    CHECK(r.cut_index >= 150);
+    CHECK(r.cut_index <= 250);  // the first half: d <= 50 batches
     CHECK(r.cut_s == Approx(r.cut_index * 0.1));
     CHECK(r.cut_index == 5 * r.cut_batches);
     CHECK(r.statistic > 0);
+    if (r.cut_index <= 155) ++within_a_batch;
   }
+  CHECK(within_a_batch == 32);
 }
 
 TEST_CASE("MSER-5 cuts an exponential decay where it sinks into the noise", "[mser]") {
