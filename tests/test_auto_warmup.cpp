@@ -136,3 +136,21 @@ TEST_CASE("warmup_s auto without forks: the cut is taken on cpu_utilization", "[
   CHECK(r["warmup"]["batches"] == 20);
   CHECK(r["window"]["start_s"] == r["warmup"]["cut_s"]);
 }
+
+TEST_CASE("warmup_s auto: a budget that stops the pilot writes its partial report, exit 3",
+          "[warmup][cli]") {
+  TempDir d;
+  Result r = run_cli(d, {"run", "--quiet", "-o", "r.json", "--max-wall-s", "0.2", "--set",
+                         "warmup_s=auto", "--set", "duration_s=1e4"});
+  CHECK(r.status == 3);
+  CHECK(r.err.find("forksim: stopped early: wall time 0.2 s passed --max-wall-s 0.2 in the run at simulated ") == 0);
+  CHECK(r.err.find("(in the warm-up pilot); the report is marked incomplete\n") != std::string::npos);
+  json j = json::parse(forksim::test::read_file(d / "r.json"));
+  CHECK(j["complete"] == false);
+  CHECK(j["window"]["start_s"] == 0.0);
+  CHECK(j["scenario"]["warmup_s"] == "auto");
+  CHECK(j["warmup"]["requested"] == "auto");
+  CHECK(j["warmup"]["cut_s"] == nullptr);
+  CHECK(j["warmup"]["reason"].get<std::string>().find(
+            "the pilot run that chooses the cut stopped early: wall time 0.2 s passed --max-wall-s 0.2") == 0);
+}
