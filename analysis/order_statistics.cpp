@@ -34,11 +34,11 @@ std::optional<RankInterval> quantile_rank_interval(uint64_t n, double p, double 
   const double tail = (1 - level) / 2;
   const boost::math::binomial_distribution<double> b(static_cast<double>(n), p);
   auto cdf = [&b](uint64_t k) { return boost::math::cdf(b, static_cast<double>(k)); };
-  // l - 1 is the largest k with P(B <= k) <= tail: P(B < l) <= tail. The
-  // sample's lowest rank (l = 1) needs P(B = 0) <= tail.
-  const uint64_t first_above = first_true(0, n - 1, [&](uint64_t k) { return cdf(k) > tail; });
-  if (first_above == 0) return std::nullopt;
-  const uint64_t lower = first_above;  // (first_above - 1) + 1
+  // l - 1 is the largest k with P(B <= k) <= tail, so that P(B < l) <=
+  // tail: l is the first k whose cdf exceeds the tail. The sample's lowest
+  // rank (l = 1) needs P(B = 0) <= tail.
+  const uint64_t lower = first_true(0, n - 1, [&](uint64_t k) { return cdf(k) > tail; });
+  if (lower == 0) return std::nullopt;
   // u - 1 is the smallest k with P(B <= k) >= 1 - tail: P(B >= u) <= tail.
   // The highest rank (u = n) needs P(B <= n - 1) >= 1 - tail.
   const uint64_t k_hi = first_true(0, n - 1, [&](uint64_t k) { return cdf(k) >= 1 - tail; });
