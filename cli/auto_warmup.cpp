@@ -45,15 +45,18 @@ json run_pilot(const Scenario& s, const RunOptions& opt) {
 }
 
 // Waits for the pilot; a signal the parent alone received is passed on, so
-// that the pilot stops as the run would.
+// that the pilot stops as the run would. (One that comes between the check
+// and waitpid() is passed on only when the pilot ends: a window of a few
+// instructions.)
 ChildOutcome wait_pilot(ChildPool& pool) {
+  InterruptsCutWaits cut;
   bool passed_on = false;
   for (;;) {
-    if (auto o = pool.wait_one(true)) return *o;
     if (int sig = interrupt_signal(); sig && !passed_on) {
       pool.signal_all(sig);
       passed_on = true;
     }
+    if (auto o = pool.wait_one(true)) return *o;
   }
 }
 
