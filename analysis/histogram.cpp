@@ -10,12 +10,10 @@ namespace forksim {
 namespace {
 
 // Bucket i holds the values whose size in nanoseconds lies in
-// [kBase^i, kBase^(i+1)). Each bucket is 2% wide, so its geometric
-// midpoint is within sqrt(1.02) - 1 = 0.995% of any value in it: the 1%
-// promise holds with a margin for rounding in log(). Working in
-// nanoseconds keeps every index >= 0 (smaller values go to zero_), and
-// 1 ns .. 1000 s takes about 1,400 buckets.
-constexpr double kBase = 1 + 2 * Histogram::kRelativeError;
+// [kBase^i, kBase^(i+1)), 2% wide. Working in nanoseconds keeps every
+// index >= 0 (smaller values go to zero_), and 1 ns .. 1000 s takes about
+// 1,400 buckets.
+constexpr double kBase = 1 + Histogram::kRelativeError;
 constexpr double kNsPerS = 1e9;
 
 double log_base() {
@@ -27,9 +25,7 @@ size_t bucket_of(double ns) {
   return static_cast<size_t>(std::log(ns) / log_base());
 }
 
-double midpoint_s(size_t bucket) {
-  return std::pow(kBase, static_cast<double>(bucket) + 0.5) / kNsPerS;
-}
+double edge_s(size_t bucket) { return std::pow(kBase, static_cast<double>(bucket)) / kNsPerS; }
 
 }  // namespace
 
@@ -71,24 +67,30 @@ double Histogram::quantile(double q) const {
   if (count_ == 0) return 0;
   if (!(q > 0)) return min_;  // NaN too: the one answer that is surely in range
   if (q >= 1) return max_;
+  return value_at_rank(static_cast<uint64_t>(std::ceil(q * static_cast<double>(count_))));
+}
 
-  // The sample of rank ceil(q * count) (1-based) lies in the first bucket
-  // where the cumulative count reaches that rank.
-  const auto rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * count_)));
+double Histogram::value_at_rank(uint64_t r) const {
+  if (count_ == 0) return 0;
+  if (r <= 1) return min_;
+  if (r >= count_) return max_;
   uint64_t seen = zero_;
-  double v = 0;  // the zero bucket's representative
-  if (seen < rank) {
-    for (size_t i = 0; i < buckets_.size(); ++i) {
-      seen += buckets_[i];
-      if (seen >= rank) {
-        v = midpoint_s(i);
-        break;
-      }
+  if (seen >= r) return min_;  // below 1 ns: noise beside any latency
+  for (size_t i = 0; i < buckets_.size(); ++i) {
+    const uint64_t k = buckets_[i];
+    if (seen + k < r) {
+      seen += k;
+      continue;
     }
+    // The j-th of the bucket's k samples sits at the middle of the j-th of
+    // k equal slices of the bucket. Narrowing the bucket to [min, max]
+    // makes the end buckets (and a sample of one value) exact.
+    const double lo = std::max(edge_s(i), min_), hi = std::min(edge_s(i + 1), max_);
+    const double j = static_cast<double>(r - seen);
+    const double v = lo + (hi - lo) * (j - 0.5) / static_cast<double>(k);
+    return std::clamp(v, min_, max_);
   }
-  // The midpoint may fall outside the samples actually seen (in the end
-  // buckets); the exact min and max are better answers there.
-  return std::clamp(v, min_, max_);
+  return max_;  // unreachable: the buckets hold count_ - zero_ samples
 }
 
 }  // namespace forksim

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "analysis/order_statistics.hpp"
+
 // CMake defines FORKSIM_VERSION from the project version; the fallback
 // serves builds outside CMake (a quick g++ of the tests).
 #ifndef FORKSIM_VERSION
@@ -21,9 +23,25 @@ namespace {
 // of 0 rather than NaN or inf, which JSON cannot carry.
 double ratio(double x, double d) { return d > 0 ? x / d : 0; }
 
+// count, mean, max, and each percentile with its 95% order-statistic
+// interval ("ci"); a percentile whose interval does not fit in the sample
+// is left out and named in "too_few_samples" (absent when none is), so
+// that a small sample's maximum is never printed as its p99.
 json latency_json(const Histogram& h) {
-  return {{"count", h.count()},   {"mean", h.mean()},         {"p50", h.quantile(0.5)},
-          {"p90", h.quantile(0.9)}, {"p99", h.quantile(0.99)}, {"max", h.max()}};
+  json j = {{"count", h.count()}, {"mean", h.mean()}, {"max", h.max()}};
+  json ci = json::object(), too_few = json::array();
+  for (const Percentile& pc : kPercentiles) {
+    const auto ranks = quantile_rank_interval(h.count(), pc.q);
+    if (!ranks) {
+      too_few.push_back(pc.key);
+      continue;
+    }
+    j[pc.key] = h.quantile(pc.q);
+    ci[pc.key] = {h.value_at_rank(ranks->lower), h.value_at_rank(ranks->upper)};
+  }
+  j["ci"] = ci;
+  if (!too_few.empty()) j["too_few_samples"] = too_few;
+  return j;
 }
 
 json counts_json(const std::map<std::string, uint64_t>& m) {
@@ -152,21 +170,15 @@ json retry_json(const RetryStats& s) {
 }
 
 // A service's requests: the open workload's block (served: the worker
-// finished it), with p99.9 latencies, the queue's time-weighted mean and
+// finished it), with the queue's time-weighted mean and
 // maximum over the window, the forks' stalls, and the latency of requests
 // near a fork (in the system during a hold) against the rest.
 json service_requests_json(const RequestStats& q, const ServiceStats& s, double window) {
-  auto with_p999 = [](const Histogram& h) {
-    json j = latency_json(h);
-    j["p99_9"] = h.quantile(0.999);
-    return j;
-  };
   json j = requests_json(q, window);
-  j["latency_s"] = with_p999(q.latency);
   j["queue_length"] = {{"mean", ratio(s.queue_area, window)}, {"max", s.queue_max}};
   j["stall_s"] = latency_json(s.stall);
-  j["near_fork"] = {{"latency_s", with_p999(s.near_fork)}};
-  j["away_from_fork"] = {{"latency_s", with_p999(s.away_from_fork)}};
+  j["near_fork"] = {{"latency_s", latency_json(s.near_fork)}};
+  j["away_from_fork"] = {{"latency_s", latency_json(s.away_from_fork)}};
   return j;
 }
 
@@ -267,6 +279,10 @@ json make_report(const RunInfo& info, const Probes& p) {
     r["incomplete_phase"] = p.incomplete_phase;
   }
 
+  if (!info.warmup.is_null())
+    r["warmup"] = info.warmup;
+  else if (info.scenario.is_object() && info.scenario.contains("warmup_s"))
+    r["warmup"] = {{"requested", info.scenario["warmup_s"]}};
   r["window"] = {{"start_s", p.window_start_s}, {"end_s", p.window_end_s}, {"length_s", window}};
   r["paths"] = paths_json(p, window);
   r["throughput"] = throughput_json(p, window);

@@ -4,7 +4,11 @@
 // never rename or drop one, or change what it means, without raising
 // kSchemaVersion. 2: locks.<name>.utilization is per instance (the mean over
 // a per-process lock's instances, no longer their sum); requests.wait_s
-// counts the requests taken in the window (was: arrived in it).
+// counts the requests taken in the window (was: arrived in it). 3: latency
+// percentiles are interpolated within their bucket, every latency object
+// has p999 (the service's p99_9 is gone), a 95% interval per percentile
+// ("ci"), and a percentile too few samples can state is absent (named in
+// "too_few_samples"); the report has "warmup".
 #pragma once
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -14,7 +18,15 @@
 
 namespace forksim {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
+
+// The percentiles of every latency object: report key and quantile.
+struct Percentile {
+  const char* key;
+  double q;
+};
+inline constexpr Percentile kPercentiles[] = {
+    {"p50", 0.5}, {"p90", 0.9}, {"p99", 0.99}, {"p999", 0.999}};
 extern const char* const kForksimVersion;
 
 struct RunInfo {
@@ -25,6 +37,9 @@ struct RunInfo {
   // The report's "manifest" (cli/manifest.hpp), given by the caller, which
   // knows the versions and the command line; none when null.
   nlohmann::json manifest;
+  // The report's "warmup": how the window's start was chosen. Null gives
+  // {"requested": scenario.warmup_s}, a warm-up the scenario stated.
+  nlohmann::json warmup;
 };
 
 nlohmann::json make_report(const RunInfo& info, const Probes& p);

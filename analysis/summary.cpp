@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/order_statistics.hpp"
 #include "analysis/report.hpp"
 
 namespace forksim {
@@ -39,9 +40,11 @@ std::string latency(double s) {
 }
 
 // A sample's statistic, or "n/a" when nothing was sampled: 0.0 us would
-// read as a measurement.
-std::string latency_of(const json& lat, const char* key) {
+// read as a measurement. A percentile the report left out for want of
+// samples says so (`short_form` for a table's cell).
+std::string latency_of(const json& lat, const char* key, bool short_form = false) {
   if (lat.at("count").get<uint64_t>() == 0) return "n/a";
+  if (!lat.contains(key)) return short_form ? "too few" : "n/a (too few samples)";
   return latency(lat.at(key).get<double>());
 }
 
@@ -133,7 +136,8 @@ void print_path_row(std::ostream& o, const std::string& name, const json& path) 
   const json& lat = path.at("latency_s");
   o << left(name, kLabel) << right(count(path.at("attempts")), 9)
     << right(count(path.at("successes")), 10);
-  for (const char* key : {"mean", "p50", "p90", "p99", "max"}) o << right(latency_of(lat, key), 10);
+  for (const char* key : {"mean", "p50", "p90", "p99", "max"})
+    o << right(latency_of(lat, key, true), 10);
   o << "  " << failures_text(path) << "\n";
 }
 
@@ -323,6 +327,35 @@ void print_groups(std::ostream& o, const json& r) {
   }
 }
 
+// Whether a cell of the path tables (top level or a group's) reads "too
+// few": a latency with samples whose p50, p90 or p99 the report left out.
+bool table_has_too_few(const json& r) {
+  auto too_few = [](const json& path) {
+    const json& lat = path.at("latency_s");
+    if (lat.at("count").get<uint64_t>() == 0) return false;
+    for (const char* key : {"p50", "p90", "p99"})
+      if (!lat.contains(key)) return true;
+    return false;
+  };
+  std::vector<const json*> owners = {&r};
+  if (r.contains("groups"))
+    for (const auto& [name, g] : r["groups"].items()) owners.push_back(&g);
+  for (const json* g : owners) {
+    for (const auto& [name, path] : g->at("paths").items())
+      if (too_few(path)) return true;
+    if (g->contains("admin_probe") && too_few((*g)["admin_probe"])) return true;
+  }
+  return false;
+}
+
+// What "too few" means, with the sample sizes it takes.
+void print_too_few_note(std::ostream& o, const json& r) {
+  if (!table_has_too_few(r)) return;
+  o << left("", kLabel) << "too few: fewer samples than the percentile's 95% interval needs (p50 "
+    << min_samples_for_interval(0.5) << ", p90 " << min_samples_for_interval(0.9) << ", p99 "
+    << min_samples_for_interval(0.99) << ")\n";
+}
+
 }  // namespace
 
 void print_summary(std::ostream& out, const json& report) {
@@ -336,6 +369,7 @@ void print_summary(std::ostream& out, const json& report) {
   print_header(o, report);
   print_cpu(o, report);
   print_paths(o, report);
+  print_too_few_note(o, report);
   print_groups(o, report);
   print_locks(o, report);
   print_backoff(o, report);

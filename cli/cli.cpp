@@ -15,6 +15,7 @@
 #include "analysis/report.hpp"
 #include "cli/compare_text.hpp"
 #include "cli/command_options.hpp"
+#include "cli/auto_warmup.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/manifest.hpp"
 #include "cli/output_file.hpp"
@@ -191,23 +192,37 @@ RunSetup run_setup(const po::variables_map& vm, const std::vector<std::string>& 
 }
 
 // Runs s in this process under the monitor and returns its report, the
-// manifest in it.
-json simulate(const Scenario& s, const RunSetup& setup, std::ostream& err) {
+// manifest in it. warmup_s "auto" runs its pilot first (in a child).
+json simulate(Scenario s, const RunSetup& setup, std::ostream& err) {
   check_report_fits(s, setup.mon.max_memory_mb);
   RunMonitor monitor(setup.mon, err);
   RunOptions opt;
   opt.step_by_step = setup.step_by_step;
   opt.monitor = [&monitor](const RunStatus& st) { return monitor(st); };
   auto t0 = std::chrono::steady_clock::now();
+  auto wall_s = [t0] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  const json scenario = s.to_json();  // as asked: "auto" stays "auto"
+  const json manifest = make_manifest(scenario, {s.seed}, setup.command_line);
+  WarmupChoice warmup = choose_warmup(s, opt);
+  if (warmup.stopped_pilot) {
+    monitor.finish();
+    json r = *warmup.stopped_pilot;
+    r["incomplete_reason"] = r.value("incomplete_reason", std::string()) + " (in the warm-up pilot)";
+    r["wall_time_s"] = wall_s();
+    r["manifest"] = manifest;
+    return r;
+  }
   Probes p = run_scenario(s, opt);
   monitor.finish();
   RunInfo info;
-  info.scenario = s.to_json();
+  info.scenario = scenario;
   info.seed = s.seed;
   info.sim_time_s = p.sim_time_s;
-  info.wall_time_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  info.manifest = make_manifest(info.scenario, {s.seed}, setup.command_line);
+  info.wall_time_s = wall_s();
+  info.manifest = manifest;
+  info.warmup = warmup.warmup;
   return make_report(info, p);
 }
 

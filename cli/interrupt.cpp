@@ -55,6 +55,21 @@ InterruptGuard::~InterruptGuard() {
   guard_active = false;
 }
 
+InterruptsCutWaits::InterruptsCutWaits() {
+  for (auto [sig, old] : {std::pair{SIGINT, &old_int_}, std::pair{SIGTERM, &old_term_}}) {
+    sigaction(sig, nullptr, old);
+    if (old->sa_handler == SIG_IGN || old->sa_handler == SIG_DFL) continue;
+    struct sigaction sa = *old;
+    sa.sa_flags &= ~SA_RESTART;
+    sigaction(sig, &sa, nullptr);
+  }
+}
+
+InterruptsCutWaits::~InterruptsCutWaits() {
+  sigaction(SIGINT, &old_int_, nullptr);
+  sigaction(SIGTERM, &old_term_, nullptr);
+}
+
 int interrupt_signal() { return caught; }
 
 std::string interrupt_reason(int sig) {

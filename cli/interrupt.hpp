@@ -23,6 +23,23 @@ class InterruptGuard {
   struct sigaction old_int_, old_term_;
 };
 
+// For its lifetime, SIGINT and SIGTERM cut blocking system calls short
+// (EINTR) instead of restarting them as the guard has them do, so that a
+// parent waiting for its children (driver/child_pool.hpp's
+// wait_one(interruptible)) hears of a signal sent to it alone and can pass
+// it on. Only around such waits: a write() cut short would lose output.
+// Leaves a signal the process ignores ignored.
+class InterruptsCutWaits {
+ public:
+  InterruptsCutWaits();
+  ~InterruptsCutWaits();
+  InterruptsCutWaits(const InterruptsCutWaits&) = delete;
+  InterruptsCutWaits& operator=(const InterruptsCutWaits&) = delete;
+
+ private:
+  struct sigaction old_int_, old_term_;
+};
+
 // The first SIGINT or SIGTERM received under a guard, or 0.
 int interrupt_signal();
 // "interrupted by SIGINT" (or SIGTERM): the reason a stopped run gives.

@@ -723,12 +723,38 @@ Scenario parse_scenario(const json& j) {
   if (const json* seed = r.find("seed")) s.seed = to_seed(*seed, "seed");
   r.number("duration_s", s.duration_s, above(0));
   // Relative by default, so that a short run (--set duration_s=0.5) keeps a
-  // warm-up inside it: the default scenario's 1 s of 10 s.
-  if (!r.number("warmup_s", s.warmup_s, at_least(0))) s.warmup_s = s.duration_s / 10;
+  // warm-up inside it: the default scenario's 1 s of 10 s. "auto" leaves
+  // the cut to the command that runs it (MSER-5 on a pilot run), which
+  // sets warmup_s to the cut; until then the window starts at 0.
+  const json* warmup = r.find("warmup_s");
+  if (warmup && warmup->is_string()) {
+    const std::string w = warmup->get<std::string>();
+    require(w == "auto", "warmup_s",
+            "expected a number of seconds or \"auto\", got " + in_quotes(w) +
+                did_you_mean(w, {"auto"}));
+    s.warmup_auto = true;
+    s.warmup_s = 0;
+  } else if (warmup) {
+    require(warmup->is_number(), "warmup_s",
+            "expected a number of seconds or \"auto\", got " + type_of(*warmup));
+    s.warmup_s = to_number(*warmup, "warmup_s", at_least(0));
+  } else {
+    s.warmup_s = s.duration_s / 10;
+  }
   require(s.warmup_s < s.duration_s, "warmup_s",
           "must be < duration_s (" + num_str(s.duration_s) + "), got " + num_str(s.warmup_s) +
               "; without warmup_s the warm-up is a tenth of duration_s");
   r.number("timeseries_s", s.timeseries_s, above(0));
+  // MSER-5 compares cuts over the first half of the batches of 5 samples;
+  // with fewer than 4 batches it has next to nothing to compare.
+  if (s.warmup_auto) {
+    const double intervals = std::floor(s.duration_s / s.timeseries_s + 1e-9);
+    require(intervals >= kAutoWarmupMinSamples, "warmup_s",
+            "\"auto\" needs at least " + std::to_string(kAutoWarmupMinSamples) +
+                " time-series samples (4 batches of 5) to choose a cut from; duration_s / "
+                "timeseries_s gives " + num_str(intervals) + ": set timeseries_s <= " +
+                num_str(s.duration_s / kAutoWarmupMinSamples));
+  }
   s.machine = parse_machine(r.child("machine"));
   s.tunables = parse_tunables(r.child("tunables"), s.machine);
   s.costs = parse_costs(r.child("costs"));
@@ -764,7 +790,7 @@ json Scenario::to_json() const {
       {"description", description},
       {"seed", seed},
       {"duration_s", duration_s},
-      {"warmup_s", warmup_s},
+      {"warmup_s", warmup_auto ? json("auto") : json(warmup_s)},
       {"timeseries_s", timeseries_s},
       {"machine",
        {{"ncpus", m.ncpus},

@@ -124,12 +124,20 @@ struct Workload {
   Dist cpu_s = Dist::fixed(0.001);
 };
 
+// warmup_s "auto" needs this many time-series samples (duration_s /
+// timeseries_s) to choose a cut from.
+constexpr int kAutoWarmupMinSamples = 20;
+
 struct Scenario {
   std::string name = "default";
   std::string description;
   uint64_t seed = 1;
   double duration_s = 10;
   double warmup_s = 1;
+  // warmup_s "auto": the command that runs the scenario picks the cut
+  // (MSER-5 on a pilot run, cli/auto_warmup.hpp) and sets warmup_s to it;
+  // the model only ever sees the number. to_json() keeps "auto".
+  bool warmup_auto = false;
   double timeseries_s = 0.1;     // sampling period of the report's time series
   Machine machine;
   Tunables tunables;

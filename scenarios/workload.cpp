@@ -82,7 +82,7 @@ struct Group {
   // open: the queue's length when the window opens is arrived - taken.
   uint64_t arrived_before_window = 0, taken_before_window = 0;
   // The latencies it reports over time (latency_series), fed as they end.
-  std::map<std::string, IntervalMean> in_interval;
+  std::map<std::string, IntervalMean> in_interval{};
 };
 
 class Run {

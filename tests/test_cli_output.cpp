@@ -275,6 +275,28 @@ TEST_CASE("SIGTERM stops a run: exit 143, a partial report, no temporary", "[cli
   check_interrupted(SIGTERM, 143, "SIGTERM");
 }
 
+// The signal goes to forksim alone, not to the pilot it runs in a child for
+// warmup_s "auto": forksim passes it on, and the pilot's partial report is
+// the answer.
+TEST_CASE("SIGINT during the warm-up pilot: exit 130, the pilot's partial report", "[cli][signals]") {
+  TempDir d, io;
+  pid_t pid = spawn(d.path, io.path,
+                    concat(concat({"run", "-o", "r.json"}, kInterruptible), {"--set", "warmup_s=auto"}));
+  wait_until_running(pid);
+  REQUIRE(kill(pid, SIGINT) == 0);
+  const int status = wait_for(pid);
+  INFO("stderr: " << read_file(io / "stderr"));
+  CHECK(status == 130);
+  CHECK_THAT(read_file(io / "stderr"),
+             Contains("stopped early: interrupted by SIGINT") && Contains("(in the warm-up pilot)"));
+  json rep = parse_json(read_file(d / "r.json"));
+  CHECK(rep["complete"] == false);
+  CHECK(rep["warmup"]["cut_s"] == nullptr);
+  CHECK_THAT(rep["warmup"]["reason"].get<std::string>(), Contains("interrupted by SIGINT"));
+  CHECK(rep["window"]["start_s"] == 0.0);
+  CHECK(names_in(d.path) == std::set<std::string>{"r.json"});
+}
+
 TEST_CASE("a second signal kills the run at once and leaves no file", "[cli][signals]") {
   TempDir d, io;
   pid_t pid = spawn(d.path, io.path, concat({"run", "-o", "r.json"}, kLong));

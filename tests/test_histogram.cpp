@@ -1,5 +1,6 @@
-// Histogram: quantiles within 1% of the exact ones, exact count/sum/min/max,
-// merge, sub-nanosecond values and bounded memory.
+// Histogram: quantiles interpolated within their bucket (within its 2% of
+// the exact ones, much closer in practice), exact count/sum/min/max, merge,
+// sub-nanosecond values and bounded memory.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -41,7 +42,7 @@ double relative_error(double got, double want) { return std::abs(got - want) / w
 
 }  // namespace
 
-TEST_CASE("histogram quantiles of 100k lognormal samples are within 1%", "[histogram]") {
+TEST_CASE("histogram quantiles of 100k lognormal samples are within 0.5%", "[histogram]") {
   // Median ~100 us, a long tail to tens of milliseconds: fork latencies.
   const auto samples = lognormal_samples(100000, std::log(100e-6), 1.0, 42);
   Histogram h;
@@ -57,7 +58,9 @@ TEST_CASE("histogram quantiles of 100k lognormal samples are within 1%", "[histo
 
   for (double q : {0.01, 0.1, 0.5, 0.9, 0.99, 0.999}) {
     INFO("q = " << q);
-    CHECK(relative_error(h.quantile(q), exact_quantile(samples, q)) <= Histogram::kRelativeError);
+    // The bucket's width bounds it; interpolation does four times better on
+    // a smooth distribution (the old midpoint was only within 1%).
+    CHECK(relative_error(h.quantile(q), exact_quantile(samples, q)) <= 0.005);
   }
   CHECK(h.quantile(0) == h.min());
   CHECK(h.quantile(1) == h.max());
@@ -156,4 +159,56 @@ TEST_CASE("histogram memory is bounded", "[histogram]") {
   h.clear();
   CHECK(h.count() == 0);
   CHECK(h.quantile(0.5) == 0);
+}
+
+TEST_CASE("histogram quantiles move with the samples: two seeds' p99 differ", "[histogram]") {
+  // 10,000 samples each: both p99s land in the same 2% bucket, where a
+  // bucket's midpoint printed one value for both.
+  Histogram a, b;
+  for (double v : lognormal_samples(10000, std::log(100e-6), 0.3, 1)) a.record(v);
+  for (double v : lognormal_samples(10000, std::log(100e-6), 0.3, 2)) b.record(v);
+  CHECK(a.quantile(0.99) != b.quantile(0.99));
+  CHECK(a.quantile(0.5) != b.quantile(0.5));
+  CHECK(relative_error(a.quantile(0.99), b.quantile(0.99)) < 0.05);
+}
+
+TEST_CASE("histogram quantiles of uniform samples are near exact", "[histogram]") {
+  std::mt19937_64 gen(5);
+  std::vector<double> v;
+  for (int i = 0; i < 100000; ++i)
+    v.push_back(1e-3 + 1e-3 * (static_cast<double>(gen() >> 11) / 9007199254740992.0));
+  Histogram h;
+  for (double x : v) h.record(x);
+  for (double q : {0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999}) {
+    INFO("q = " << q);
+    CHECK(relative_error(h.quantile(q), exact_quantile(v, q)) <= 1e-3);  // 1/20 of a bucket
+    CHECK(relative_error(h.quantile(q), 1e-3 * (1 + q)) <= 2e-3);  // the distribution's own
+  }
+}
+
+TEST_CASE("histogram of one repeated value gives that value at every rank", "[histogram]") {
+  Histogram h;
+  for (int i = 0; i < 1000; ++i) h.record(1.234e-3);
+  for (double q : {0.0, 0.001, 0.5, 0.9, 0.99, 0.999, 1.0}) CHECK(h.quantile(q) == 1.234e-3);
+  for (uint64_t r : {1, 2, 500, 999, 1000}) CHECK(h.value_at_rank(r) == 1.234e-3);
+}
+
+TEST_CASE("histogram value_at_rank: the extremes exactly, ranks in order", "[histogram]") {
+  Histogram h;
+  const auto samples = lognormal_samples(1000, std::log(1e-4), 1.0, 9);
+  for (double v : samples) h.record(v);
+  CHECK(h.value_at_rank(1) == h.min());
+  CHECK(h.value_at_rank(0) == h.min());
+  CHECK(h.value_at_rank(1000) == h.max());
+  CHECK(h.value_at_rank(5000) == h.max());
+  std::vector<double> sorted = samples;
+  std::sort(sorted.begin(), sorted.end());
+  double last = 0;
+  for (uint64_t r = 1; r <= 1000; ++r) {
+    const double v = h.value_at_rank(r);
+    CHECK(v >= last);  // monotone in the rank
+    CHECK(relative_error(v, sorted[r - 1]) <= Histogram::kRelativeError);
+    last = v;
+  }
+  CHECK(Histogram().value_at_rank(1) == 0);
 }

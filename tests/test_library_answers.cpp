@@ -94,7 +94,8 @@ TEST_CASE("the fork-bomb scenarios: the backoff's cap, its control, maxuprc", "[
   double with_backoff = num(bomb, "/groups/victim/response_s/mean");
   CHECK(with_backoff > 10 * 0.005);
   CHECK(num(none, "/groups/victim/response_s/mean") > with_backoff);
-  CHECK(num(capped, "/groups/victim/response_s/p99") < 0.01);
+  // Its 120 wake-ups are too few for a p99 (368 needed): the slowest of them.
+  CHECK(num(capped, "/groups/victim/response_s/max") < 0.01);
 }
 
 // A fork of the 64 GB database holds its workers for over a second: at
