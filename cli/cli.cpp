@@ -23,7 +23,13 @@
 #include "scenarios/suggest.hpp"
 #include "scenarios/workload.hpp"
 #include "cli/monitor.hpp"
+#include "cli/options.hpp"
+#include "cli/replay_experiment.hpp"
+#include "cli/replicated_run.hpp"
 #include "cli/report_budget.hpp"
+#include "cli/run_one.hpp"
+#include "cli/sweep_command.hpp"
+#include "driver/experiment.hpp"
 
 namespace po = boost::program_options;
 using nlohmann::json;
@@ -40,7 +46,10 @@ const char* kUsage =
     "usage: forksim <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run [SCENARIO]        simulate a scenario (the built-in default without one)\n"
+    "  run [SCENARIO]        simulate a scenario (the built-in default without one);\n"
+    "                        --replications R for confidence intervals\n"
+    "  sweep SCENARIO --vary KEY=LIST -o FILE\n"
+    "                        run every point of a parameter sweep, replicated\n"
     "  validate [SCENARIO]   check a scenario (the built-in default without one)\n"
     "                        and print it resolved\n"
     "  explain [PATH]        the steps of a fork path: seed lines, locks, costs\n"
@@ -50,108 +59,6 @@ const char* kUsage =
     "that name exists.\n"
     "\n"
     "`forksim <command> --help` for the command's options.\n";
-
-const char* kScenarioHelp =
-    "scenario file, or a library scenario's name (`forksim list`); default: the built-in one";
-
-struct Usage : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Options every scenario-reading command shares. --set and --unset are
-// listed here for --help; take_edits() reads them.
-void add_scenario_options(po::options_description& d) {
-  d.add_options()
-      ("set", po::value<std::vector<std::string>>(),
-       "override a scenario value by its dotted path: --set machine.ncpus=16; an object "
-       "replaces the whole object: --set 'workload={\"type\": \"open\"}' (repeatable)")
-      ("unset", po::value<std::vector<std::string>>(),
-       "remove a key from the scenario, so that its default applies: --unset warmup_s "
-       "(repeatable, in order with --set)")
-      ("help,h", "this help");
-}
-
-// One --set or --unset, in command-line order.
-struct Edit {
-  bool unset;
-  std::string text;
-};
-
-// Takes every --set and --unset (and its value) out of args, in order.
-// Boost's parser erases each token it consumes from the front of its vector,
-// quadratic in the number of arguments (20,000 --set took 13.6 s); this pass
-// is linear, and boost sees only the other options.
-std::vector<Edit> take_edits(std::vector<std::string>& args) {
-  std::vector<Edit> edits;
-  std::vector<std::string> rest;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") {  // the end of options: the rest is positional
-      rest.insert(rest.end(), args.begin() + i, args.end());
-      break;
-    }
-    bool taken = false;
-    for (const auto& [name, unset] : {std::pair{std::string("--set"), false},
-                                      std::pair{std::string("--unset"), true}}) {
-      if (a == name) {
-        if (i + 1 == args.size()) throw Usage("the required argument for option '" + name + "' is missing");
-        edits.push_back({unset, args[++i]});
-        taken = true;
-      } else if (a.compare(0, name.size() + 1, name + "=") == 0) {
-        edits.push_back({unset, a.substr(name.size() + 1)});
-        taken = true;
-      }
-    }
-    if (!taken) rest.push_back(a);
-  }
-  args = std::move(rest);
-  return edits;
-}
-
-// Parses a command's options, the first positional argument going to
-// `positional`; --set and --unset go to `edits`. Returns false when --help
-// was asked (and printed).
-bool parse(std::vector<std::string> args, const po::options_description& d,
-           const char* positional, std::ostream& out, po::variables_map& vm,
-           std::vector<Edit>& edits, const char* help_note = "") {
-  po::positional_options_description pos;
-  pos.add(positional, 1);
-  edits = take_edits(args);
-  // No guessing of abbreviations: "--se" must not be taken for an option.
-  int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-  try {
-    po::store(po::command_line_parser(args).options(d).positional(pos).style(style).run(), vm);
-    po::notify(vm);
-  } catch (const po::unknown_option& e) {
-    std::vector<std::string> names;
-    for (const auto& o : d.options()) names.push_back("--" + o->long_name());
-    throw Usage(printable(e.what(), 200) + did_you_mean(e.get_option_name(), names));
-  } catch (const po::error& e) {
-    throw Usage(printable(e.what(), 200));
-  }
-  if (!vm.count("help")) return true;
-  out << d << help_note;
-  return false;
-}
-
-json load_raw(const po::variables_map& vm, const std::vector<Edit>& edits) {
-  json raw = json::object();
-  if (vm.count("scenario")) raw = resolve_scenario_arg(vm["scenario"].as<std::string>());
-  for (const Edit& e : edits) e.unset ? apply_unset(raw, e.text) : apply_override(raw, e.text);
-  return raw;
-}
-
-// A budget option's value: a finite number >= 0, all of the text ("nan",
-// "inf", "-1" and "5s" are refused, not read as no limit).
-double budget_value(const po::variables_map& vm, const std::string& name, double absent) {
-  if (!vm.count(name)) return absent;
-  const std::string& text = vm[name].as<std::string>();
-  char* end = nullptr;
-  double x = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(x) || x < 0)
-    throw Usage("--" + name + " must be a number >= 0 (0: no limit), got '" + printable(text) + "'");
-  return x;
-}
 
 int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description d("forksim run [SCENARIO] [options]");
@@ -168,19 +75,34 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       ("max-memory-mb", po::value<std::string>(),
        "stop (exit 3, report marked incomplete) past this resident memory "
        "(default: 80% of the smallest of physical memory, the memory cgroup's "
-       "limit and RLIMIT_AS); 0: no limit")
+       "limit and RLIMIT_AS; with --jobs N each run gets 1/N of it); 0: no limit")
       ("progress", po::value<std::string>()->default_value("auto"),
        "progress on stderr for runs longer than 2 s: on, off, or auto (when "
-       "stderr is a terminal and not --quiet)");
+       "stderr is a terminal and not --quiet)")
+      ("replay", po::value<std::string>(),
+       "rerun a result (a report, a replicated run or a sweep) from its own scenarios and "
+       "seeds; exit 0 when every numeric metric matches exactly, 1 when one differs");
+  add_replication_options(d, "run R replications, replication i with seed + i, each in its own "
+                             "process; the result has every metric's mean and 95% t interval");
   add_scenario_options(d);
   po::variables_map vm;
   std::vector<Edit> edits;
   if (!parse(args, d, "scenario", out, vm, edits)) return kOk;
+  if (vm.count("replay")) {
+    if (vm.count("scenario") || !edits.empty() || vm.count("seed") || vm.count("replications") ||
+        vm.count("precision"))
+      throw Usage("--replay takes the scenario and seeds from the result: no SCENARIO, --set, "
+                  "--seed, --replications or --precision");
+    return replay_result(vm, out, err);
+  }
   json raw = load_raw(vm, edits);
   // Through the scenario's own checks, so that --seed -1 fails as
   // --set seed=-1 does.
   if (vm.count("seed")) apply_override(raw, "seed=" + vm["seed"].as<std::string>());
   Scenario s = parse_scenario(raw);
+  if (replications_asked(vm)) return run_replicated(vm, raw, s, out, err);
+  RunBudgets budgets = run_budgets(vm);
+  check_report_fits(s, budgets.monitor.max_memory_mb);
   // From here a signal stops the run cleanly; the check of -o below makes
   // a temporary, which a second signal removes.
   InterruptGuard interrupts;
@@ -189,43 +111,17 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (vm.count("output")) output.emplace(vm["output"].as<std::string>());
   std::ostream& summary = output && output->is_stdout() ? err : out;
 
-  RunOptions opt;
-  opt.step_by_step = vm.count("step-by-step") > 0;
-
-  MonitorOptions mon;
-  mon.max_wall_s = budget_value(vm, "max-wall-s", 0);
-  const MemoryLimits limits = memory_limits();
-  mon.max_memory_mb = budget_value(vm, "max-memory-mb", default_memory_budget_mb(limits));
-  if (!vm.count("max-memory-mb"))
-    mon.memory_budget_from = "80% of " + limits.smallest_name() + "; --max-memory-mb sets it";
-  mon.max_virtual_mb = default_virtual_budget_mb(limits);
-  check_report_fits(s, mon.max_memory_mb);
-  std::string progress = vm["progress"].as<std::string>();
-  if (progress != "on" && progress != "off" && progress != "auto")
-    throw Usage("--progress must be on, off or auto, got '" + printable(progress) + "'" +
-                did_you_mean(progress, {"on", "off", "auto"}));
-  mon.progress = progress == "on" || (progress == "auto" && !vm.count("quiet") && isatty(2));
-  RunMonitor monitor(mon, err);
-  opt.monitor = [&monitor](const RunStatus& st) { return monitor(st); };
-
-  auto t0 = std::chrono::steady_clock::now();
-  Probes p = run_scenario(s, opt);
-  monitor.finish();
-  RunInfo info;
-  info.scenario = s.to_json();
-  info.seed = s.seed;
-  info.sim_time_s = p.sim_time_s;
-  info.wall_time_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  json report = make_report(info, p);
+  json report = run_one(s, budgets, err);
+  const bool complete = report["complete"].get<bool>();
   if (output) output->write(report.dump(2) + "\n", out);
   if (!vm.count("quiet")) print_summary(summary, report);
-  if (!p.complete)
-    err << "forksim: stopped early: " << p.incomplete_reason << "; the report is marked incomplete\n";
+  if (!complete)
+    err << "forksim: stopped early: " << report["incomplete_reason"].get<std::string>()
+        << "; the report is marked incomplete\n";
   // Also when the signal came after the last check: the run finished, its
   // report is complete, and the caller still learns it was interrupted.
   if (int sig = interrupt_signal()) return kSignalBase + sig;
-  return p.complete ? kOk : kStopped;
+  return complete ? kOk : kStopped;
 }
 
 int cmd_validate(const std::vector<std::string>& args, std::ostream& out) {
@@ -377,15 +273,19 @@ int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
   std::vector<std::string> rest(args.begin() + 1, args.end());
   try {
     if (args[0] == "run") return cmd_run(rest, out, err);
+    if (args[0] == "sweep") return cmd_sweep(rest, out, err);
     if (args[0] == "validate") return cmd_validate(rest, out);
     if (args[0] == "explain") return cmd_explain(rest, out);
     if (args[0] == "list") return cmd_list(rest, out);
     err << "forksim: unknown command '" << printable(args[0]) << "'"
-        << did_you_mean(args[0], {"run", "validate", "explain", "list"}) << "\n" << kUsage;
+        << did_you_mean(args[0], {"run", "sweep", "validate", "explain", "list"}) << "\n" << kUsage;
     return kBadInput;
   } catch (const ScenarioError& e) {
     err << "forksim: " << e.what() << "\n";
     return kBadInput;
+  } catch (const ExperimentStopped& e) {
+    err << "forksim " << args[0] << ": " << e.what() << "\n";
+    return e.status;
   } catch (const OutputError& e) {
     err << "forksim " << args[0] << ": " << e.what() << "\n";
     return kBadInput;

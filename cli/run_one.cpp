@@ -1,0 +1,54 @@
+#include "cli/run_one.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "analysis/report.hpp"
+#include "cli/memory_limits.hpp"
+#include "cli/options.hpp"
+#include "scenarios/json_text.hpp"
+#include "scenarios/suggest.hpp"
+#include "scenarios/workload.hpp"
+
+namespace po = boost::program_options;
+using nlohmann::json;
+
+namespace forksim {
+
+RunBudgets run_budgets(const po::variables_map& vm, int jobs) {
+  RunBudgets b;
+  b.step_by_step = vm.count("step-by-step") > 0;
+  MonitorOptions& mon = b.monitor;
+  mon.max_wall_s = budget_value(vm, "max-wall-s", 0);
+  const MemoryLimits limits = memory_limits();
+  mon.max_memory_mb = budget_value(vm, "max-memory-mb", default_memory_budget_mb(limits)) / jobs;
+  if (!vm.count("max-memory-mb"))
+    mon.memory_budget_from = "80% of " + limits.smallest_name() + "; --max-memory-mb sets it";
+  if (jobs > 1) mon.memory_budget_from += ", divided among " + std::to_string(jobs) + " jobs";
+  mon.max_virtual_mb = default_virtual_budget_mb(limits);
+  std::string progress = vm["progress"].as<std::string>();
+  if (progress != "on" && progress != "off" && progress != "auto")
+    throw Usage("--progress must be on, off or auto, got '" + printable(progress) + "'" +
+                did_you_mean(progress, {"on", "off", "auto"}));
+  mon.progress = progress == "on" || (progress == "auto" && !vm.count("quiet") && isatty(2));
+  return b;
+}
+
+json run_one(const Scenario& s, const RunBudgets& b, std::ostream& err) {
+  RunOptions opt;
+  opt.step_by_step = b.step_by_step;
+  RunMonitor monitor(b.monitor, err);
+  opt.monitor = [&monitor](const RunStatus& st) { return monitor(st); };
+  auto t0 = std::chrono::steady_clock::now();
+  Probes p = run_scenario(s, opt);
+  monitor.finish();
+  RunInfo info;
+  info.scenario = s.to_json();
+  info.seed = s.seed;
+  info.sim_time_s = p.sim_time_s;
+  info.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return make_report(info, p);
+}
+
+}  // namespace forksim

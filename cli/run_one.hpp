@@ -1,0 +1,29 @@
+// One simulation, as `forksim run` makes it and as each child of a
+// replicated run or a sweep makes it: the scenario under the run monitor's
+// budgets, to its report. The one place (with the tests) that calls
+// run_scenario.
+#pragma once
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "cli/monitor.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace forksim {
+
+struct RunBudgets {
+  MonitorOptions monitor;
+  bool step_by_step = false;
+};
+
+// The budgets --max-wall-s, --max-memory-mb, --progress (with --quiet) and
+// --step-by-step give. The memory budget is divided among `jobs` runs at
+// once; its default is 80% of the machine's smallest limit.
+RunBudgets run_budgets(const boost::program_options::variables_map& vm, int jobs = 1);
+
+// Runs s under the budgets (progress, when on, to err) and returns its
+// report, marked incomplete when a budget or a signal stopped it.
+nlohmann::json run_one(const Scenario& s, const RunBudgets& b, std::ostream& err);
+
+}  // namespace forksim
