@@ -88,7 +88,9 @@ class Scheduler {
     return s ? s : SIGINT;
   }
   std::string interrupt_message() const {
-    return std::string("interrupted by ") + (signal_number() == SIGTERM ? "SIGTERM" : "SIGINT");
+    int s = signal_number();
+    return "interrupted by " + (s == SIGINT ? std::string("SIGINT") : s == SIGTERM ? std::string("SIGTERM")
+                                                                  : "signal " + std::to_string(s));
   }
 
   void begin_stop(int status, const std::string& message) {
