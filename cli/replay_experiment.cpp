@@ -63,7 +63,8 @@ std::vector<StoredRun> stored_runs(const json& result) {
     for (const json& p : result["points"]) {
       if (!p.is_object()) bad("a sweep point is not an object");
       std::string sets;
-      for (const json& s : p.value("sets", json::array())) sets += (sets.empty() ? "" : ", ") + s.dump();
+      for (const json& s : p.value("sets", json::array()))
+        sets += (sets.empty() ? "" : ", ") + (s.is_string() ? printable(s.get<std::string>(), 80) : s.dump());
       take_runs(p, "point " + p.value("index", json(-1)).dump() + " (" + sets + ")", runs);
     }
   } else if (kind.empty() && result.contains("scenario") && result.contains("seed")) {
