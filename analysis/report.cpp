@@ -260,6 +260,7 @@ json make_report(const RunInfo& info, const Probes& p) {
   r["seed"] = info.seed;
   r["sim_time_s"] = info.sim_time_s;
   r["wall_time_s"] = info.wall_time_s;
+  if (!info.manifest.is_null()) r["manifest"] = info.manifest;
   r["complete"] = p.complete;
   if (!p.complete) {
     r["incomplete_reason"] = p.incomplete_reason;

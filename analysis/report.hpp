@@ -22,6 +22,9 @@ struct RunInfo {
   uint64_t seed = 0;
   double sim_time_s = 0;     // duration_s, or the time reached where a run stopped early
   double wall_time_s = 0;
+  // The report's "manifest" (cli/manifest.hpp), given by the caller, which
+  // knows the versions and the command line; none when null.
+  nlohmann::json manifest;
 };
 
 nlohmann::json make_report(const RunInfo& info, const Probes& p);

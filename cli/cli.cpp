@@ -11,9 +11,13 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "analysis/compare.hpp"
 #include "analysis/report.hpp"
+#include "cli/compare_text.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/output_file.hpp"
+#include "cli/replay.hpp"
+#include "cli/result_file.hpp"
 #include "models/costs.hpp"
 #include "models/steps.hpp"
 #include "models/variants.hpp"
@@ -41,26 +45,64 @@ namespace {
 // was still written, marked incomplete. A signal stops it the same way and
 // exits 128 + its number (130 SIGINT, 143 SIGTERM), as a shell expects.
 constexpr int kOk = 0, kInternal = 1, kBadInput = 2, kStopped = 3, kSignalBase = 128;
+// compare --fail-if found a real regression (a check's failure, as a test
+// runner's).
+constexpr int kBreached = 1;
 
 const char* kUsage =
     "usage: forksim <command> [options]\n"
     "\n"
     "commands:\n"
     "  run [SCENARIO]        simulate a scenario (the built-in default without one);\n"
-    "                        --replications R for confidence intervals\n"
+    "                        --replications R for confidence intervals;\n"
+    "                        run --replay RESULT.json reruns a result and checks its figures\n"
     "  sweep SCENARIO --vary KEY=LIST -o FILE\n"
     "                        run every point of a parameter sweep, replicated\n"
     "  validate [SCENARIO]   check a scenario (the built-in default without one)\n"
     "                        and print it resolved\n"
     "  explain [PATH]        the steps of a fork path: seed lines, locks, costs\n"
     "  list                  the scenario library: each name and its question\n"
+    "  compare A.json B.json the difference of each figure, B - A, with its interval\n"
+    "                        and whether it is significant\n"
     "\n"
     "SCENARIO is a JSON file, or the name of a library scenario when no file of\n"
     "that name exists.\n"
     "\n"
     "`forksim <command> --help` for the command's options.\n";
 
-int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+// --replay: the result's own scenario and seeds, nothing else that would
+// change the figures. A single run reruns here (cli/replay.hpp); a
+// replicated run's or a sweep's runs through the driver, each in its own
+// process (cli/replay_experiment.hpp).
+int replay(const po::variables_map& vm, const std::vector<Edit>& edits,
+           const std::vector<std::string>& command_line, std::ostream& out, std::ostream& err) {
+  for (const char* o : {"scenario", "seed", "output", "replications", "precision"})
+    if (vm.count(o))
+      throw Usage(std::string("--replay reruns the result's own scenario and seeds; it takes no ") +
+                  (std::string(o) == "scenario" ? "SCENARIO" : std::string("--") + o));
+  if (!edits.empty())
+    throw Usage("--replay reruns the result's own scenario and seeds; it takes no --set or --unset");
+  const std::string file = vm["replay"].as<std::string>();
+  const json result = read_result_file(file);
+  const std::string kind = result.is_object() ? result.value("kind", "") : "";
+  if (kind == "replicated" || kind == "sweep")
+    return replay_experiment(vm, result, printable(file, 200), command_line, out, err);
+  RunBudgets budgets = run_budgets(vm);
+  budgets.command_line = command_line;
+  InterruptGuard interrupts;
+  int status = replay_result(
+      result, printable(file, 200),
+      [&](const Scenario& s) {
+        check_report_fits(s, budgets.monitor.max_memory_mb);
+        return run_one(s, budgets, err);
+      },
+      out, err);
+  if (int sig = interrupt_signal()) return kSignalBase + sig;
+  return status;
+}
+
+int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>& command_line,
+            std::ostream& out, std::ostream& err) {
   po::options_description d("forksim run [SCENARIO] [options]");
   d.add_options()
       ("scenario", po::value<std::string>(), kScenarioHelp)
@@ -88,20 +130,15 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   po::variables_map vm;
   std::vector<Edit> edits;
   if (!parse(args, d, "scenario", out, vm, edits)) return kOk;
-  if (vm.count("replay")) {
-    if (vm.count("scenario") || !edits.empty() || vm.count("seed") || vm.count("replications") ||
-        vm.count("precision"))
-      throw Usage("--replay takes the scenario and seeds from the result: no SCENARIO, --set, "
-                  "--seed, --replications or --precision");
-    return replay_result(vm, out, err);
-  }
+  if (vm.count("replay")) return replay(vm, edits, command_line, out, err);
   json raw = load_raw(vm, edits);
   // Through the scenario's own checks, so that --seed -1 fails as
   // --set seed=-1 does.
   if (vm.count("seed")) apply_override(raw, "seed=" + vm["seed"].as<std::string>());
   Scenario s = parse_scenario(raw);
-  if (replications_asked(vm)) return run_replicated(vm, raw, s, out, err);
+  if (replications_asked(vm)) return run_replicated(vm, raw, s, command_line, out, err);
   RunBudgets budgets = run_budgets(vm);
+  budgets.command_line = command_line;
   check_report_fits(s, budgets.monitor.max_memory_mb);
   // From here a signal stops the run cleanly; the check of -o below makes
   // a temporary, which a second signal removes.
@@ -263,6 +300,64 @@ int cmd_list(const std::vector<std::string>& args, std::ostream& out) {
   return kOk;
 }
 
+// B against A (analysis/compare.hpp); --fail-if rules make it a check.
+int cmd_compare(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description d("forksim compare A.json B.json [options]");
+  d.add_options()
+      ("files", po::value<std::vector<std::string>>(),
+       "the two results: run reports, replicated runs or sweeps")
+      ("fail-if", po::value<std::vector<std::string>>(),
+       "exit 1 if a difference B - A is significant and beyond this threshold: "
+       "\"throughput.forks_per_s<-2%\" (relative to A with %, absolute without; repeatable)")
+      ("json", "print the comparison as JSON")
+      ("all", "show every metric, not only the main figures")
+      ("help,h", "this help");
+  po::variables_map vm;
+  std::vector<Edit> edits;
+  if (!parse(args, d, "files", out, vm, edits,
+             "\nDifferences are B - A, paired t intervals when A and B ran the same seeds, "
+             "Welch's otherwise, at 95%.\n", 2))
+    return kOk;
+  if (!edits.empty()) throw Usage("takes no --set or --unset");
+  const auto files = vm.count("files") ? vm["files"].as<std::vector<std::string>>()
+                                       : std::vector<std::string>{};
+  if (files.size() != 2) throw Usage("needs two results, A and B: forksim compare A.json B.json");
+  std::vector<FailIf> rules;
+  if (vm.count("fail-if"))
+    for (const std::string& text : vm["fail-if"].as<std::vector<std::string>>())
+      rules.push_back(parse_fail_if(text));
+  json sides[2];
+  for (int i = 0; i < 2; ++i) {
+    sides[i] = read_result_file(files[i]);
+    try {
+      result_kind(sides[i]);
+    } catch (const CompareError& e) {
+      throw Usage(printable(files[i], 200) + ": " + e.what());
+    }
+  }
+  json c = compare_results(sides[0], sides[1]);
+  c["a"]["file"] = files[0];
+  c["b"]["file"] = files[1];
+  const std::vector<std::string> names = comparison_metric_names(c);
+  std::vector<std::string> breaches;
+  json checks = json::array();
+  for (const FailIf& rule : rules) {
+    if (!std::binary_search(names.begin(), names.end(), rule.metric))
+      throw Usage("--fail-if " + json(rule.text).dump() + ": unknown metric " +
+                  json(rule.metric).dump() + ", in neither result" + did_you_mean(rule.metric, names));
+    auto found = fail_if_breaches(c, rule);
+    checks.push_back({{"rule", rule.text}, {"breached", !found.empty()}, {"breaches", found}});
+    breaches.insert(breaches.end(), found.begin(), found.end());
+  }
+  if (!rules.empty()) c["fail_if"] = checks;
+  if (vm.count("json"))
+    out << c.dump(2) << "\n";
+  else
+    print_comparison(out, c, vm.count("all") > 0, files[0], files[1]);
+  for (const std::string& b : breaches) err << "forksim compare: --fail-if breached: " << b << "\n";
+  return breaches.empty() ? kOk : kBreached;
+}
+
 }  // namespace
 
 int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -272,13 +367,16 @@ int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
   }
   std::vector<std::string> rest(args.begin() + 1, args.end());
   try {
-    if (args[0] == "run") return cmd_run(rest, out, err);
-    if (args[0] == "sweep") return cmd_sweep(rest, out, err);
+    std::vector<std::string> command_line = {"forksim"};
+    command_line.insert(command_line.end(), args.begin(), args.end());
+    if (args[0] == "run") return cmd_run(rest, command_line, out, err);
+    if (args[0] == "sweep") return cmd_sweep(rest, command_line, out, err);
+    if (args[0] == "compare") return cmd_compare(rest, out, err);
     if (args[0] == "validate") return cmd_validate(rest, out);
     if (args[0] == "explain") return cmd_explain(rest, out);
     if (args[0] == "list") return cmd_list(rest, out);
     err << "forksim: unknown command '" << printable(args[0]) << "'"
-        << did_you_mean(args[0], {"run", "sweep", "validate", "explain", "list"}) << "\n" << kUsage;
+        << did_you_mean(args[0], {"run", "sweep", "validate", "explain", "list", "compare"}) << "\n" << kUsage;
     return kBadInput;
   } catch (const ScenarioError& e) {
     err << "forksim: " << e.what() << "\n";
@@ -287,6 +385,12 @@ int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "forksim " << args[0] << ": " << e.what() << "\n";
     return e.status;
   } catch (const OutputError& e) {
+    err << "forksim " << args[0] << ": " << e.what() << "\n";
+    return kBadInput;
+  } catch (const ResultFileError& e) {
+    err << "forksim " << args[0] << ": " << e.what() << "\n";
+    return kBadInput;
+  } catch (const CompareError& e) {
     err << "forksim " << args[0] << ": " << e.what() << "\n";
     return kBadInput;
   } catch (const Usage& e) {

@@ -65,9 +65,9 @@ std::vector<Edit> take_edits(std::vector<std::string>& args) {
 // was asked (and printed).
 bool parse(std::vector<std::string> args, const po::options_description& d,
            const char* positional, std::ostream& out, po::variables_map& vm,
-           std::vector<Edit>& edits, const char* help_note) {
+           std::vector<Edit>& edits, const char* help_note, int npositional) {
   po::positional_options_description pos;
-  pos.add(positional, 1);
+  pos.add(positional, npositional);
   edits = take_edits(args);
   // No guessing of abbreviations: "--se" must not be taken for an option.
   int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;

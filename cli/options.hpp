@@ -30,12 +30,12 @@ struct Edit {
 // Takes every --set and --unset (and its value) out of args, in order.
 std::vector<Edit> take_edits(std::vector<std::string>& args);
 
-// Parses a command's options, the first positional argument going to
-// `positional`; --set and --unset go to `edits`. Returns false when --help
+// Parses a command's options, the first `npositional` positional arguments
+// going to `positional`; --set and --unset go to `edits`. Returns false when --help
 // was asked (and printed).
 bool parse(std::vector<std::string> args, const boost::program_options::options_description& d,
            const char* positional, std::ostream& out, boost::program_options::variables_map& vm,
-           std::vector<Edit>& edits, const char* help_note = "");
+           std::vector<Edit>& edits, const char* help_note = "", int npositional = 1);
 
 // The scenario argument (a file, a library name, or the built-in default
 // when absent) with the edits applied, not yet resolved.

@@ -7,6 +7,7 @@
 #include "cli/experiment_setup.hpp"
 #include "cli/experiment_summary.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/manifest.hpp"
 #include "cli/options.hpp"
 #include "cli/output_file.hpp"
 #include "cli/report_budget.hpp"
@@ -76,10 +77,11 @@ StopRule stop_rule(const po::variables_map& vm, int default_replications) {
 }
 
 int run_replicated(const po::variables_map& vm, const json& raw, const Scenario& s,
-                   std::ostream& out, std::ostream& err) {
+                   const std::vector<std::string>& command_line, std::ostream& out, std::ostream& err) {
   StopRule rule = stop_rule(vm, 1);
   const int jobs = jobs_option(vm, static_cast<std::size_t>(rule.most()));
   RunBudgets budgets = run_budgets(vm, jobs);
+  budgets.command_line = command_line;
   check_report_fits(s, budgets.monitor.max_memory_mb);
   InterruptGuard interrupts;
   std::optional<OutputFile> output;
@@ -101,6 +103,7 @@ int run_replicated(const po::variables_map& vm, const json& raw, const Scenario&
     return o.status;
   }
   json result = replicated_json(s.to_json(), r, rule, jobs);
+  result["manifest"] = make_manifest(result["scenario"], r.seeds, command_line);
   if (output) output->write(result.dump(2) + "\n", out);
   if (!vm.count("quiet")) print_replicated_summary(summary, result);
   if (o.status == 3) {

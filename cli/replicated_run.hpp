@@ -6,6 +6,8 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include "driver/stopping.hpp"
 #include "scenarios/scenario.hpp"
@@ -27,6 +29,7 @@ StopRule stop_rule(const boost::program_options::variables_map& vm, int default_
 // Runs the replications of `raw` (edits and --seed applied; s is it parsed)
 // and writes the result with -o. Returns the exit status.
 int run_replicated(const boost::program_options::variables_map& vm, const nlohmann::json& raw,
-                   const Scenario& s, std::ostream& out, std::ostream& err);
+                   const Scenario& s, const std::vector<std::string>& command_line,
+                   std::ostream& out, std::ostream& err);
 
 }  // namespace forksim

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "analysis/report.hpp"
+#include "cli/manifest.hpp"
 #include "cli/memory_limits.hpp"
 #include "cli/options.hpp"
 #include "scenarios/json_text.hpp"
@@ -48,6 +49,7 @@ json run_one(const Scenario& s, const RunBudgets& b, std::ostream& err) {
   info.seed = s.seed;
   info.sim_time_s = p.sim_time_s;
   info.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  info.manifest = make_manifest(info.scenario, {s.seed}, b.command_line);
   return make_report(info, p);
 }
 

@@ -6,6 +6,8 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include "cli/monitor.hpp"
 #include "scenarios/scenario.hpp"
@@ -15,6 +17,7 @@ namespace forksim {
 struct RunBudgets {
   MonitorOptions monitor;
   bool step_by_step = false;
+  std::vector<std::string> command_line;  // for the report's manifest
 };
 
 // The budgets --max-wall-s, --max-memory-mb, --progress (with --quiet) and
@@ -23,7 +26,8 @@ struct RunBudgets {
 RunBudgets run_budgets(const boost::program_options::variables_map& vm, int jobs = 1);
 
 // Runs s under the budgets (progress, when on, to err) and returns its
-// report, marked incomplete when a budget or a signal stopped it.
+// report (its manifest in it), marked incomplete when a budget or a signal
+// stopped it.
 nlohmann::json run_one(const Scenario& s, const RunBudgets& b, std::ostream& err);
 
 }  // namespace forksim

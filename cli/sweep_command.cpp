@@ -6,6 +6,7 @@
 #include "cli/experiment_setup.hpp"
 #include "cli/experiment_summary.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/manifest.hpp"
 #include "cli/options.hpp"
 #include "cli/output_file.hpp"
 #include "cli/replicated_run.hpp"
@@ -30,7 +31,8 @@ void check_sweep_output(const std::string& path) {
 
 }  // namespace
 
-int cmd_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::string>& command_line,
+              std::ostream& out, std::ostream& err) {
   po::options_description d("forksim sweep SCENARIO --vary KEY=LIST [options]");
   d.add_options()
       ("scenario", po::value<std::string>(), kScenarioHelp)
@@ -72,6 +74,7 @@ int cmd_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
   const std::size_t npoints = sweep_points(opt.vary, opt.zip).size();
   const int jobs = jobs_option(vm, npoints * static_cast<std::size_t>(opt.rule.most()));
   RunBudgets budgets = run_budgets(vm, jobs);
+  budgets.command_line = command_line;
   auto fits = [&budgets](const Scenario& s) { check_report_fits(s, budgets.monitor.max_memory_mb); };
   SweepPlan plan = plan_sweep(raw, opt, fits);
 
@@ -94,6 +97,8 @@ int cmd_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return o.status;
   }
   json result = sweep_json(plan, opt, o, jobs);
+  result["manifest"] =
+      make_manifest(result["scenario"], result["sweep"]["seeds"].get<std::vector<uint64_t>>(), command_line);
   // H4: capacity answers (knee, slo, usl) are added here, before the result is written:
   //   add_capacity_answers(result, pool_point_runner(raw, ctx, fits), opt);
   output.write(result.dump(2) + "\n", out);

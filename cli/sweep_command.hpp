@@ -10,6 +10,8 @@
 
 namespace forksim {
 
-int cmd_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// `command_line` goes into the manifests.
+int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::string>& command_line,
+              std::ostream& out, std::ostream& err);
 
 }  // namespace forksim
