@@ -137,15 +137,11 @@ int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>
   if (vm.count("seed")) apply_override(raw, "seed=" + vm["seed"].as<std::string>());
   Scenario s = parse_scenario(raw);
   if (replications_asked(vm)) return run_replicated(vm, raw, s, command_line, out, err);
-  RunBudgets budgets = run_budgets(vm);
-  budgets.command_line = command_line;
-  check_report_fits(s, budgets.monitor.max_memory_mb);
+  RunBudgets budgets = checked_budgets(vm, 1, command_line, s);
   // From here a signal stops the run cleanly; the check of -o below makes
   // a temporary, which a second signal removes.
   InterruptGuard interrupts;
-  // Checked before the run, so that an unusable -o costs nothing.
-  std::optional<OutputFile> output;
-  if (vm.count("output")) output.emplace(vm["output"].as<std::string>());
+  std::optional<OutputFile> output = output_option(vm);
   std::ostream& summary = output && output->is_stdout() ? err : out;
 
   json report = run_one(s, budgets, err);

@@ -80,12 +80,9 @@ int run_replicated(const po::variables_map& vm, const json& raw, const Scenario&
                    const std::vector<std::string>& command_line, std::ostream& out, std::ostream& err) {
   StopRule rule = stop_rule(vm, 1);
   const int jobs = jobs_option(vm, static_cast<std::size_t>(rule.most()));
-  RunBudgets budgets = run_budgets(vm, jobs);
-  budgets.command_line = command_line;
-  check_report_fits(s, budgets.monitor.max_memory_mb);
+  RunBudgets budgets = checked_budgets(vm, jobs, command_line, s);
   InterruptGuard interrupts;
-  std::optional<OutputFile> output;
-  if (vm.count("output")) output.emplace(vm["output"].as<std::string>());
+  std::optional<OutputFile> output = output_option(vm);
   std::ostream& summary = output && output->is_stdout() ? err : out;
 
   ExperimentContext ctx = experiment_context(budgets, jobs, budgets.monitor.progress, err);

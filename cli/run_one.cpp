@@ -8,6 +8,7 @@
 #include "cli/manifest.hpp"
 #include "cli/memory_limits.hpp"
 #include "cli/options.hpp"
+#include "cli/report_budget.hpp"
 #include "scenarios/json_text.hpp"
 #include "scenarios/suggest.hpp"
 #include "scenarios/workload.hpp"
@@ -34,6 +35,20 @@ RunBudgets run_budgets(const po::variables_map& vm, int jobs) {
                 did_you_mean(progress, {"on", "off", "auto"}));
   mon.progress = progress == "on" || (progress == "auto" && !vm.count("quiet") && isatty(2));
   return b;
+}
+
+RunBudgets checked_budgets(const po::variables_map& vm, int jobs,
+                           const std::vector<std::string>& command_line, const Scenario& s) {
+  RunBudgets b = run_budgets(vm, jobs);
+  b.command_line = command_line;
+  check_report_fits(s, b.monitor.max_memory_mb);
+  return b;
+}
+
+std::optional<OutputFile> output_option(const po::variables_map& vm) {
+  std::optional<OutputFile> output;
+  if (vm.count("output")) output.emplace(vm["output"].as<std::string>());
+  return output;
 }
 
 json run_one(const Scenario& s, const RunBudgets& b, std::ostream& err) {

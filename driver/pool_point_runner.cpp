@@ -16,14 +16,7 @@ PointRunner pool_point_runner(json base_raw, ExperimentContext ctx,
       std::string label = "point (";
       for (std::size_t i = 0; i < req.sets.size(); ++i) label += (i ? ", " : "") + printable(req.sets[i], 80);
       label += ")";
-      json raw = base_raw;
-      try {
-        for (const std::string& set : req.sets) apply_override(raw, set);
-        Scenario s = parse_scenario(raw);
-        if (check) check(s);
-      } catch (const ScenarioError& e) {
-        throw ScenarioError("", label + ": " + e.what());
-      }
+      json raw = point_raw(base_raw, req.sets, label, check);
       specs.push_back({std::move(raw), label, req.seeds, static_cast<int>(req.seeds.size())});
     }
     std::vector<std::vector<json>> reports(batch.size());

@@ -257,6 +257,19 @@ Outcome run_points(const std::vector<PointSpec>& points, const StopRule& rule,
   return Scheduler(points, rule, ctx, on_point).run();
 }
 
+json point_raw(const json& base_raw, const std::vector<std::string>& sets, const std::string& label,
+               const std::function<void(const Scenario&)>& check) {
+  json raw = base_raw;
+  try {
+    for (const std::string& set : sets) apply_override(raw, set);
+    Scenario s = parse_scenario(raw);
+    if (check) check(s);
+  } catch (const ScenarioError& e) {
+    throw ScenarioError("", label + ": " + e.what());
+  }
+  return raw;
+}
+
 json replications_json(const PointResult& r, const StopRule& rule, int jobs) {
   json stopped = {{"reason", r.stopped.reason}};
   if (rule.precision) {

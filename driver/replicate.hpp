@@ -55,6 +55,11 @@ struct Outcome {
   std::vector<PointResult> points;
 };
 
+// base_raw with `sets` applied (--set's syntax), checked by parse_scenario
+// and then `check` (when given); a ScenarioError names `label` first.
+nlohmann::json point_raw(const nlohmann::json& base_raw, const std::vector<std::string>& sets,
+                         const std::string& label, const std::function<void(const Scenario&)>& check);
+
 // Runs the points by the rule. `on_point` is called (in the parent) as each
 // point is decided, in the order they are decided. A budget stop lets the
 // running runs end, then gives up; an interrupt forwards the signal to the

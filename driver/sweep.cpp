@@ -15,14 +15,7 @@ SweepPlan plan_sweep(const json& base_raw, const SweepOptions& opt,
   const std::vector<uint64_t> seeds = replication_seeds(base.seed, opt.rule.most());
   for (std::size_t i = 0; i < plan.points.size(); ++i) {
     const SweepPoint& p = plan.points[i];
-    json raw = base_raw;
-    try {
-      for (const std::string& set : p.sets) apply_override(raw, set);
-      Scenario s = parse_scenario(raw);
-      if (check) check(s);
-    } catch (const ScenarioError& e) {
-      throw ScenarioError("", "sweep " + point_label(i, p) + ": " + e.what());
-    }
+    json raw = point_raw(base_raw, p.sets, "sweep " + point_label(i, p), check);
     plan.specs.push_back({std::move(raw), point_label(i, p), seeds, 0});
   }
   return plan;

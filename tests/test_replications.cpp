@@ -102,7 +102,7 @@ TEST_CASE("a replicated run gives the same result with one job or two", "[replic
     CHECK(forksim::numeric_metrics(a["runs"][i]) == forksim::numeric_metrics(b["runs"][i]));
 }
 
-TEST_CASE("--precision stops when the target is met, or at --max-replications", "[replications][cli]") {
+TEST_CASE("with --precision a replicated run stops when the target is met, or at --max-replications", "[replications][cli]") {
   TempDir d;
   auto easy = run_cli(d, forksim::test::concat({"run", "--precision", "0.5", "-o", "e.json"}, kShort));
   REQUIRE(easy.status == 0);

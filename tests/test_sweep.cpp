@@ -116,7 +116,7 @@ TEST_CASE("every sweep point is checked before anything runs, and a bad one is n
   CHECK(names_in(d.path) == std::set<std::string>{"s.json", "t.json.partial.jsonl"});
 }
 
-TEST_CASE("--zip varies the keys in lock-step", "[sweep][cli]") {
+TEST_CASE("a sweep with --zip varies the keys in lock-step", "[sweep][cli]") {
   TempDir d;
   auto r = run_cli(d, concat({"sweep", "--vary", "workload.parents=2,4", "--vary",
                               "kernel.fork_backoff=illumos,none", "--zip", "--replications", "1",
@@ -179,7 +179,7 @@ TEST_CASE("a sweep stopped by SIGINT keeps its finished points and leaves -o alo
   CHECK(read_file(d / "s.json") == "the old result\n");
 }
 
-TEST_CASE("--replay reruns a replicated run or a sweep and says whether every figure matches",
+TEST_CASE("run --replay reruns a replicated run or a sweep and says whether every figure matches",
           "[sweep][replications][cli]") {
   TempDir d;
   REQUIRE(run_cli(d, concat({"run", "--replications", "2", "-o", "r.json"}, kShort)).status == 0);
