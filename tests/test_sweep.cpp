@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -134,36 +135,47 @@ TEST_CASE("a sweep with --zip varies the keys in lock-step", "[sweep][cli]") {
   CHECK(csv[1].substr(csv[1].size() - 3) == ",,1");  // no half-width from one replication
 }
 
-TEST_CASE("a sweep stopped by SIGINT keeps its finished points and leaves -o alone", "[sweep][cli]") {
-  TempDir d;
-  forksim::test::write_text(d / "s.json", "the old result\n");
-  // Points of about a second each, run one at a time.
-  std::vector<std::string> args = {FORKSIM_BINARY, "sweep", "--vary", "workload.parents=4:40:4",
-                                   "--replications", "1", "--jobs", "1", "-q", "-o", "s.json",
-                                   "--set", "duration_s=15", "--set", "timeseries_s=1"};
+namespace {
+
+// Starts forksim with `args` in `dir` (stderr to dir/.stderr, SIGINT at its
+// default: Catch's handler is this process's), waits until `ready` says
+// so (or 60 s), sends SIGINT and returns the exit status.
+int interrupt_cli(const TempDir& dir, std::vector<std::string> args, const std::function<bool()>& ready) {
+  args.insert(args.begin(), FORKSIM_BINARY);
   pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    if (chdir(d.path.c_str()) != 0) _exit(126);
+    if (chdir(dir.path.c_str()) != 0) _exit(126);
     int err = open(".stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(err, 2);
-    signal(SIGINT, SIG_DFL);  // Catch's handler is this process's, not forksim's
+    signal(SIGINT, SIG_DFL);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     execv(argv[0], argv.data());
     _exit(127);
   }
-  const auto jsonl = d / "s.json.partial.jsonl";
   auto t0 = std::chrono::steady_clock::now();
-  while (lines(read_file(jsonl)).size() < 2 &&
-         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+  while (!ready() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   kill(pid, SIGINT);
   int st = 0;
   waitpid(pid, &st, 0);
-  REQUIRE(WIFEXITED(st));
-  CHECK(WEXITSTATUS(st) == 130);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+}  // namespace
+
+TEST_CASE("a sweep stopped by SIGINT keeps its finished points and leaves -o alone", "[sweep][cli]") {
+  TempDir d;
+  forksim::test::write_text(d / "s.json", "the old result\n");
+  const auto jsonl = d / "s.json.partial.jsonl";
+  // Points of about a second each, run one at a time.
+  int status = interrupt_cli(d, {"sweep", "--vary", "workload.parents=4:40:4", "--replications", "1",
+                                 "--jobs", "1", "-q", "-o", "s.json", "--set", "duration_s=15",
+                                 "--set", "timeseries_s=1"},
+                             [&] { return lines(read_file(jsonl)).size() >= 2; });
+  CHECK(status == 130);
   std::string err = read_file(d / ".stderr");
   std::vector<std::string> done = lines(read_file(jsonl));
   CHECK(done.size() >= 2);
@@ -177,6 +189,22 @@ TEST_CASE("a sweep stopped by SIGINT keeps its finished points and leaves -o alo
     CHECK(p["runs"][0]["complete"] == true);
   }
   CHECK(read_file(d / "s.json") == "the old result\n");
+}
+
+TEST_CASE("replications stopped by SIGINT write nothing over -o and exit 130", "[replications][cli]") {
+  TempDir d;
+  forksim::test::write_text(d / "r.json", "the old result\n");
+  auto t0 = std::chrono::steady_clock::now();
+  int status = interrupt_cli(d, {"run", "--replications", "6", "--jobs", "2", "-q", "-o", "r.json",
+                                 "--set", "duration_s=30", "--set", "timeseries_s=1", "--progress", "on"},
+                             [&] { return std::chrono::steady_clock::now() - t0 > std::chrono::milliseconds(700); });
+  CHECK(status == 130);
+  std::string err = read_file(d / ".stderr");
+  CHECK(err.find("\rruns 0/6, 0 s") == 0);  // the progress line
+  CHECK(err.find("forksim run: interrupted by SIGINT after ") != std::string::npos);
+  const std::string tail = " finished replications; nothing written\n";
+  CHECK(err.substr(err.size() - tail.size()) == tail);
+  CHECK(read_file(d / "r.json") == "the old result\n");
 }
 
 TEST_CASE("run --replay reruns a replicated run or a sweep and says whether every figure matches",
