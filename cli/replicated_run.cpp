@@ -51,8 +51,10 @@ void add_replication_options(po::options_description& d, const char* replication
 }
 
 bool replications_asked(const po::variables_map& vm) {
-  for (const char* o : {"replications", "precision", "metric", "max-replications", "jobs"})
+  for (const char* o : {"replications", "precision", "metric", "max-replications"})
     if (vm.count(o)) return true;
+  // A single run has one process: --jobs alone would change nothing.
+  if (vm.count("jobs")) throw Usage("--jobs goes with --replications or --precision");
   return false;
 }
 

@@ -19,7 +19,7 @@ namespace forksim {
 void add_replication_options(boost::program_options::options_description& d,
                              const char* replications_help);
 
-// Whether any option asks for replications.
+// Whether any option asks for replications (--jobs alone is refused).
 bool replications_asked(const boost::program_options::variables_map& vm);
 
 // The rule the options give; `default_replications` without --replications.

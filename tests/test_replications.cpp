@@ -139,6 +139,9 @@ TEST_CASE("bad replication options exit 2 naming the option", "[replications][cl
   auto jobs = run_cli(d, {"run", "--replications", "2", "--jobs", "two"});
   CHECK(jobs.status == 2);
   CHECK(jobs.err == "forksim run: --jobs must be an integer from 1 to 4096, got 'two'\n");
+  auto jobs_alone = run_cli(d, {"run", "--jobs", "2"});
+  CHECK(jobs_alone.status == 2);
+  CHECK(jobs_alone.err == "forksim run: --jobs goes with --replications or --precision\n");
   auto metric_alone = run_cli(d, {"run", "--replications", "2", "--metric", "cpu.utilization"});
   CHECK(metric_alone.status == 2);
   CHECK(metric_alone.err == "forksim run: --metric goes with --precision\n");
