@@ -99,8 +99,9 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   json result = sweep_json(plan, opt, o, jobs);
   result["manifest"] =
       make_manifest(result["scenario"], result["sweep"]["seeds"].get<std::vector<uint64_t>>(), command_line);
-  // H4: capacity answers (knee, slo, usl) are added here, before the result is written:
-  //   add_capacity_answers(result, pool_point_runner(raw, ctx, fits), opt);
+  // H4: capacity answers (knee, slo, usl) are added here, before the result is written
+  // (check_capacity_options(result["sweep"], ...) belongs before the sweep runs):
+  //   add_capacity_answers(result, pool_point_runner(raw, ctx, fits), capacity_options);
   output.write(result.dump(2) + "\n", out);
   if (csv) csv->write(sweep_csv(result), out);
   log.remove();
