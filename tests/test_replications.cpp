@@ -9,6 +9,7 @@
 
 #include "analysis/stats.hpp"
 #include "driver/pool_point_runner.hpp"
+#include "driver/progress.hpp"
 #include "driver/replicate.hpp"
 #include "tests/support.hpp"
 
@@ -235,4 +236,21 @@ TEST_CASE("the pool's PointRunner answers a batch in the order asked and names a
   CHECK(reports[2][0]["seed"] == 3);
   CHECK_THROWS_WITH(run({{{"machine.ncpus=0"}, {1}}}),
                     "point (machine.ncpus=0): machine.ncpus: must be between 1 and 4096, got 0");
+}
+
+TEST_CASE("the progress line says runs done of expected, the half-width against its target, an ETA",
+          "[replications]") {
+  forksim::Progress p;
+  p.runs_done = 3;
+  p.runs_planned = 12;
+  p.points = 1;
+  p.rel_half_width = 0.031;
+  p.target = 0.02;
+  p.elapsed_s = 12;
+  CHECK(forksim::progress_line(p) == "runs 3/12, half-width 3.1% (target 2.0%), 12 s, ETA 36 s");
+  p.points = 40;
+  p.points_done = 2;
+  p.target = -1;
+  p.runs_done = 0;
+  CHECK(forksim::progress_line(p) == "runs 0/12, points 2/40, 12 s");
 }

@@ -135,6 +135,22 @@ TEST_CASE("a sweep with --zip varies the keys in lock-step", "[sweep][cli]") {
   CHECK(csv[1].substr(csv[1].size() - 3) == ",,1");  // no half-width from one replication
 }
 
+TEST_CASE("a sweep with --precision stops each point by its own interval", "[sweep][cli]") {
+  TempDir d;
+  auto r = run_cli(d, concat({"sweep", "--vary", "workload.parents=8,16", "--precision", "0.5", "-o", "p.json"},
+                             kShort));
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  json s = json::parse(read_file(d / "p.json"));
+  CHECK(s["sweep"]["precision"] ==
+        json{{"target", 0.5}, {"metric", "throughput.forks_per_s"}, {"max_replications", 50}});
+  CHECK(s["sweep"]["seeds"] == json{1, 2, 3, 4, 5});
+  for (const json& p : s["points"]) {
+    CHECK(p["replications"]["n"] == 5);
+    CHECK(p["replications"]["stopped"]["reason"] == "precision reached");
+  }
+}
+
 namespace {
 
 // Starts forksim with `args` in `dir` (stderr to dir/.stderr, SIGINT at its
