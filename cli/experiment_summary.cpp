@@ -22,16 +22,18 @@ std::string num(double x) {
   return b;
 }
 
+std::string percent(const json& x) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%.3g%%", 100 * x.get<double>());
+  return b;
+}
+
 // "12345 +/- 123 (1.0%)", or the mean alone without a half-width.
 std::string interval_text(const json& iv) {
   std::string s = num(iv.at("mean").get<double>());
   if (iv.at("half_width").is_null()) return s + " (one replication: no interval)";
   s += " +/- " + num(iv.at("half_width").get<double>());
-  if (!iv.at("rel_half_width").is_null()) {
-    char b[40];
-    std::snprintf(b, sizeof b, " (%.1f%%)", 100 * iv.at("rel_half_width").get<double>());
-    s += b;
-  }
+  if (!iv.at("rel_half_width").is_null()) s += " (" + percent(iv.at("rel_half_width")) + ")";
   return s;
 }
 
@@ -40,9 +42,8 @@ std::string stopped_text(const json& rep) {
   std::string s = "stopped: " + st.at("reason").get<std::string>();
   if (st.contains("metric")) {
     s += " (" + st.at("metric").get<std::string>() + " relative half-width ";
-    s += st.at("rel_half_width").is_null() ? std::string("n/a")
-                                           : num(100 * st.at("rel_half_width").get<double>()) + "%";
-    s += ", target " + num(100 * st.at("target").get<double>()) + "%)";
+    s += st.at("rel_half_width").is_null() ? std::string("n/a") : percent(st.at("rel_half_width"));
+    s += ", target " + percent(st.at("target")) + ")";
   }
   return s;
 }
