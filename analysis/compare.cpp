@@ -21,7 +21,10 @@ struct Side {
   std::vector<std::map<std::string, double>> runs;
 };
 
-std::string json_quoted(const std::string& s) { return json(s).dump(); }
+// In JSON's quotes; bytes that are not UTF-8 (a command line's) replaced.
+std::string json_quoted(const std::string& s) {
+  return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 void check_run_report(const json& r, const std::string& at) {
   std::string where = at.empty() ? "" : at + ": ";
@@ -238,9 +241,13 @@ json compare_results(const json& a, const json& b, double level) {
     }
   };
   const std::string ka = kind_of(a, "A"), kb = kind_of(b, "B");
-  if ((ka == "sweep") != (kb == "sweep"))
-    throw CompareError("A is a " + ka + " and B a " + kb +
+  if ((ka == "sweep") != (kb == "sweep")) {
+    auto noun = [](const std::string& k) {
+      return k == "replicated" ? std::string("replicated run") : k;
+    };
+    throw CompareError("A is a " + noun(ka) + " and B a " + noun(kb) +
                        ": a sweep compares with a sweep, a run or replicated run with either of those");
+  }
   json c = {{"kind", "compare"}, {"schema_version", kCompareSchemaVersion}, {"level", level}};
   if (ka == "sweep") {
     c["a"] = side_summary(a, ka, nullptr);

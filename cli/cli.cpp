@@ -332,15 +332,16 @@ int cmd_compare(const std::vector<std::string>& args, std::ostream& out, std::os
     }
   }
   json c = compare_results(sides[0], sides[1]);
-  c["a"]["file"] = files[0];
-  c["b"]["file"] = files[1];
+  c["a"]["file"] = printable(files[0], 1000);
+  c["b"]["file"] = printable(files[1], 1000);
   const std::vector<std::string> names = comparison_metric_names(c);
   std::vector<std::string> breaches;
   json checks = json::array();
   for (const FailIf& rule : rules) {
     if (!std::binary_search(names.begin(), names.end(), rule.metric))
-      throw Usage("--fail-if " + json(rule.text).dump() + ": unknown metric " +
-                  json(rule.metric).dump() + ", in neither result" + did_you_mean(rule.metric, names));
+      throw Usage("--fail-if \"" + printable(rule.text, 200) + "\": unknown metric \"" +
+                  printable(rule.metric, 200) + "\", in neither result" +
+                  did_you_mean(rule.metric, names));
     auto found = fail_if_breaches(c, rule);
     checks.push_back({{"rule", rule.text}, {"breached", !found.empty()}, {"breaches", found}});
     breaches.insert(breaches.end(), found.begin(), found.end());

@@ -91,7 +91,7 @@ void print_table(std::ostream& out, const json& c, bool all) {
       {"metric", "A", "B", "diff", "rel %", "95% interval", "verdict"}};
   for (const Row& r : rows) {
     const json& m = *r.m;
-    cells.push_back({r.name, num(m["a"].get<double>()), num(m["b"].get<double>()),
+    cells.push_back({printable(r.name, 200), num(m["a"].get<double>()), num(m["b"].get<double>()),
                      num(m["diff"].get<double>()),
                      m["rel"].is_number() ? num(100 * m["rel"].get<double>(), "%+.2f") : "-",
                      interval_text(m), verdict(m)});

@@ -38,6 +38,12 @@ void provenance_notes(const json& result, const Scenario& s, const std::string& 
   if (m.contains("scenario_hash") && m["scenario_hash"] != scenario_hash(result["scenario"]))
     err << "forksim: note: " << file << "'s scenario does not hash to its manifest's "
         << "scenario_hash: it was changed after the run\n";
+  // The step-by-step engine gives the same answer bar its count of events.
+  if (m.contains("command_line") && m["command_line"].is_array())
+    for (const json& arg : m["command_line"])
+      if (arg == "--step-by-step")
+        err << "forksim: note: " << file << " was made with --step-by-step, which counts more "
+            << "engine events: replay it with --step-by-step too\n";
   if (m.contains("forksim_version") && m["forksim_version"] != kForksimVersion)
     err << "forksim: note: " << file << " was made by forksim "
         << printable(m["forksim_version"].dump()) << ", this is " << kForksimVersion << "\n";

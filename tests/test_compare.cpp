@@ -321,6 +321,7 @@ TEST_CASE("forksim compare refuses bad files and rules with exit 2, naming them"
   Files f;
   write_text(f.d / "bad.json", "{\"seed\": 1,");
   write_text(f.d / "empty.json", "{}");
+  write_text(f.d / "deep.json", std::string(300, '[') + std::string(300, ']'));
   auto err_of = [&f](const std::vector<std::string>& args) {
     Result r = run_cli(f.d, concat({"compare"}, args));
     CHECK(r.status == 2);
@@ -329,6 +330,7 @@ TEST_CASE("forksim compare refuses bad files and rules with exit 2, naming them"
   };
   CHECK(err_of({"a.json", "missing.json"}) == "forksim compare: missing.json: No such file or directory\n");
   CHECK(err_of({"a.json", "."}) == "forksim compare: .: not a regular file\n");
+  CHECK(err_of({"deep.json", "a.json"}) == "forksim compare: deep.json: nested deeper than 256 levels\n");
   CHECK(err_of({"bad.json", "a.json"}).rfind("forksim compare: bad.json: not JSON (", 0) == 0);
   CHECK(err_of({"a.json", "empty.json"}) ==
         "forksim compare: empty.json: not a forksim result: no \"schema_version\" (a whole number)\n");
@@ -338,5 +340,14 @@ TEST_CASE("forksim compare refuses bad files and rules with exit 2, naming them"
         "\"throughput.forks_per_ss\", in neither result; did you mean \"throughput.forks_per_s\"?\n");
   CHECK(err_of({"a.json", "b.json", "--fail-if", "cpu.utilization=1"}).rfind(
             "forksim compare: --fail-if \"cpu.utilization=1\": no < or >", 0) == 0);
+  write_text(f.d / "s.json", sweep({1}).dump());
+  CHECK(err_of({"a.json", "s.json"}) ==
+        "forksim compare: A is a replicated run and B a sweep: a sweep compares with a sweep, a run "
+        "or replicated run with either of those\n");
   CHECK(err_of({"a.json", "b.json", "--set", "seed=1"}) == "forksim compare: takes no --set or --unset\n");
+  CHECK(err_of({"a.json", "b.json", "run.json"}) ==
+        "forksim compare: too many positional options have been specified on the command line\n");
+  // A command line's bytes that are not UTF-8 are shown escaped.
+  CHECK(err_of({"a.json", "b.json", "--fail-if", "thr\xff<1"}) ==
+        "forksim compare: --fail-if \"thr\\xff<1\": unknown metric \"thr\\xff\", in neither result\n");
 }

@@ -2,8 +2,11 @@
 // the same figures, and a changed figure is named.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <regex>
 
+#include "analysis/report.hpp"
 #include "tests/support.hpp"
 
 using namespace forksim::test;
@@ -48,6 +51,18 @@ TEST_CASE("a report whose figures were changed fails its replay, naming them", "
   CHECK(r.out.rfind("replay: 2 of ", 0) == 0);
   CHECK(r.out.find("  cpu.busy_s: recorded (absent), replayed ") != std::string::npos);
   CHECK(r.out.find(line) != std::string::npos);
+  // Past 20, the first 20 are shown.
+  std::size_t changed = 0;
+  for (auto& [name, lock] : rep["locks"].items())
+    for (auto& [key, v] : lock.items())
+      if (v.is_number_float()) v = v.get<double>() + 1, ++changed;
+  REQUIRE(changed > 20);
+  write_text(d / "t.json", rep.dump());
+  r = run_cli(d, {"run", "--replay", "t.json"});
+  CHECK(r.status == 1);
+  CHECK(r.out.rfind("replay: " + std::to_string(changed + 2) + " of ", 0) == 0);
+  CHECK(r.out.find(" metrics differ (the first 20):\n") != std::string::npos);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 21);
 }
 
 TEST_CASE("replay refuses what is not a replayable report, exit 2", "[replay][cli]") {
@@ -77,4 +92,22 @@ TEST_CASE("replay refuses what is not a replayable report, exit 2", "[replay][cl
         "forksim run: --replay reruns the result's own scenario and seeds; it takes no --set or --unset\n");
   CHECK(err_of({"x.json", "--replay", "c.json"}) ==
         "forksim run: --replay reruns the result's own scenario and seeds; it takes no SCENARIO\n");
+}
+
+TEST_CASE("replay notes another version, an edited manifest and --step-by-step", "[replay][cli]") {
+  TempDir d;
+  json rep = write_report(d);
+  rep["manifest"]["forksim_version"] = "0.0.1";
+  rep["manifest"]["scenario_hash"] = "0000000000000000";
+  rep["manifest"]["command_line"].push_back("--step-by-step");
+  write_text(d / "n.json", rep.dump());
+  Result r = run_cli(d, {"run", "--replay", "n.json"});
+  CHECK(r.status == 0);  // the figures are the scenario's and seed's, which are untouched
+  CHECK(r.err ==
+        "forksim: note: n.json's scenario does not hash to its manifest's scenario_hash: it was "
+        "changed after the run\n"
+        "forksim: note: n.json was made with --step-by-step, which counts more engine events: "
+        "replay it with --step-by-step too\n"
+        "forksim: note: n.json was made by forksim \"0.0.1\", this is " +
+            std::string(forksim::kForksimVersion) + "\n");
 }
