@@ -91,7 +91,12 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
     ++finished;
   });
   end_progress(err);
-  if (o.status == 1 || o.status == 2 || o.status > 128) {
+  if (o.status == 2) {  // a bad --metric, seen on the first report: bad input, nothing kept
+    log.remove();
+    err << "forksim sweep: " << o.message << "\n";
+    return 2;
+  }
+  if (o.status == 1 || o.status > 128) {
     err << "forksim sweep: " << o.message << "; the " << finished << " finished points are in "
         << log.path() << "; " << printable(path, 200) << " was not written\n";
     return o.status;

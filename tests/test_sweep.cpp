@@ -109,6 +109,12 @@ TEST_CASE("every sweep point is checked before anything runs, and a bad one is n
   auto none = run_cli(d, concat({"sweep", "-o", "t.json"}, kShort));
   CHECK(none.status == 2);
   CHECK(none.err == "forksim sweep: needs at least one --vary KEY=LIST\n");
+  auto metric = run_cli(d, concat({"sweep", "--vary", "workload.parents=1", "--precision", "0.1", "--metric",
+                                   "cpu.utilisation", "-o", "t.json"}, kShort));
+  CHECK(metric.status == 2);
+  CHECK(metric.err.find("forksim sweep: --metric: unknown metric \"cpu.utilisation\"") == 0);
+  CHECK(metric.err.find("did you mean \"cpu.utilization\"?") != std::string::npos);
+  CHECK(names_in(d.path) == std::set<std::string>{"s.json"});
   forksim::test::write_text(d / "t.json.partial.jsonl", "{}\n");
   auto left = run_cli(d, concat({"sweep", "--vary", "workload.parents=1", "-o", "t.json"}, kShort));
   CHECK(left.status == 2);
