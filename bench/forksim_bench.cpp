@@ -58,12 +58,16 @@ constexpr size_t kStderrTailChars = 2000;
 
 const char* const kUsage =
     "usage: forksim_bench [CASE...] [--runs N] [--forksim PATH] [--json FILE]\n"
+    "       forksim_bench --sweep-speedup [--forksim PATH]\n"
     "\n"
     "  CASE          a case name in " FORKSIM_BENCH_CASES_DIR " (closed_8cpu, bomb_30k, ...)\n"
     "                or a scenario file; all the cases there without one\n"
     "  --runs N      runs per case (default 3); the table shows medians\n"
     "  --forksim P   the forksim binary (default " FORKSIM_BINARY ")\n"
-    "  --json FILE   write the JSON document to FILE instead of stdout\n";
+    "  --json FILE   write the JSON document to FILE instead of stdout\n"
+    "  --sweep-speedup  a 40-point sweep (closed_8cpu, workload.parents=1:40:1, one\n"
+    "                replication, 1 simulated s a point) with --jobs 1 and --jobs 2:\n"
+    "                both wall times and their ratio, PASS when <= 0.60 (on 2 cores)\n";
 
 // The method, printed under the table and stored in the JSON: a figure is
 // only comparable with one computed the same way.
@@ -397,6 +401,7 @@ struct Case {
 };
 
 struct Options {
+  bool sweep_speedup = false;
   std::vector<std::string> cases;
   int runs = 3;
   std::string forksim = FORKSIM_BINARY;
@@ -570,6 +575,8 @@ Options parse_args(int argc, char** argv) {
       o.forksim = value(i);
     } else if (a == "--json") {
       o.json_file = value(i);
+    } else if (a == "--sweep-speedup") {
+      o.sweep_speedup = true;
     } else if (a.rfind("--", 0) == 0) {
       throw UsageError("unknown option " + a);
     } else {
@@ -588,7 +595,42 @@ fs::path make_temp_dir() {
   return tmpl;
 }
 
+// The target for parallel sweeps: on 2 cores, --jobs 2 takes at
+// most 60% of the wall time of --jobs 1 (ideal: 50%; the rest is the
+// parent's share, the pool's forks and the cores' other work).
+constexpr double kSweepRatioTarget = 0.60;
+
+int sweep_speedup(const Options& o) {
+  fs::path tmp = make_temp_dir();
+  const std::string scenario = std::string(FORKSIM_BENCH_CASES_DIR) + "/closed_8cpu.json";
+  double wall[2] = {0, 0};
+  bool ok = true;
+  for (int jobs : {1, 2}) {
+    fs::path out = tmp / ("sweep" + std::to_string(jobs) + ".json");
+    fs::path errlog = tmp / ("sweep" + std::to_string(jobs) + ".stderr");
+    std::cerr << "bench: sweep of 40 points, --jobs " << jobs << " ..." << std::flush;
+    ChildRun c = run_child({o.forksim, "sweep", scenario, "--vary", "workload.parents=1:40:1",
+                            "--replications", "1", "--jobs", std::to_string(jobs), "--set",
+                            "duration_s=1", "--set", "warmup_s=0.1", "-q", "-o", out.string()},
+                           errlog.string());
+    wall[jobs - 1] = c.wall_s;
+    std::cerr << " " << std::fixed << std::setprecision(2) << c.wall_s << " s\n";
+    if (!c.exited || c.code != 0) {
+      std::cerr << "bench: the sweep failed (" << c.code << "): " << file_tail(errlog.string(), kStderrTailChars) << "\n";
+      ok = false;
+    }
+  }
+  fs::remove_all(tmp);
+  const double ratio_2_1 = ratio(wall[1], wall[0]);
+  std::cout << "sweep of 40 points: --jobs 1 " << fmt(wall[0], 2) << " s, --jobs 2 " << fmt(wall[1], 2)
+            << " s, ratio " << fmt(ratio_2_1, 2) << " (target <= " << fmt(kSweepRatioTarget, 2) << ", "
+            << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs online): " << (!ok ? "FAIL (a sweep failed)" : ratio_2_1 <= kSweepRatioTarget ? "PASS" : "FAIL")
+            << "\n";
+  return ok ? 0 : 1;
+}
+
 int bench(const Options& o) {
+  if (o.sweep_speedup) return sweep_speedup(o);
   std::vector<Case> cases;
   for (const auto& a : o.cases) cases.push_back(make_case(a));
 

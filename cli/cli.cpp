@@ -14,10 +14,8 @@
 #include "analysis/compare.hpp"
 #include "analysis/report.hpp"
 #include "cli/compare_text.hpp"
-#include "cli/command_options.hpp"
 #include "cli/auto_warmup.hpp"
 #include "cli/interrupt.hpp"
-#include "cli/manifest.hpp"
 #include "cli/output_file.hpp"
 #include "cli/replay.hpp"
 #include "cli/result_file.hpp"
@@ -30,8 +28,14 @@
 #include "scenarios/suggest.hpp"
 #include "scenarios/workload.hpp"
 #include "cli/monitor.hpp"
+#include "cli/options.hpp"
+#include "cli/replay_experiment.hpp"
+#include "cli/replicated_run.hpp"
 #include "cli/report_budget.hpp"
 #include "cli/sensitivity_command.hpp"
+#include "cli/run_one.hpp"
+#include "cli/sweep_command.hpp"
+#include "driver/experiment.hpp"
 
 namespace po = boost::program_options;
 using nlohmann::json;
@@ -52,7 +56,10 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  run [SCENARIO]        simulate a scenario (the built-in default without one);\n"
+    "                        --replications R for confidence intervals;\n"
     "                        run --replay RESULT.json reruns a result and checks its figures\n"
+    "  sweep SCENARIO --vary KEY=LIST -o FILE\n"
+    "                        run every point of a parameter sweep, replicated\n"
     "  validate [SCENARIO]   check a scenario (the built-in default without one)\n"
     "                        and print it resolved\n"
     "  explain [PATH]        the steps of a fork path: seed lines, locks, costs\n"
@@ -66,171 +73,13 @@ const char* kUsage =
     "\n"
     "`forksim <command> --help` for the command's options.\n";
 
-}  // namespace
-
-// Shared with the other commands' files (cli/command_options.hpp).
-const char* kScenarioHelp =
-    "scenario file, or a library scenario's name (`forksim list`); default: the built-in one";
-
-// Options every scenario-reading command shares. --set and --unset are
-// listed here for --help; take_edits() reads them.
-void add_scenario_options(po::options_description& d) {
-  d.add_options()
-      ("set", po::value<std::vector<std::string>>(),
-       "override a scenario value by its dotted path: --set machine.ncpus=16; an object "
-       "replaces the whole object: --set 'workload={\"type\": \"open\"}' (repeatable)")
-      ("unset", po::value<std::vector<std::string>>(),
-       "remove a key from the scenario, so that its default applies: --unset warmup_s "
-       "(repeatable, in order with --set)")
-      ("help,h", "this help");
-}
-
-namespace {
-
-// Takes every --set and --unset (and its value) out of args, in order.
-// Boost's parser erases each token it consumes from the front of its vector,
-// quadratic in the number of arguments (20,000 --set took 13.6 s); this pass
-// is linear, and boost sees only the other options.
-std::vector<Edit> take_edits(std::vector<std::string>& args) {
-  std::vector<Edit> edits;
-  std::vector<std::string> rest;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") {  // the end of options: the rest is positional
-      rest.insert(rest.end(), args.begin() + i, args.end());
-      break;
-    }
-    bool taken = false;
-    for (const auto& [name, unset] : {std::pair{std::string("--set"), false},
-                                      std::pair{std::string("--unset"), true}}) {
-      if (a == name) {
-        if (i + 1 == args.size()) throw Usage("the required argument for option '" + name + "' is missing");
-        edits.push_back({unset, args[++i]});
-        taken = true;
-      } else if (a.compare(0, name.size() + 1, name + "=") == 0) {
-        edits.push_back({unset, a.substr(name.size() + 1)});
-        taken = true;
-      }
-    }
-    if (!taken) rest.push_back(a);
-  }
-  args = std::move(rest);
-  return edits;
-}
-
-}  // namespace
-
-bool parse(std::vector<std::string> args, const po::options_description& d,
-           const char* positional, std::ostream& out, po::variables_map& vm,
-           std::vector<Edit>& edits, const char* help_note, int npositional) {
-  po::positional_options_description pos;
-  pos.add(positional, npositional);
-  edits = take_edits(args);
-  // No guessing of abbreviations: "--se" must not be taken for an option.
-  int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-  try {
-    po::store(po::command_line_parser(args).options(d).positional(pos).style(style).run(), vm);
-    po::notify(vm);
-  } catch (const po::unknown_option& e) {
-    std::vector<std::string> names;
-    for (const auto& o : d.options()) names.push_back("--" + o->long_name());
-    throw Usage(printable(e.what(), 200) + did_you_mean(e.get_option_name(), names));
-  } catch (const po::error& e) {
-    throw Usage(printable(e.what(), 200));
-  }
-  if (!vm.count("help")) return true;
-  out << d << help_note;
-  return false;
-}
-
-json load_raw(const po::variables_map& vm, const std::vector<Edit>& edits) {
-  json raw = json::object();
-  if (vm.count("scenario")) raw = resolve_scenario_arg(vm["scenario"].as<std::string>());
-  for (const Edit& e : edits) e.unset ? apply_unset(raw, e.text) : apply_override(raw, e.text);
-  return raw;
-}
-
-namespace {
-
-// A budget option's value: a finite number >= 0, all of the text ("nan",
-// "inf", "-1" and "5s" are refused, not read as no limit).
-double budget_value(const po::variables_map& vm, const std::string& name, double absent) {
-  if (!vm.count(name)) return absent;
-  const std::string& text = vm[name].as<std::string>();
-  char* end = nullptr;
-  double x = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(x) || x < 0)
-    throw Usage("--" + name + " must be a number >= 0 (0: no limit), got '" + printable(text) + "'");
-  return x;
-}
-
-// What a run needs besides its scenario: the budgets and progress of its
-// monitor, the engine's mode, and the command line for its manifest.
-struct RunSetup {
-  MonitorOptions mon;
-  bool step_by_step = false;
-  std::vector<std::string> command_line;
-};
-
-RunSetup run_setup(const po::variables_map& vm, const std::vector<std::string>& command_line) {
-  RunSetup setup;
-  setup.step_by_step = vm.count("step-by-step") > 0;
-  setup.command_line = command_line;
-  MonitorOptions& mon = setup.mon;
-  mon.max_wall_s = budget_value(vm, "max-wall-s", 0);
-  const MemoryLimits limits = memory_limits();
-  mon.max_memory_mb = budget_value(vm, "max-memory-mb", default_memory_budget_mb(limits));
-  if (!vm.count("max-memory-mb"))
-    mon.memory_budget_from = "80% of " + limits.smallest_name() + "; --max-memory-mb sets it";
-  mon.max_virtual_mb = default_virtual_budget_mb(limits);
-  std::string progress = vm["progress"].as<std::string>();
-  if (progress != "on" && progress != "off" && progress != "auto")
-    throw Usage("--progress must be on, off or auto, got '" + printable(progress) + "'" +
-                did_you_mean(progress, {"on", "off", "auto"}));
-  mon.progress = progress == "on" || (progress == "auto" && !vm.count("quiet") && isatty(2));
-  return setup;
-}
-
-// Runs s in this process under the monitor and returns its report, the
-// manifest in it. warmup_s "auto" runs its pilot first (in a child).
-json simulate(Scenario s, const RunSetup& setup, std::ostream& err) {
-  check_report_fits(s, setup.mon.max_memory_mb);
-  RunMonitor monitor(setup.mon, err);
-  RunOptions opt;
-  opt.step_by_step = setup.step_by_step;
-  opt.monitor = [&monitor](const RunStatus& st) { return monitor(st); };
-  auto t0 = std::chrono::steady_clock::now();
-  auto wall_s = [t0] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  };
-  const json scenario = s.to_json();  // as asked: "auto" stays "auto"
-  const json manifest = make_manifest(scenario, {s.seed}, setup.command_line);
-  WarmupChoice warmup = choose_warmup(s, opt);
-  if (warmup.stopped_pilot) {
-    monitor.finish();
-    json r = *warmup.stopped_pilot;
-    r["incomplete_reason"] = r.value("incomplete_reason", std::string()) + " (in the warm-up pilot)";
-    r["wall_time_s"] = wall_s();
-    r["manifest"] = manifest;
-    return r;
-  }
-  Probes p = run_scenario(s, opt);
-  monitor.finish();
-  RunInfo info;
-  info.scenario = scenario;
-  info.seed = s.seed;
-  info.sim_time_s = p.sim_time_s;
-  info.wall_time_s = wall_s();
-  info.manifest = manifest;
-  info.warmup = warmup.warmup;
-  return make_report(info, p);
-}
-
 // --replay: the result's own scenario and seeds, nothing else that would
-// change the figures.
-int replay(const po::variables_map& vm, const std::vector<Edit>& edits, const RunSetup& setup,
-           std::ostream& out, std::ostream& err) {
-  for (const char* o : {"scenario", "seed", "output"})
+// change the figures. A single run reruns here (cli/replay.hpp); a
+// replicated run's or a sweep's runs through the driver, each in its own
+// process (cli/replay_experiment.hpp).
+int replay(const po::variables_map& vm, const std::vector<Edit>& edits,
+           const std::vector<std::string>& command_line, std::ostream& out, std::ostream& err) {
+  for (const char* o : {"scenario", "seed", "output", "replications", "precision"})
     if (vm.count(o))
       throw Usage(std::string("--replay reruns the result's own scenario and seeds; it takes no ") +
                   (std::string(o) == "scenario" ? "SCENARIO" : std::string("--") + o));
@@ -238,9 +87,18 @@ int replay(const po::variables_map& vm, const std::vector<Edit>& edits, const Ru
     throw Usage("--replay reruns the result's own scenario and seeds; it takes no --set or --unset");
   const std::string file = vm["replay"].as<std::string>();
   const json result = read_result_file(file);
+  const std::string kind = result.is_object() ? result.value("kind", "") : "";
+  if (kind == "replicated" || kind == "sweep")
+    return replay_experiment(vm, result, printable(file, 200), command_line, out, err);
+  RunBudgets budgets = run_budgets(vm);
+  budgets.command_line = command_line;
   InterruptGuard interrupts;
   int status = replay_result(
-      result, printable(file, 200), [&](const Scenario& s) { return simulate(s, setup, err); },
+      result, printable(file, 200),
+      [&](const Scenario& s) {
+        check_report_fits(s, budgets.monitor.max_memory_mb);
+        return run_one(s, budgets, err);
+      },
       out, err);
   if (int sig = interrupt_signal()) return kSignalBase + sig;
   return status;
@@ -254,9 +112,6 @@ int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>
       ("seed", po::value<std::string>(), "random seed (overrides the scenario's; as --set seed=N)")
       ("output,o", po::value<std::string>(),
        "write the JSON report here (\"-\": stdout, the summary then on stderr)")
-      ("replay", po::value<std::string>(),
-       "rerun the result in this file (a run's report) from its own scenario and seed, "
-       "and say whether every figure matches (exit 0) or which differ (exit 1)")
       ("quiet,q", "print no summary")
       ("step-by-step", "one engine event per charged step: slower, same answer "
        "(for checking the engine's shortcuts)")
@@ -265,30 +120,34 @@ int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>
       ("max-memory-mb", po::value<std::string>(),
        "stop (exit 3, report marked incomplete) past this resident memory "
        "(default: 80% of the smallest of physical memory, the memory cgroup's "
-       "limit and RLIMIT_AS); 0: no limit")
+       "limit and RLIMIT_AS; with --jobs N each run gets 1/N of it); 0: no limit")
       ("progress", po::value<std::string>()->default_value("auto"),
        "progress on stderr for runs longer than 2 s: on, off, or auto (when "
-       "stderr is a terminal and not --quiet)");
+       "stderr is a terminal and not --quiet)")
+      ("replay", po::value<std::string>(),
+       "rerun a result (a report, a replicated run or a sweep) from its own scenarios and "
+       "seeds; exit 0 when every numeric metric matches exactly, 1 when one differs");
+  add_replication_options(d, "run R replications, replication i with seed + i, each in its own "
+                             "process; the result has every metric's mean and 95% t interval");
   add_scenario_options(d);
   po::variables_map vm;
   std::vector<Edit> edits;
   if (!parse(args, d, "scenario", out, vm, edits)) return kOk;
-  const RunSetup setup = run_setup(vm, command_line);
-  if (vm.count("replay")) return replay(vm, edits, setup, out, err);
+  if (vm.count("replay")) return replay(vm, edits, command_line, out, err);
   json raw = load_raw(vm, edits);
   // Through the scenario's own checks, so that --seed -1 fails as
   // --set seed=-1 does.
   if (vm.count("seed")) apply_override(raw, "seed=" + vm["seed"].as<std::string>());
   Scenario s = parse_scenario(raw);
+  if (replications_asked(vm)) return run_replicated(vm, raw, s, command_line, out, err);
+  RunBudgets budgets = checked_budgets(vm, 1, command_line, s);
   // From here a signal stops the run cleanly; the check of -o below makes
   // a temporary, which a second signal removes.
   InterruptGuard interrupts;
-  // Checked before the run, so that an unusable -o costs nothing.
-  std::optional<OutputFile> output;
-  if (vm.count("output")) output.emplace(vm["output"].as<std::string>());
+  std::optional<OutputFile> output = output_option(vm);
   std::ostream& summary = output && output->is_stdout() ? err : out;
 
-  json report = simulate(s, setup, err);
+  json report = run_one(s, budgets, err);
   const bool complete = report["complete"].get<bool>();
   if (output) output->write(report.dump(2) + "\n", out);
   if (!vm.count("quiet")) print_summary(summary, report);
@@ -512,17 +371,21 @@ int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
   command_line.insert(command_line.end(), args.begin(), args.end());
   try {
     if (args[0] == "run") return cmd_run(rest, command_line, out, err);
+    if (args[0] == "sweep") return cmd_sweep(rest, command_line, out, err);
     if (args[0] == "compare") return cmd_compare(rest, out, err);
     if (args[0] == "validate") return cmd_validate(rest, out);
     if (args[0] == "explain") return cmd_explain(rest, out);
     if (args[0] == "list") return cmd_list(rest, out);
     if (args[0] == "sensitivity") return cmd_sensitivity(rest, command_line, out, err);
     err << "forksim: unknown command '" << printable(args[0]) << "'"
-        << did_you_mean(args[0], {"run", "validate", "explain", "list", "compare", "sensitivity"}) << "\n" << kUsage;
+        << did_you_mean(args[0], {"run", "sweep", "validate", "explain", "list", "compare", "sensitivity"}) << "\n" << kUsage;
     return kBadInput;
   } catch (const ScenarioError& e) {
     err << "forksim: " << e.what() << "\n";
     return kBadInput;
+  } catch (const ExperimentStopped& e) {
+    err << "forksim " << args[0] << ": " << e.what() << "\n";
+    return e.status;
   } catch (const OutputError& e) {
     err << "forksim " << args[0] << ": " << e.what() << "\n";
     return kBadInput;

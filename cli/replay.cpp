@@ -97,9 +97,10 @@ int replay_result(const json& result, const std::string& file, const RunHere& ru
   }
   if (kind == "run") return replay_run(result, file, run, out, err);
   // Replicated runs and sweeps rerun their replications through the
-  // driver (issue 12, part H3), each in its own process.
-  throw ResultFileError(file + ": replaying a result of kind \"" + kind +
-                        "\" is not supported by this build; only a single run's report replays");
+  // driver, each in its own process: cmd_run sends them to
+  // replay_experiment (cli/replay_experiment.hpp), never here.
+  throw ResultFileError(file + ": a result of kind \"" + kind +
+                        "\" replays through the driver, not as a single run");
 }
 
 }  // namespace forksim

@@ -21,8 +21,9 @@ using RunHere = std::function<nlohmann::json(const Scenario&)>;
 // 0 every metric matches, 1 some differ, 3 the rerun was stopped by a
 // budget. Throws ResultFileError (cli/result_file.hpp) for a result that
 // cannot be replayed, naming `file` and the key. Dispatches on the result's
-// kind (analysis/compare.hpp result_kind): a single run is rerun here;
-// replicated runs and sweeps are replayed through the driver.
+// kind (analysis/compare.hpp result_kind): only a single run is rerun
+// here; replicated runs and sweeps replay through the driver
+// (cli/replay_experiment.hpp).
 int replay_result(const nlohmann::json& result, const std::string& file, const RunHere& run,
                   std::ostream& out, std::ostream& err);
 

@@ -8,11 +8,13 @@
 #include <set>
 #include <sstream>
 
-#include "cli/command_options.hpp"
+#include "cli/options.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/output_file.hpp"
-#include "cli/point_runner_pool.hpp"
-#include "driver/child_pool.hpp"
+#include "cli/experiment_setup.hpp"
+#include "cli/report_budget.hpp"
+#include "cli/run_one.hpp"
+#include "driver/pool_point_runner.hpp"
 #include "cli/manifest.hpp"
 #include "driver/sensitivity.hpp"
 #include "models/costs.hpp"
@@ -27,7 +29,7 @@ using nlohmann::json;
 namespace forksim {
 namespace {
 
-constexpr int kOk = 0, kStopped = 3, kSignalBase = 128;
+constexpr int kOk = 0, kSignalBase = 128;
 
 // "25%" or "0.25": a fraction in (0, 1).
 double cost_change(const std::string& text) {
@@ -143,6 +145,13 @@ int cmd_sensitivity(const std::vector<std::string>& args,
        "replication i runs with the scenario's seed + i at every cost")
       ("jobs", po::value<std::string>(), "simulations at once (default: every CPU)")
       ("output,o", po::value<std::string>(), "write the JSON result here (\"-\": stdout)")
+      ("max-wall-s", po::value<std::string>()->default_value("0"),
+       "stop past this wall time for the whole study (exit 3, nothing written); 0: no limit")
+      ("max-memory-mb", po::value<std::string>(),
+       "memory budget, divided among the --jobs runs at once (default: 80% of the smallest of "
+       "physical memory, the memory cgroup's limit and RLIMIT_AS); 0: no limit")
+      ("progress", po::value<std::string>()->default_value("auto"),
+       "progress on stderr: on, off, or auto (when stderr is a terminal and not --quiet)")
       ("quiet,q", "print no table");
   add_scenario_options(d);
   po::variables_map vm;
@@ -158,24 +167,27 @@ int cmd_sensitivity(const std::vector<std::string>& args,
   opt.delta = cost_change(vm["vary-costs"].as<std::string>());
   opt.replications = static_cast<std::size_t>(positive_integer(vm, "replications", 3));
   opt.seed = s.seed;
-  const int jobs = static_cast<int>(positive_integer(vm, "jobs", available_cpus()));
   const std::vector<CostEntry> costs = cost_entries(s, vm);
+  // The baseline and two runs a cost, each replicated.
+  const int jobs = jobs_option(vm, (2 * costs.size() + 1) * opt.replications);
+  RunBudgets budgets = checked_budgets(vm, jobs, command_line, s);
+  auto fits = [&budgets](const Scenario& p) { check_report_fits(p, budgets.monitor.max_memory_mb); };
 
   InterruptGuard interrupts;
   std::optional<OutputFile> output;
   if (vm.count("output")) output.emplace(vm["output"].as<std::string>());
   std::ostream& table = output && output->is_stdout() ? err : out;
 
+  ExperimentContext ctx = experiment_context(budgets, jobs, budgets.monitor.progress, err);
   json result;
   try {
-    result = sensitivity(costs, pool_point_runner(raw, jobs), opt);
-  } catch (const RunInterrupted& e) {
+    result = sensitivity(costs, pool_point_runner(raw, ctx, fits), opt);
+  } catch (const ExperimentStopped& e) {
+    end_progress(err);
     err << "forksim sensitivity: " << e.what() << "; nothing written\n";
-    return kSignalBase + e.signal;
-  } catch (const RunStopped& e) {
-    err << "forksim sensitivity: " << e.what() << "; nothing written\n";
-    return kStopped;
+    return e.status;
   }
+  end_progress(err);
   json doc = {{"kind", "sensitivity"},
               {"schema_version", 1},
               {"manifest", make_manifest(s.to_json(), result["seeds"].get<std::vector<uint64_t>>(),

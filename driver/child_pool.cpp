@@ -1,5 +1,6 @@
 #include "driver/child_pool.hpp"
 
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -112,10 +113,36 @@ void ChildPool::start(uint64_t id, std::function<nlohmann::json()> fn,
   running_[pid] = id;
 }
 
+namespace {
+
+// waitpid(-1) that gives up, returning 0, when a signal handler runs or
+// after kPollS: SIGCHLD is blocked and waited for with sigtimedwait, which
+// a handler interrupts whatever its SA_RESTART (signal(7)). The mask comes
+// back before returning, so children started later never inherit it.
+pid_t wait_interruptibly(int* st) {
+  constexpr long kPollNs = 100'000'000;
+  sigset_t chld, old;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &chld, &old);
+  pid_t pid = waitpid(-1, st, WNOHANG);
+  if (pid == 0) {
+    timespec t{0, kPollNs};
+    if (sigtimedwait(&chld, nullptr, &t) == SIGCHLD) pid = waitpid(-1, st, WNOHANG);
+  }
+  int saved = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = saved;
+  return pid;
+}
+
+}  // namespace
+
 std::optional<ChildOutcome> ChildPool::wait_one(bool interruptible) {
   while (!running_.empty()) {
     int st = 0;
-    pid_t pid = waitpid(-1, &st, 0);
+    pid_t pid = interruptible ? wait_interruptibly(&st) : waitpid(-1, &st, 0);
+    if (pid == 0) return std::nullopt;  // interruptible: a handler ran, or the poll's time passed
     if (pid < 0) {
       if (errno == EINTR) {
         if (interruptible) return std::nullopt;

@@ -56,8 +56,10 @@ class ChildPool {
              std::function<int(const nlohmann::json&)> exit_status = {});
 
   // Waits for one child to end and returns what it did; nullopt when none
-  // is running. EINTR (a signal for the caller) returns nullopt early only
-  // when `interruptible` is set, so that the caller can look at its flag.
+  // is running. With `interruptible`, it also returns nullopt early when a
+  // signal handler ran (even one installed with SA_RESTART, which would
+  // restart a plain waitpid) or after at most 0.1 s, so that the caller can
+  // look at its flag.
   std::optional<ChildOutcome> wait_one(bool interruptible = false);
 
   // Sends sig to every running child (SIGINT to stop them cleanly).

@@ -174,8 +174,8 @@ TEST_CASE("forksim sensitivity exits 3 when a run stops early, naming it, nothin
           "--set", "machine.ncpus=1", "--set", "tunables.max_nprocs=100", "--set",
           "tunables.reserved_procs=5", "-o", "s.json"});
   CHECK(r.status == 3);
-  CHECK(r.err.rfind("forksim sensitivity: point the base scenario at seed 1 stopped early: no progress in "
-                    "simulated time", 0) == 0);
+  CHECK(r.err.rfind("forksim sensitivity: the run at the base scenario, seed 1 was stopped by a budget: "
+                    "no progress in simulated time", 0) == 0);
   CHECK(r.err.find("; nothing written\n") != std::string::npos);
   CHECK(forksim::test::names_in(d.path).empty());
 }

@@ -7,10 +7,24 @@
 // command line's PointRunner (one process each, common random numbers).
 #include <catch2/catch.hpp>
 
-#include "cli/point_runner_pool.hpp"
+#include "driver/pool_point_runner.hpp"
 #include "driver/slo_search.hpp"
+#include "tests/support.hpp"
 
 using nlohmann::json;
+
+namespace {
+
+// Two runs at once, each in its own process, run as the tests run one.
+forksim::ExperimentContext md1_context() {
+  forksim::ExperimentContext c;
+  c.jobs = 2;
+  c.sim.run = [](const forksim::Scenario& s) { return forksim::test::run_here(s); };
+  c.sim.exit_status = [](const json& r) { return r.at("complete").get<bool>() ? 0 : 3; };
+  return c;
+}
+
+}  // namespace
 
 TEST_CASE("the SLO search finds the M/D/1 arrival rate whose mean response is 2 D", "[slo][queueing]") {
   const double D = 0.001, answer = 2.0 / 3 / D;
@@ -28,7 +42,7 @@ TEST_CASE("the SLO search finds the M/D/1 arrival rate whose mean response is 2 
   pb.seed = 1;
   for (double x : {300, 500, 800}) pb.points.push_back({x, {}});
   json r = forksim::slo_search(forksim::parse_objective("requests.latency_s.mean<=0.002"), pb,
-                               forksim::pool_point_runner(base, 2));
+                               forksim::pool_point_runner(base, md1_context()));
   INFO(r.dump(1));
   REQUIRE(r["answer"].is_number());
   const double L = r["answer"], F = r["interval"][1];

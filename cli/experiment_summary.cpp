@@ -1,0 +1,81 @@
+#include "cli/experiment_summary.hpp"
+
+#include <cstdio>
+#include <regex>
+#include <string>
+
+using nlohmann::json;
+
+namespace forksim {
+namespace {
+
+// The figures a summary shows, when the run has them.
+bool is_main(const std::string& key) {
+  static const std::regex main_re(
+      R"(throughput\.forks_per_s|paths\.[a-z_0-9]+\.latency_s\.(mean|p99)|requests\.latency_s\.(mean|p99)|cpu\.utilization|locks\.pidlock\.utilization)");
+  return std::regex_match(key, main_re);
+}
+
+std::string num(double x) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%.6g", x);
+  return b;
+}
+
+std::string percent(const json& x) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%.3g%%", 100 * x.get<double>());
+  return b;
+}
+
+// "12345 +/- 123 (1.0%)", or the mean alone without a half-width.
+std::string interval_text(const json& iv) {
+  std::string s = num(iv.at("mean").get<double>());
+  if (iv.at("half_width").is_null()) return s + " (one replication: no interval)";
+  s += " +/- " + num(iv.at("half_width").get<double>());
+  if (!iv.at("rel_half_width").is_null()) s += " (" + percent(iv.at("rel_half_width")) + ")";
+  return s;
+}
+
+std::string stopped_text(const json& rep) {
+  const json& st = rep.at("stopped");
+  std::string s = "stopped: " + st.at("reason").get<std::string>();
+  if (st.contains("metric")) {
+    s += " (" + st.at("metric").get<std::string>() + " relative half-width ";
+    s += st.at("rel_half_width").is_null() ? std::string("n/a") : percent(st.at("rel_half_width"));
+    s += ", target " + percent(st.at("target")) + ")";
+  }
+  return s;
+}
+
+}  // namespace
+
+void print_replicated_summary(std::ostream& out, const json& result) {
+  const json& rep = result.at("replications");
+  const json& seeds = rep.at("seeds");
+  out << "replications: " << rep.at("n").get<std::size_t>();
+  if (!seeds.empty())
+    out << " (seeds " << seeds.front().get<uint64_t>() << " to " << seeds.back().get<uint64_t>() << ")";
+  out << ", " << rep.at("jobs").get<int>() << " at a time; " << stopped_text(rep) << "\n";
+  std::string precision = rep.at("stopped").value("metric", "");
+  out << "mean +/- 95% half-width (relative):\n";
+  for (const auto& [key, iv] : result.at("metrics").items())
+    if (is_main(key) || key == precision) out << "  " << key << ": " << interval_text(iv) << "\n";
+}
+
+void print_sweep_summary(std::ostream& out, const json& sweep) {
+  const json& def = sweep.at("sweep");
+  std::string metric = "throughput.forks_per_s";
+  if (!def.at("precision").is_null()) metric = def.at("precision").at("metric");
+  out << "sweep: " << sweep.at("points").size() << " of " << def.at("points").get<std::size_t>()
+      << " points; " << metric << ", mean +/- 95% half-width:\n";
+  for (const json& p : sweep.at("points")) {
+    std::string sets;
+    for (const json& s : p.at("sets")) sets += (sets.empty() ? "" : " ") + s.get<std::string>();
+    out << "  " << sets << ": ";
+    const json& m = p.at("metrics");
+    out << (m.contains(metric) ? interval_text(m.at(metric)) : std::string("n/a")) << "\n";
+  }
+}
+
+}  // namespace forksim

@@ -1,0 +1,299 @@
+#include "driver/replicate.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+#include "analysis/stats.hpp"
+#include "driver/child_pool.hpp"
+#include "driver/metric_name.hpp"
+
+using nlohmann::json;
+
+namespace forksim {
+
+uint64_t replication_seed(uint64_t seed, uint64_t i) { return seed + i; }  // unsigned: wraps
+
+std::vector<uint64_t> replication_seeds(uint64_t seed, std::size_t n) {
+  std::vector<uint64_t> v;
+  for (std::size_t i = 0; i < n; ++i) v.push_back(replication_seed(seed, i));
+  return v;
+}
+
+namespace {
+
+// The precision metric of one report, when it has it.
+std::optional<double> metric_of(const json& report, const StopRule& rule) {
+  if (!rule.precision) return std::nullopt;
+  auto m = numeric_metrics(report);
+  auto it = m.find(rule.precision->metric);
+  if (it == m.end()) return std::nullopt;
+  return it->second;
+}
+
+struct PointState {
+  std::map<std::size_t, json> finished;  // by replication
+  std::vector<std::optional<double>> values;  // the unbroken prefix's metric
+  std::size_t launched = 0, prefix = 0;
+  bool decided = false;
+};
+
+std::string where(const PointSpec& p, uint64_t seed) {
+  return (p.label.empty() ? std::string() : p.label + ", ") + "seed " + std::to_string(seed);
+}
+
+class Scheduler {
+ public:
+  Scheduler(const std::vector<PointSpec>& points, const StopRule& rule, const ExperimentContext& ctx,
+            const std::function<void(std::size_t, const PointResult&)>& on_point)
+      : points_(points), rule_(rule), ctx_(ctx), on_point_(on_point), state_(points.size()),
+        pool_(std::max(1, ctx.jobs)), t0_(std::chrono::steady_clock::now()) {
+    out_.points.resize(points.size());
+    for (const PointSpec& p : points) {
+      StopRule r = rule;
+      if (p.replications > 0 && !rule.precision) r.replications = p.replications;
+      if (p.seeds.size() < static_cast<std::size_t>(r.most()))
+        throw std::invalid_argument("run_points: a point has fewer seeds than the rule may run");
+      rules_.push_back(r);
+    }
+  }
+
+  Outcome run() {
+    report_progress();
+    while (true) {
+      // An interrupt overrides a budget stop in progress: the user wants out.
+      if (out_.status <= 128 && interrupted()) {
+        out_.status = 0;
+        begin_stop(128 + signal_number(), interrupt_message());
+      }
+      if (!stopping()) launch();
+      if (pool_.running() == 0) break;
+      std::optional<ChildOutcome> o = pool_.wait_one(/*interruptible=*/true);
+      if (o) take(*o);
+      // A failure or a bad --metric: the rest are killed with the pool.
+      if (out_.status == 1 || out_.status == 2) return finish();
+      if (all_decided()) break;
+    }
+    return finish();
+  }
+
+ private:
+  bool stopping() const { return out_.status != 0; }
+  bool interrupted() const { return ctx_.interrupted && ctx_.interrupted(); }
+  int signal_number() const {
+    int s = ctx_.interrupt_signal ? ctx_.interrupt_signal() : 0;
+    return s ? s : SIGINT;
+  }
+  std::string interrupt_message() const {
+    int s = signal_number();
+    return "interrupted by " + (s == SIGINT ? std::string("SIGINT") : s == SIGTERM ? std::string("SIGTERM")
+                                                                  : "signal " + std::to_string(s));
+  }
+
+  void begin_stop(int status, const std::string& message) {
+    if (stopping()) return;
+    out_.status = status;
+    out_.message = message;
+    // The children share our terminal's signal only when it came from one;
+    // forwarded, a child that also had it dies of the second, which is as
+    // good: nothing of an interrupted run is kept.
+    if (status > 128) pool_.signal_all(status - 128);
+  }
+
+  bool all_decided() const {
+    return std::all_of(state_.begin(), state_.end(), [](const PointState& s) { return s.decided; });
+  }
+
+  // Whether point p may start its next replication: below the first
+  // decision, every one; past it, as many as there are jobs beyond what has
+  // finished, so that one point cannot run far ahead of its decision.
+  bool may_launch(std::size_t p) const {
+    const PointState& s = state_[p];
+    if (s.decided || s.launched >= static_cast<std::size_t>(rules_[p].most())) return false;
+    if (s.launched < static_cast<std::size_t>(rules_[p].initial())) return true;
+    return s.launched - s.prefix < static_cast<std::size_t>(pool_.jobs());
+  }
+
+  void launch() {
+    while (!pool_.full()) {
+      std::size_t p = 0;
+      while (p < points_.size() && !may_launch(p)) ++p;
+      if (p == points_.size()) return;
+      PointState& s = state_[p];
+      std::size_t rep = s.launched++;
+      json raw = points_[p].raw;
+      raw["seed"] = points_[p].seeds[rep];
+      Scenario sc = parse_scenario(raw);
+      uint64_t id = next_id_++;
+      jobs_[id] = {p, rep};
+      const Simulator& sim = ctx_.sim;
+      pool_.start(id, [&sim, sc] { return sim.run(sc); }, sim.exit_status);
+    }
+  }
+
+  void take(const ChildOutcome& o) {
+    auto [p, rep] = jobs_.at(o.id);
+    jobs_.erase(o.id);
+    PointState& s = state_[p];
+    const uint64_t seed = points_[p].seeds[rep];
+    if (o.status > 128 && o.result) {
+      // The child was stopped by a signal it had itself (a terminal's ^C).
+      begin_stop(o.status, interrupt_message());
+      return;
+    }
+    if (o.status != 0 && o.status != 3) {
+      if (stopping() && out_.status > 128) return;  // killed by our own forwarding
+      out_.status = 1;
+      out_.message = "the run at " + where(points_[p], seed) + " failed: " + o.error;
+      return;
+    }
+    if (o.status == 3) {
+      std::string why = o.result && o.result->contains("incomplete_reason")
+                            ? (*o.result)["incomplete_reason"].get<std::string>()
+                            : o.error;
+      begin_stop(3, "the run at " + where(points_[p], seed) + " was stopped by a budget: " + why);
+      return;
+    }
+    if (rule_.precision && !metric_checked_) {
+      metric_checked_ = true;
+      std::string bad = unknown_metric(*o.result, rule_.precision->metric, "--metric");
+      if (!bad.empty()) {
+        out_.status = 2;
+        out_.message = bad;
+        return;
+      }
+    }
+    if (s.decided) return;  // run past the decision
+    s.finished[rep] = *o.result;
+    ++runs_done_;
+    while (!s.decided && s.finished.count(s.prefix)) {
+      s.values.push_back(metric_of(s.finished[s.prefix], rule_));
+      ++s.prefix;
+      if (std::optional<Stopped> d = decide(rules_[p], s.values)) decide_point(p, *d);
+    }
+    report_progress();
+  }
+
+  PointResult prefix_result(std::size_t p, Stopped why, bool decided) {
+    PointState& s = state_[p];
+    PointResult r;
+    r.stopped = std::move(why);
+    r.decided = decided;
+    for (std::size_t i = 0; i < s.prefix; ++i) {
+      r.seeds.push_back(points_[p].seeds[i]);
+      r.runs.push_back(std::move(s.finished[i]));
+    }
+    s.finished.clear();
+    return r;
+  }
+
+  void decide_point(std::size_t p, const Stopped& d) {
+    state_[p].decided = true;
+    ++points_done_;
+    out_.points[p] = prefix_result(p, d, true);
+    if (on_point_) on_point_(p, out_.points[p]);
+  }
+
+  Outcome finish() {
+    std::string reason = out_.status == 3 ? "budget" : out_.status > 128 ? "interrupted" : "failed";
+    // (never "asked": an undecided point was stopped by one of these)
+    for (std::size_t p = 0; p < points_.size(); ++p) {
+      if (state_[p].decided) continue;
+      Stopped why{reason, rel_half_width(state_[p].values, rule_.level)};
+      out_.points[p] = prefix_result(p, why, false);
+    }
+    return std::move(out_);
+  }
+
+  void report_progress() {
+    if (!ctx_.progress) return;
+    Progress pr;
+    pr.runs_done = runs_done_;
+    pr.points = points_.size();
+    pr.points_done = points_done_;
+    pr.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    for (std::size_t p = 0; p < points_.size(); ++p) {
+      const PointState& s = state_[p];
+      std::size_t planned = std::max<std::size_t>(rules_[p].initial(), s.prefix);
+      double rel = rule_.precision ? rel_half_width(s.values, rule_.level).value_or(-1) : -1;
+      if (s.decided) {
+        planned = s.prefix;
+      } else if (rel >= 0) {
+        // The half-width shrinks as 1/sqrt(n): the count that would reach the target.
+        double need = std::ceil(s.prefix * std::pow(rel / rule_.precision->target, 2));
+        planned = std::clamp<std::size_t>(static_cast<std::size_t>(std::min(need, 1e9)), s.prefix,
+                                          rule_.most());
+      }
+      pr.runs_planned += planned;
+      if (points_.size() == 1) pr.rel_half_width = rel;
+    }
+    if (rule_.precision && points_.size() == 1) pr.target = rule_.precision->target;
+    ctx_.progress(pr);
+  }
+
+  const std::vector<PointSpec>& points_;
+  const StopRule& rule_;
+  std::vector<StopRule> rules_;  // per point
+  const ExperimentContext& ctx_;
+  const std::function<void(std::size_t, const PointResult&)>& on_point_;
+  std::vector<PointState> state_;
+  ChildPool pool_;
+  std::map<uint64_t, std::pair<std::size_t, std::size_t>> jobs_;
+  uint64_t next_id_ = 0;
+  bool metric_checked_ = false;
+  std::size_t runs_done_ = 0, points_done_ = 0;
+  std::chrono::steady_clock::time_point t0_;
+  Outcome out_;
+};
+
+}  // namespace
+
+Outcome run_points(const std::vector<PointSpec>& points, const StopRule& rule,
+                   const ExperimentContext& ctx,
+                   const std::function<void(std::size_t, const PointResult&)>& on_point) {
+  return Scheduler(points, rule, ctx, on_point).run();
+}
+
+json point_raw(const json& base_raw, const std::vector<std::string>& sets, const std::string& label,
+               const std::function<void(const Scenario&)>& check) {
+  json raw = base_raw;
+  try {
+    for (const std::string& set : sets) apply_override(raw, set);
+    Scenario s = parse_scenario(raw);
+    if (check) check(s);
+  } catch (const ScenarioError& e) {
+    throw ScenarioError("", label + ": " + e.what());
+  }
+  return raw;
+}
+
+json replications_json(const PointResult& r, const StopRule& rule, int jobs) {
+  json stopped = {{"reason", r.stopped.reason}};
+  if (rule.precision) {
+    stopped["metric"] = rule.precision->metric;
+    stopped["target"] = rule.precision->target;
+    stopped["rel_half_width"] = r.stopped.rel_half_width ? json(*r.stopped.rel_half_width) : json(nullptr);
+  }
+  return {{"n", r.runs.size()}, {"seeds", r.seeds}, {"seed_rule", kSeedRule}, {"jobs", jobs},
+          {"level", rule.level}, {"stopped", stopped}};
+}
+
+json point_json(const PointResult& r, const StopRule& rule, int jobs) {
+  json s = summarise_metrics(r.runs, rule.level);
+  return {{"replications", replications_json(r, rule, jobs)},
+          {"metrics", s["metrics"]},
+          {"partial", s["partial"]},
+          {"runs", r.runs}};
+}
+
+json replicated_json(const json& scenario, const PointResult& r, const StopRule& rule, int jobs) {
+  json j = {{"kind", "replicated"}, {"schema_version", 1}, {"scenario", scenario},
+            {"complete", r.decided}};
+  j.update(point_json(r, rule, jobs));
+  return j;
+}
+
+}  // namespace forksim
