@@ -16,9 +16,9 @@ bool is_main(const std::string& key) {
   return std::regex_match(key, main_re);
 }
 
-std::string num(double x) {
+std::string num(double x, const char* fmt = "%.6g") {
   char b[40];
-  std::snprintf(b, sizeof b, "%.6g", x);
+  std::snprintf(b, sizeof b, fmt, x);
   return b;
 }
 
@@ -32,7 +32,7 @@ std::string percent(const json& x) {
 std::string interval_text(const json& iv) {
   std::string s = num(iv.at("mean").get<double>());
   if (iv.at("half_width").is_null()) return s + " (one replication: no interval)";
-  s += " +/- " + num(iv.at("half_width").get<double>());
+  s += " +/- " + num(iv.at("half_width").get<double>(), "%.3g");
   if (!iv.at("rel_half_width").is_null()) s += " (" + percent(iv.at("rel_half_width")) + ")";
   return s;
 }
@@ -71,10 +71,58 @@ void print_sweep_summary(std::ostream& out, const json& sweep) {
       << " points; " << metric << ", mean +/- 95% half-width:\n";
   for (const json& p : sweep.at("points")) {
     std::string sets;
-    for (const json& s : p.at("sets")) sets += (sets.empty() ? "" : " ") + s.get<std::string>();
+    for (const json& s : p.at("sets")) {
+      if (!sets.empty()) sets += " ";
+      sets += s.get<std::string>();
+    }
     out << "  " << sets << ": ";
     const json& m = p.at("metrics");
     out << (m.contains(metric) ? interval_text(m.at(metric)) : std::string("n/a")) << "\n";
+  }
+  print_capacity_answers(out, sweep);
+}
+
+void print_capacity_answers(std::ostream& out, const json& sweep) {
+  if (sweep.contains("knee")) {
+    const json& k = sweep["knee"];
+    out << "knee of " << k.value("metric", "") << " (" << k.at("method").get<std::string>() << "): ";
+    if (!k.value("found", false)) {
+      out << "none: " << k.value("reason", "") << "\n";
+    } else {
+      out << k.at("key").get<std::string>() << "=" << num(k.at("x").get<double>()) << " ("
+          << num(k.at("y").get<double>()) << ")";
+      if (k.contains("bottleneck"))
+        out << "; busiest there: " << k["bottleneck"].at("resource").get<std::string>() << " at "
+            << percent(k["bottleneck"].at("utilization"));
+      out << "\n";
+    }
+  }
+  if (sweep.contains("usl")) {
+    const json& u = sweep["usl"];
+    if (u.value("fitted", true)) {
+      out << "USL fit: sigma " << num(u.at("sigma").get<double>(), "%.4g") << ", kappa "
+          << num(u.at("kappa").get<double>(), "%.4g") << ", R^2 " << num(u.at("r2").get<double>(), "%.4f");
+      if (u.at("peak_ncpus").is_number())
+        out << "; peak " << num(u.at("peak_throughput").get<double>()) << " at "
+            << num(u.at("peak_ncpus").get<double>(), "%.3g") << " CPUs";
+      else
+        out << "; no peak (kappa 0)";
+      out << "\n";
+    } else {
+      out << "USL fit: none: " << u.value("reason", "") << "\n";
+    }
+  }
+  if (sweep.contains("slo")) {
+    const json& o = sweep["slo"];
+    out << "SLO " << o.at("objective").get<std::string>() << ": ";
+    if (o.at("answer").is_number())
+      out << "highest " << o.at("key").get<std::string>() << " meeting it with 95% confidence: "
+          << num(o.at("answer").get<double>());
+    else
+      out << "no load in the range meets it with 95% confidence";
+    if (o.at("lowest_failing").is_number())
+      out << " (the lowest failing: " << num(o.at("lowest_failing").get<double>()) << ")";
+    out << "; " << o.value("reason", "") << "\n";
   }
 }
 

@@ -268,3 +268,63 @@ TEST_CASE("run --replay reruns a replicated run or a sweep and says whether ever
   auto with_set = run_cli(d, {"run", "--replay", "r.json", "--set", "seed=2"});
   CHECK(with_set.status == 2);
 }
+
+// The knee, the USL and the SLO answer by the command, on the closed loop of
+// 256 shells that saturates between 16 and 64 CPUs (README's knee table):
+// the knee is found inside the range, the USL fits with a peak, and the
+// SLO answer is a load the sweep's own points bracket.
+TEST_CASE("a sweep over machine.ncpus gives its knee, the USL fit and the summary lines",
+          "[sweep][cli][capacity]") {
+  TempDir d;
+  auto r = run_cli(d, {"sweep", "--vary", "machine.ncpus=2:64:x2", "--set", "workload.parents=256",
+                       "--set", "workload.think_s=0", "--set", "workload.child.lifetime_s=0",
+                       "--set", "duration_s=0.6", "--set", "warmup_s=0.2", "--replications", "2",
+                       "-o", "n.json"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  json s = json::parse(read_file(d / "n.json"));
+  REQUIRE(s["knee"]["found"] == true);
+  CHECK(s["knee"]["x"].get<double>() >= 8);
+  CHECK(s["knee"]["x"].get<double>() <= 32);
+  CHECK(s["knee"]["bottleneck"]["resource"].is_string());
+  CHECK(s["usl"]["r2"].get<double>() > 0.99);
+  CHECK(s["usl"]["peak_ncpus"].get<double>() > 16);
+  CHECK(r.out.find("knee of throughput.forks_per_s (Kneedle (Satopaa et al. 2011)): machine.ncpus=") !=
+        std::string::npos);
+  CHECK(r.out.find("USL fit: sigma ") != std::string::npos);
+  CHECK_FALSE(s.contains("slo"));
+}
+
+TEST_CASE("a sweep with --slo answers with the highest load meeting it, between two points",
+          "[sweep][cli][capacity]") {
+  TempDir d;
+  auto r = run_cli(d, concat({"sweep", "--vary", "workload.parents=8:64:x2", "--set",
+                              "workload.think_s=0.001", "--set", "workload.child.lifetime_s=0",
+                              "--set", "duration_s=0.6", "--set", "warmup_s=0.2", "--replications",
+                              "3", "--slo", "paths.fork1.latency_s.p99<=0.0005", "-o", "slo.json"},
+                             {}));
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  json s = json::parse(read_file(d / "slo.json"));
+  const json& o = s["slo"];
+  INFO(o.dump());
+  REQUIRE(o["answer"].is_number());
+  CHECK(o["decided"] == true);
+  // Every point's own p99 says which side of the bound it is on; the
+  // answer lies between the highest swept point under it and the next.
+  double below = 0, above = 1e9;
+  for (const json& p : s["points"]) {
+    double x = p["overrides"]["workload.parents"], p99 = p["metrics"]["paths.fork1.latency_s.p99"]["mean"];
+    if (p99 <= 0.0005) below = std::max(below, x);
+    else above = std::min(above, x);
+  }
+  CHECK(o["answer"].get<double>() >= below);
+  CHECK(o["answer"].get<double>() < above);
+  CHECK(r.out.find("SLO paths.fork1.latency_s.p99<=0.0005: highest workload.parents meeting it with 95% "
+                   "confidence: ") != std::string::npos);
+  auto bad = run_cli(d, concat({"sweep", "--vary", "workload.parents=8,16", "--slo",
+                                "paths.fork1.latency_s.p99<0.0005", "-o", "bad.json"}, kShort));
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("--slo") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(d / "bad.json"));
+}
