@@ -17,6 +17,22 @@ namespace forksim {
 // One lock name: a global lock (pidlock) is one instance; a per-process lock
 // (p_lock) has one instance per proc structure the run made, each reused by
 // later processes once its process is freed.
+// One caller's figures for one lock name, as lockstat(8) keeps them per
+// (lock, caller): acquisitions that began in the window, with their spin
+// and block events (a contended acquisition may have both), and the holds
+// released in the window, each whole.
+struct LockCallerStats {
+  uint64_t acquisitions = 0;
+  uint64_t contended = 0;
+  uint64_t spin_events = 0;    // spun before taking it (mutex.c LS_MUTEX_ENTER_SPIN)
+  double spin_s = 0;           // their time on CPU spinning, sleeps excluded
+  uint64_t block_events = 0;   // slept on the turnstile (LS_MUTEX_ENTER_BLOCK)
+  double block_s = 0;          // their time asleep, to back on a CPU
+  uint64_t hold_events = 0;    // lockstat -H
+  double hold_s = 0;
+  double hold_max_s = 0;
+};
+
 struct LockStats {
   uint64_t acquisitions = 0;
   uint64_t contended = 0;      // acquisitions that found the lock held
@@ -26,6 +42,18 @@ struct LockStats {
   double instance_hold_max_s = 0;  // the busiest instance's hold time
   double spin_cpu_s = 0;       // CPU burnt by waiters spinning on a running owner
   uint64_t instances = 1;      // per-process locks (p_lock): how many were made
+  // Indexed by caller (Probes::lock_sites); grown on first use.
+  std::vector<LockCallerStats> callers;
+  LockCallerStats& caller(uint16_t site) {
+    if (site >= callers.size()) callers.resize(site + 1u);
+    return callers[site];
+  }
+};
+
+// A lock caller's name: the model's step, and the source lines it stands for.
+struct LockSiteName {
+  std::string name;
+  std::string lines;
 };
 
 // Write faults on the pages a fork of this path protected (segvn_dup), on
@@ -148,6 +176,7 @@ struct Probes : GroupProbes {
   double window_end_s = 0;
 
   std::map<std::string, LockStats> locks;   // "pidlock", "p_lock", ...
+  std::vector<LockSiteName> lock_sites;     // LockStats::callers' index -> caller
   BackoffStats backoff;
 
   // A composite machine's groups, in the scenario's order; empty for a

@@ -57,7 +57,7 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   FailReason why = FailReason::None;
   Proc* cp = co_await getproc(p, t, &why);
   if (!cp) {
-    co_await own_enter(p.p_lock, p, t);
+    co_await own_enter(p.p_lock, p, t, Step::cfork_getproc_fail);
     co_await charge(t, Step::cfork_getproc_fail);
     co_await continuelwps(p, t);
     co_await own_exit(p.p_lock, p, t);
@@ -73,7 +73,7 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     cp->reserved_mb = 0;
   } else {
     // 269-272
-    co_await own_enter(p.p_lock, p, t);
+    co_await own_enter(p.p_lock, p, t, Step::as_dup_prlock);
     co_await charge(t, Step::as_dup_prlock);
     // SFORKING and P_PR_LOCK are set here; nothing in the model waits on
     // them (no /proc or DTrace activity), so they are not kept.
@@ -82,7 +82,7 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     // size first (anon_resv), then duplicates the anon maps and
     // write-protects every resident page: the reservation follows the
     // private size, the per-page cost the resident pages.
-    co_await own_enter(p.as_lock, p, t);
+    co_await own_enter(p.as_lock, p, t, Step::as_dup);
     co_await charge(t, Step::as_dup);
     co_await t.flush();
     bool reserved = swap_.reserve(p.private_mb, p.privileged);
@@ -102,7 +102,7 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
       co_await own_section(p.p_lock, p, t, Step::as_dup_fail);  // sprunlock
       co_await fork_fail(*cp, t);
       co_await unlink_failed_child(*cp, t);
-      co_await own_enter(p.p_lock, p, t);
+      co_await own_enter(p.p_lock, p, t, Step::as_dup_fail);
       co_await continuelwps(p, t);
       co_await own_exit(p.p_lock, p, t);
       co_return co_await fork_error(p, t, Err::ENOMEM_, FailReason::SwapReservation);
@@ -123,7 +123,7 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   int to_clone = isfork1 ? 1 : p.lwps;
   long limit = cfg_.tunables.zone_max_lwps;  // 0: none
   for (int i = 0; i < to_clone; ++i) {
-    co_await zone_nlwps_lock_.enter(t);
+    co_await zone_nlwps_lock_.enter(t, lock_site(Step::thread_create));
     bool over = limit > 0 && zone_nlwps_ + 1 > limit;
     if (!over) ++zone_nlwps_;
     co_await zone_nlwps_lock_.exit(t);
@@ -131,7 +131,7 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
       co_await forklwperr(p, *cp, t, i, path);
       co_return co_await fork_error(p, t, Err::EAGAIN_, FailReason::LwpLimit);
     }
-    co_await pidlock_.enter(t);
+    co_await pidlock_.enter(t, lock_site(Step::thread_create));
     co_await charge(t, Step::thread_create);
     co_await pidlock_.exit(t);
     co_await charge(t, Step::forklwp);
@@ -139,7 +139,7 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   cp->lwps = to_clone;
 
   // 444-445: fails only for a SIGKILLed parent, which no workload sends.
-  co_await ct_lock_.enter(t);
+  co_await ct_lock_.enter(t, lock_site(Step::contract_fork));
   co_await charge(t, Step::contract_fork);
   co_await ct_lock_.exit(t);
 
@@ -149,8 +149,8 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   co_await own_section(p.p_lock, p, t, Step::pool_barrier_exit);
 
   // 527-564: the child joins the process group and is marked runnable.
-  co_await pidlock_.enter(t);
-  co_await own_enter(cp->p_lock, *cp, t);
+  co_await pidlock_.enter(t, lock_site(Step::fork_publish));
+  co_await own_enter(cp->p_lock, *cp, t, Step::fork_publish);
   co_await charge(t, Step::fork_publish);
   co_await charge(t, Step::fork_publish_lwp, cp->lwps);
   cp->stat = Proc::Stat::Run;
@@ -159,11 +159,11 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
 
   if (isvfork) {
     // 566-582
-    co_await p.p_lock.enter(t);  // not own_enter: SVFWAIT changes inside
+    co_await p.p_lock.enter(t, lock_site(Step::vfork_start));  // not own_enter: SVFWAIT changes inside
     co_await charge(t, Step::vfork_start);
     p.flags |= SVFWAIT;
     co_await p.p_lock.exit(t);
-    co_await own_enter(cp->p_lock, *cp, t);
+    co_await own_enter(cp->p_lock, *cp, t, Step::vfork_setrun);
     co_await pidlock_.exit(t);
     co_await charge(t, Step::vfork_setrun);  // sigdefault, continuelwps(cp)
     co_await set_child_running(p, *cp, t);
@@ -176,12 +176,12 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
     // pidlock and restarts the parent's other LWPs; rt.c rt_forkret drops
     // pidlock as soon as it has the child's p_lock.
     const bool rt = t.sched_class() == SchedClass::RT;
-    co_await own_enter(cp->p_lock, *cp, t);
+    co_await own_enter(cp->p_lock, *cp, t, Step::forkret);
     if (rt) co_await pidlock_.exit(t);
     co_await charge(t, Step::forkret);
     co_await set_child_running(p, *cp, t);
     co_await own_exit(cp->p_lock, *cp, t);
-    co_await own_enter(p.p_lock, p, t);
+    co_await own_enter(p.p_lock, p, t, Step::forkret_parent);
     if (!rt) co_await pidlock_.exit(t);
     co_await charge(t, Step::forkret_parent);
     co_await continuelwps(p, t);
@@ -212,7 +212,7 @@ Co<void> Kernel::set_child_running(Proc& p, Proc& cp, Kthread& t) {
 // back later, in pid_exit). Its other work is done outside pidlock.
 Co<void> Kernel::fork_fail(Proc& cp, Kthread& t) {
   co_await charge(t, Step::fork_fail);
-  co_await pidlock_.enter(t);
+  co_await pidlock_.enter(t, lock_site(Step::fork_fail));
   table_.upcount_dec(cp.uid);
   co_await pidlock_.exit(t);
 }
@@ -220,12 +220,12 @@ Co<void> Kernel::fork_fail(Proc& cp, Kthread& t) {
 // The unlinking both error paths share (279-297, 639-662): detach from the
 // task, unlink from the parent, pid_exit.
 Co<void> Kernel::unlink_failed_child(Proc& cp, Kthread& t) {
-  co_await pidlock_.enter(t);
+  co_await pidlock_.enter(t, lock_site(Step::fail_unlink));
   co_await charge(t, Step::fail_unlink);
-  co_await own_enter(cp.p_lock, cp, t);
+  co_await own_enter(cp.p_lock, cp, t, Step::fail_unlink);
   co_await own_exit(cp.p_lock, cp, t);
   unlink_child(cp);
-  co_await pidlinklock_.enter(t);  // pid_exit -> proc_entry_free, pid_rele
+  co_await pidlinklock_.enter(t, lock_site(Step::fail_unlink));  // pid_exit -> proc_entry_free, pid_rele
   table_.pid_free(cp.pid);
   co_await pidlinklock_.exit(t);
   // pid_exit's nproc--: the upcount already went back in fork_fail.
@@ -250,19 +250,19 @@ Co<void> Kernel::forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, Fork
     release_cow(cp, t.clock());
   }
   for (int i = 0; i < lwps_cloned; ++i) {  // forklwp_fail, 721-776
-    co_await zone_nlwps_lock_.enter(t);
+    co_await zone_nlwps_lock_.enter(t, lock_site(Step::forklwp_fail_lwp));
     --zone_nlwps_;
     co_await zone_nlwps_lock_.exit(t);
-    co_await pidlock_.enter(t);  // 752-757: off the all-threads list
+    co_await pidlock_.enter(t, lock_site(Step::forklwp_fail_lwp));  // 752-757: off the all-threads list
     co_await charge(t, Step::forklwp_fail_lwp);
     co_await pidlock_.exit(t);
-    co_await pidlock_.enter(t);  // 775: thread_free, nthread--
+    co_await pidlock_.enter(t, lock_site(Step::forklwp_fail_free));  // 775: thread_free, nthread--
     co_await charge(t, Step::forklwp_fail_free);
     co_await pidlock_.exit(t);
   }
   co_await fork_fail(cp, t);
   co_await unlink_failed_child(cp, t);
-  co_await own_enter(p.p_lock, p, t);
+  co_await own_enter(p.p_lock, p, t, Step::forklwperr);
   co_await continuelwps(p, t);
   co_await own_exit(p.p_lock, p, t);
 }

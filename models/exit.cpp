@@ -43,7 +43,7 @@ Co<Err> Kernel::exec(Proc& p, double image_reserved_mb, double image_resident_mb
 // zone_nlwps_lock inside it, and sigcld with the parent's p_lock inside
 // (post_sigcld). The last LWP's thread_exit takes pidlock once more.
 Co<void> Kernel::exit_proc(Proc& p, Kthread& t) {
-  co_await own_enter(p.p_lock, p, t);
+  co_await own_enter(p.p_lock, p, t, Step::exit_prepare);
   p.flags |= SEXITLWPS;
   co_await own_exit(p.p_lock, p, t);
   // The other LWPs have no code of their own: the exiting thread charges
@@ -51,12 +51,12 @@ Co<void> Kernel::exit_proc(Proc& p, Kthread& t) {
   // before are counted here too: the drain only.)
   int others = p.lwps - 1;
   for (int i = 0; i < others; ++i) {
-    co_await own_enter(p.p_lock, p, t);  // 969-973
-    co_await zone_nlwps_lock_.enter(t);
+    co_await own_enter(p.p_lock, p, t, Step::lwp_exit);  // 969-973
+    co_await zone_nlwps_lock_.enter(t, lock_site(Step::lwp_exit));
     --zone_nlwps_;
     co_await zone_nlwps_lock_.exit(t);
     co_await own_exit(p.p_lock, p, t);
-    co_await pidlock_.enter(t);  // 1054-1061
+    co_await pidlock_.enter(t, lock_site(Step::lwp_exit));  // 1054-1061
     co_await charge(t, Step::lwp_exit);
     co_await pidlock_.exit(t);
   }
@@ -66,13 +66,13 @@ Co<void> Kernel::exit_proc(Proc& p, Kthread& t) {
   co_await charge(t, Step::exit_file, p.open_files);
   co_await relvm(p, t);
 
-  co_await ct_lock_.enter(t);  // contract_process_exit
+  co_await ct_lock_.enter(t, lock_site(Step::contract_exit));  // contract_process_exit
   co_await charge(t, Step::contract_exit);
-  co_await own_enter(p.p_lock, p, t);
+  co_await own_enter(p.p_lock, p, t, Step::contract_exit);
   co_await own_exit(p.p_lock, p, t);
   co_await ct_lock_.exit(t);
 
-  co_await pidlock_.enter(t);
+  co_await pidlock_.enter(t, lock_site(Step::exit_proc));
   co_await charge(t, Step::exit_proc);
   co_await charge(t, Step::exit_reparent, p.nchildren);
   co_await t.flush();
@@ -84,9 +84,9 @@ Co<void> Kernel::exit_proc(Proc& p, Kthread& t) {
     unlink_child(*c);
     if (c->stat == Proc::Stat::Zomb) co_await freeproc(*c, t);
   }
-  co_await own_enter(p.p_lock, p, t);  // 724-858
+  co_await own_enter(p.p_lock, p, t, Step::exit_zombie);  // 724-858
   co_await charge(t, Step::exit_zombie);
-  co_await zone_nlwps_lock_.enter(t);  // 799-803
+  co_await zone_nlwps_lock_.enter(t, lock_site(Step::exit_zombie));  // 799-803
   --zone_nlwps_;
   co_await zone_nlwps_lock_.exit(t);
   p.stat = Proc::Stat::Zomb;
@@ -99,7 +99,7 @@ Co<void> Kernel::exit_proc(Proc& p, Kthread& t) {
     if (!p.nosigchld) {
       // Not own_enter: this is the parent's lock, which the parent does
       // not take privately while this child runs.
-      co_await pp->p_lock.enter(t);
+      co_await pp->p_lock.enter(t, lock_site(Step::post_sigcld));
       co_await charge(t, Step::post_sigcld);
       co_await pp->p_lock.exit(t);
     }
@@ -109,7 +109,7 @@ Co<void> Kernel::exit_proc(Proc& p, Kthread& t) {
     co_await freeproc(p, t);  // a parent outside the model (init) reaps it at once
     co_await pidlock_.exit(t);
   }
-  co_await pidlock_.enter(t);  // thread_exit
+  co_await pidlock_.enter(t, lock_site(Step::thread_exit));  // thread_exit
   co_await charge(t, Step::thread_exit);
   co_await pidlock_.exit(t);
   reapq_add(1);
@@ -121,12 +121,12 @@ Co<void> Kernel::exit_proc(Proc& p, Kthread& t) {
 // 1024-1034).
 Co<void> Kernel::wait_child(Proc& p, Kthread& t) {
   co_await syscall_enter(p, t);
-  co_await pidlock_.enter(t);
+  co_await pidlock_.enter(t, lock_site(Step::wait_reap));
   for (;;) {
     if (p.holder && p.holder != &t) {  // stopped in cv_wait_sig's issig, pidlock released
       co_await pidlock_.exit(t);
       co_await hold_point(p, t);
-      co_await pidlock_.enter(t);
+      co_await pidlock_.enter(t, lock_site(Step::wait_reap));
       continue;
     }
     if (!p.zombies.empty()) break;
@@ -144,7 +144,7 @@ Co<void> Kernel::wait_child(Proc& p, Kthread& t) {
   co_await freeproc(*z, t);
   co_await pidlock_.exit(t);
   co_await own_section(p.p_lock, p, t, Step::sigcld_delete);
-  co_await pidlock_.enter(t);
+  co_await pidlock_.enter(t, lock_site(Step::sigcld_repost));
   co_await charge(t, Step::sigcld_repost);
   co_await pidlock_.exit(t);
   co_await syscall_leave(p, t);
@@ -174,7 +174,7 @@ Co<void> Kernel::reaper() {
     co_await charge(t, Step::reaper_pass);
     for (int i = 0; i < n; ++i) {
       co_await charge(t, Step::thread_reap);
-      co_await pidlock_.enter(t);
+      co_await pidlock_.enter(t, lock_site(Step::thread_free));
       co_await charge(t, Step::thread_free);
       co_await pidlock_.exit(t);
     }
@@ -191,7 +191,7 @@ Co<void> Kernel::reaper() {
 // takes it), nproc and the uid's count go back. Any reservation left (a
 // zombie has none) goes too.
 Co<void> Kernel::freeproc(Proc& p, Kthread& t) {
-  co_await pidlinklock_.enter(t);
+  co_await pidlinklock_.enter(t, lock_site(Step::freeproc));
   table_.pid_free(p.pid);
   co_await pidlinklock_.exit(t);
   table_.nproc_dec(p.uid);

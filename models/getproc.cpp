@@ -16,7 +16,7 @@ Co<Proc*> Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
   co_await charge(t, Step::proc_alloc);
 
   // g4 (963-969): pidlinklock, not pidlock (pid.c).
-  co_await pidlinklock_.enter(t);
+  co_await pidlinklock_.enter(t, lock_site(Step::pid_allocate));
   // Taken here, at this thread's clock (the lock flushed its work): which
   // freed proc can be reused depends on whether its old thread is dead yet.
   Proc* cp = alloc_proc();
@@ -33,7 +33,7 @@ Co<Proc*> Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
   } else {
     cp->pid = pid;
     // g5 (976-989): the per-user check exactly as the seed writes it.
-    co_await pidlock_.enter(t);
+    co_await pidlock_.enter(t, lock_site(Step::getproc_limit_check));
     co_await charge(t, Step::getproc_limit_check);
     int nproc = table_.nproc();
     if (nproc >= v_maxup_ &&
@@ -48,7 +48,7 @@ Co<Proc*> Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
   if (failed) {
     // bad: (1168-1181): pidlinklock only for a pid that was allocated.
     if (pid >= 0) {
-      co_await pidlinklock_.enter(t);
+      co_await pidlinklock_.enter(t, lock_site(Step::getproc_undo));
       co_await charge(t, Step::getproc_undo);
       table_.pid_free(pid);
       co_await pidlinklock_.exit(t);
@@ -72,9 +72,9 @@ Co<Proc*> Kernel::getproc(Proc& pp, Kthread& t, FailReason* why) {
   cp->group = pp.group;
   link_child(pp, *cp);
   ++live_procs_;
-  co_await own_enter(pp.p_lock, pp, t);  // 1071-1079: pool reference
+  co_await own_enter(pp.p_lock, pp, t, Step::getproc_link);  // 1071-1079: pool reference
   co_await own_exit(pp.p_lock, pp, t);
-  co_await own_enter(cp->p_lock, *cp, t);  // 1085-1090: task_attach; nobody knows cp yet
+  co_await own_enter(cp->p_lock, *cp, t, Step::getproc_link);  // 1085-1090: task_attach; nobody knows cp yet
   co_await own_exit(cp->p_lock, *cp, t);
   co_await pidlock_.exit(t);
 
@@ -94,7 +94,7 @@ Co<void> Kernel::getproc_backoff(Kthread& t) {
     if (probes_.in_window(SimEngine::now())) ++probes_.backoff.failures;
     co_return;
   }
-  co_await pidlock_.enter(t);  // INCR_COUNT
+  co_await pidlock_.enter(t, lock_site(Step::backoff_enter));  // INCR_COUNT
   co_await charge(t, Step::backoff_enter);
   ++fork_fail_pending_;
   probes_.backoff.fork_fail_pending_max =
@@ -115,7 +115,7 @@ Co<void> Kernel::getproc_backoff(Kthread& t) {
     probes_.backoff.delay_total_s += wake - start;  // the sleep, not the wait for a CPU after it
   }
 
-  co_await pidlock_.enter(t);  // DECR_COUNT
+  co_await pidlock_.enter(t, lock_site(Step::backoff_exit));  // DECR_COUNT
   co_await charge(t, Step::backoff_exit);
   --fork_fail_pending_;
   co_await pidlock_.exit(t);

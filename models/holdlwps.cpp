@@ -61,7 +61,7 @@ Co<void> Kernel::syscall_leave(Proc& p, Kthread& t) {
 // if a hold under way is waiting for this one.
 Co<void> Kernel::hold_point(Proc& p, Kthread& t) {
   if (!held_for(p, t)) co_return;
-  co_await p.p_lock.enter(t);
+  co_await p.p_lock.enter(t, lock_site(Step::holdlwps_stop));
   co_await stop_locked(p, t);
   co_await p.p_lock.exit(t);
 }
@@ -77,7 +77,7 @@ Co<void> Kernel::stop_locked(Proc& p, Kthread& t) {
 }
 
 Co<bool> Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
-  co_await own_enter(p.p_lock, p, t);
+  co_await own_enter(p.p_lock, p, t, Step::holdlwps);
   co_await charge(t, Step::holdlwps);
   while (p.flags & (SEXITLWPS | SHOLDFORK | SHOLDFORK1) || held_for(p, t)) {
     if (p.flags & (SEXITLWPS | SHOLDFORK)) {  // 1288-1291: EINTR
@@ -125,7 +125,7 @@ Co<bool> Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
     if (SimEngine::now() >= stopped_at) break;
     co_await own_exit(p.p_lock, p, t);
     co_await t.sleep_until(stopped_at);
-    co_await own_enter(p.p_lock, p, t);
+    co_await own_enter(p.p_lock, p, t, Step::holdlwps);
   }
   p.flags &= ~holdflag;  // 1339-1340: cleared before holdlwps returns
   co_await own_exit(p.p_lock, p, t);
@@ -165,7 +165,7 @@ Co<void> Kernel::user_hold_point(Proc& p, Kthread& t) {
   co_await t.flush();  // the switch of a poked, preempted burst; holder is read now
   t.clear_ast();
   if (!held_for(p, t)) co_return;
-  co_await p.p_lock.enter(t);
+  co_await p.p_lock.enter(t, lock_site(Step::holdlwps_stop));
   erase_one(p.in_user, &t);  // stopped: a later hold does not wait for it
   co_await charge(t, Step::holdlwps_stop);
   co_await t.flush();

@@ -59,10 +59,10 @@ Kernel::Kernel(const KernelConfig& s, Probes& probes)
       plock_stats_(&probes.locks["p_lock"]),
       rcs_stats_(&probes.locks["rcs_lock"]),
       as_stats_(&probes.locks["as_lock"]),
-      pidlock_(probes.locks["pidlock"], mutex_costs_),
-      pidlinklock_(probes.locks["pidlinklock"], mutex_costs_),
-      zone_nlwps_lock_(probes.locks["zone_nlwps_lock"], mutex_costs_),
-      ct_lock_(probes.locks["ct_lock"], mutex_costs_),
+      pidlock_("pidlock", probes.locks["pidlock"], mutex_costs_),
+      pidlinklock_("pidlinklock", probes.locks["pidlinklock"], mutex_costs_),
+      zone_nlwps_lock_("zone_nlwps_lock", probes.locks["zone_nlwps_lock"], mutex_costs_),
+      ct_lock_("ct_lock", probes.locks["ct_lock"], mutex_costs_),
       table_(s.tunables.max_nprocs, s.tunables.pidmax),
       swap_(s.machine.swap_mb, s.machine.physmem_mb, s.tunables.swapfs_minfree_mb,
             s.tunables.swapfs_reserve_mb) {
@@ -73,6 +73,10 @@ Kernel::Kernel(const KernelConfig& s, Probes& probes)
   v_maxupttl_ = s.tunables.max_nprocs - s.tunables.reserved_procs;
   v_maxup_ = std::min(s.tunables.maxuprc, v_maxupttl_);
   plock_stats_->instances = rcs_stats_->instances = as_stats_->instances = 0;
+  for (const StepInfo& st : step_catalogue()) {  // the locks' callers, by LockSite
+    if (lock_site(st.id) >= probes.lock_sites.size()) probes.lock_sites.resize(lock_site(st.id) + 1u);
+    probes.lock_sites[lock_site(st.id)] = {st.name, st.lines};
+  }
   // Boot-time processes (sched, init, daemons): root's, never exiting.
   table_.reserve_boot_pids(s.machine.system_procs);
   for (int i = 0; i < s.machine.system_procs; ++i) table_.nproc_inc(0);
@@ -189,9 +193,9 @@ Proc* Kernel::create_initial_proc(int uid, bool privileged, double reserved_mb,
   return p;
 }
 
-Soon Kernel::own_enter(KMutex& m, Proc& p, Kthread& t) {
-  if (!is_private(p)) return m.enter(t);
-  m.enter_private(t);
+Soon Kernel::own_enter(KMutex& m, Proc& p, Kthread& t, Step caller) {
+  if (!is_private(p)) return m.enter(t, lock_site(caller));
+  m.enter_private(t, lock_site(caller));
   return {};
 }
 
@@ -203,7 +207,7 @@ Soon Kernel::own_exit(KMutex& m, Proc& p, Kthread& t) {
 
 namespace {
 Co<void> shared_section(Kernel& k, KMutex& m, Kthread& t, Step s) {
-  co_await m.enter(t);
+  co_await m.enter(t, lock_site(s));
   co_await k.charge(t, s);
   co_await m.exit(t);
 }
@@ -212,7 +216,7 @@ Co<void> shared_section(Kernel& k, KMutex& m, Kthread& t, Step s) {
 Soon Kernel::own_section(KMutex& m, Proc& p, Kthread& t, Step s) {
   if (!is_private(p)) return shared_section(*this, m, t, s);
   // Private means not step by step: the charge never waits.
-  m.enter_private(t);
+  m.enter_private(t, lock_site(s));
   (void)charge(t, s);
   m.exit_private(t);
   return {};

@@ -118,7 +118,7 @@ class Kernel {
   // p_lock in post_sigcld), no other thread can take them, so they are
   // entered privately: no engine event. A section that sets or clears
   // SVFWAIT or SVFORK inside must use enter/exit.
-  Soon own_enter(KMutex& m, Proc& p, Kthread& t);
+  Soon own_enter(KMutex& m, Proc& p, Kthread& t, Step caller);
   Soon own_exit(KMutex& m, Proc& p, Kthread& t);
   // An own-lock section with one step's cost inside it.
   Soon own_section(KMutex& m, Proc& p, Kthread& t, Step s);

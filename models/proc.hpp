@@ -43,7 +43,9 @@ struct CowState {
 struct Proc {
   Proc(LockStats& plock_stats, LockStats& rcs_stats, LockStats& as_stats,
        const MutexCosts& costs)
-      : p_lock(plock_stats, costs), rcs_lock(rcs_stats, costs), as_lock(as_stats, costs) {}
+      : p_lock("p_lock", plock_stats, costs),
+        rcs_lock("rcs_lock", rcs_stats, costs),
+        as_lock("as_lock", as_stats, costs) {}
 
   enum class Stat : uint8_t { Idl, Run, Zomb };  // SIDL, SRUN, SZOMB
 

@@ -70,6 +70,9 @@ struct StepInfo {
 };
 
 const std::vector<StepInfo>& step_catalogue();
+// A step as a lock's caller (sim/kmutex.hpp LockSite): the step the lock is
+// taken for, the one whose `locks` column names it.
+constexpr uint16_t lock_site(Step s) { return static_cast<uint16_t>(s); }
 const StepInfo& step_info(Step s);
 const StepInfo* find_step(std::string_view name);  // nullptr if unknown
 

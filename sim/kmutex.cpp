@@ -38,6 +38,11 @@ struct KMutex::Spinner {
   int changes = 0;                      // changecnt
   bool scheduled = false;               // that look is an engine event already
   bool has_copy = false;                // looked since the last release
+  // lockstat's figures for this acquisition: time spun on CPU, and on the
+  // turnstile from each sleep's start to being back on a CPU.
+  double spun_s = 0;
+  double block_s = 0;
+  double slept_at = 0;
 
   // A look that finds the lock held by `owner` (mutex.c 392-409).
   void look(const Kthread* owner, int ncpus) {
@@ -92,19 +97,21 @@ void KMutex::advance(Spinner& s, double now, const Kthread* owner) {
   while (s.next_look < now) s.next_look += delay_s(*s.t, s.backoff);
 }
 
-void KMutex::take(Kthread& t) {
+void KMutex::take(Kthread& t, LockSite site) {
   owner_ = &t;
+  site_ = site;
   acquired_at_ = SimEngine::now();
   t.held_.push_back(this);
 }
 
 void KMutex::stop_spinning(Spinner& s) {
   spinners_.erase(std::find(spinners_.begin(), spinners_.end(), &s));
+  s.spun_s += SimEngine::now() - s.t->spin_since_;
   stats_->spin_cpu_s += window_overlap(s.t->disp_->probes(), s.t->spin_since_, SimEngine::now());
   s.t->state_ = Kthread::State::OnCpu;
 }
 
-Co<void> KMutex::enter(Kthread& t) {
+Co<void> KMutex::enter(Kthread& t, LockSite site) {
   co_await t.flush();
   if (owner_ == &t) throw std::logic_error("mutex entered twice by its owner");
   double start = SimEngine::now();
@@ -112,7 +119,8 @@ Co<void> KMutex::enter(Kthread& t) {
   bool counted = pr.in_window(start);
   if (counted) ++stats_->acquisitions;
   if (owner_ == nullptr) {  // mutex_enter's inline cas
-    take(t);
+    take(t, site);
+    if (counted) add_acquisition(site, false, 0, 0);
     co_return;
   }
   if (counted) ++stats_->contended;
@@ -122,10 +130,10 @@ Co<void> KMutex::enter(Kthread& t) {
     if (owner_ == nullptr) {
       if (spinning) {  // our look found it free: the cas moves the line here
         stop_spinning(s);
-        take(t);
+        take(t, site);
         co_await t.charge(costs_->handoff_ns() + costs_->sharer_ns * sharers_);
       } else {  // back from the turnstile with a CPU, and it is free
-        take(t);
+        take(t, site);
       }
       break;
     }
@@ -153,9 +161,11 @@ Co<void> KMutex::enter(Kthread& t) {
       // Queue first: releasing the CPU wakes other threads, and the owner
       // may run and exit the lock before we block; it must find us.
       sleepers_.push_back(&t);
+      s.slept_at = SimEngine::now();
       t.dispatcher().release(t, Kthread::State::LockSleep);
       co_await t.block();
     }
+    s.block_s += SimEngine::now() - s.slept_at;
     co_await t.flush();  // the dispatch charged a context switch
     s.backoff = next_lock_backoff(0, t.disp_->ncpus());  // reset after the turnstile
   }
@@ -163,6 +173,25 @@ Co<void> KMutex::enter(Kthread& t) {
     double w = SimEngine::now() - start;
     stats_->wait_sum_s += w;
     stats_->wait_max_s = std::max(stats_->wait_max_s, w);
+    add_acquisition(site, true, s.spun_s, s.block_s);
+  }
+}
+
+// mutex_vector_enter's LOCKSTAT_RECORDs: a block event for the sleeping,
+// a spin event for the spinning net of it (mutex.c, end of
+// mutex_vector_enter).
+void KMutex::add_acquisition(LockSite site, bool contended, double spin_s, double block_s) {
+  LockCallerStats& c = stats_->caller(site);
+  ++c.acquisitions;
+  if (!contended) return;
+  ++c.contended;
+  if (spin_s > 0) {
+    ++c.spin_events;
+    c.spin_s += spin_s;
+  }
+  if (block_s > 0) {
+    ++c.block_events;
+    c.block_s += block_s;
   }
 }
 
@@ -203,13 +232,17 @@ Co<void> KMutex::exit(Kthread& t) {
   for (Kthread* w : woken) d.make_runnable(*w);
 }
 
-void KMutex::enter_private(Kthread& t) {
+void KMutex::enter_private(Kthread& t, LockSite site) {
   if (owner_ != nullptr || !spinners_.empty() || !sleepers_.empty())
     throw std::logic_error("private entry of a mutex in use");
   double at = t.clock();
   owner_ = &t;
+  site_ = site;
   acquired_at_ = at;
-  if (t.dispatcher().probes().in_window(at)) ++stats_->acquisitions;
+  if (t.dispatcher().probes().in_window(at)) {
+    ++stats_->acquisitions;
+    add_acquisition(site, false, 0, 0);
+  }
 }
 
 void KMutex::exit_private(Kthread& t) {
@@ -226,6 +259,13 @@ void KMutex::add_hold(const Probes& pr, double from, double to) {
   stats_->hold_sum_s += h;
   hold_s_ += h;
   if (hold_s_ > stats_->instance_hold_max_s) stats_->instance_hold_max_s = hold_s_;
+  // lockstat -H records a hold at its release, whole.
+  if (pr.in_window(to)) {
+    LockCallerStats& c = stats_->caller(site_);
+    ++c.hold_events;
+    c.hold_s += to - from;
+    c.hold_max_s = std::max(c.hold_max_s, to - from);
+  }
 }
 
 // A spinner notices at its next look; here at once, which keeps the
@@ -241,6 +281,8 @@ void KMutex::owner_off_cpu(Dispatcher& d) {
       continue;
     }
     stats_->spin_cpu_s += window_overlap(d.probes(), s->t->spin_since_, now);
+    s->spun_s += now - s->t->spin_since_;
+    s->slept_at = now;
     sleepers_.push_back(s->t);
   }
   spinners_.resize(kept);

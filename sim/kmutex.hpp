@@ -29,7 +29,10 @@
 //
 // Statistics go to a LockStats shared by every instance of the same name
 // (p_lock of every process counts as one). Each instance also keeps its own
-// hold time, so the stats know the busiest instance.
+// hold time, so the stats know the busiest instance. Every entry names its
+// caller, a LockSite (the model's step the lock is taken for), and the
+// stats keep spin, block and hold figures per caller as lockstat(8) does
+// per (lock, caller): bounded by the number of sites, not of acquisitions.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -54,23 +57,31 @@ struct MutexCosts {
 // cap ncpus x 64 steps. 0 gives the base.
 uint32_t next_lock_backoff(uint32_t backoff, int ncpus);
 
+// Who takes a lock: an index the model gives (its step catalogue's), kept
+// per acquisition and named in Probes::lock_sites.
+using LockSite = uint16_t;
+
 class KMutex {
  public:
-  KMutex(LockStats& stats, const MutexCosts& costs) : stats_(&stats), costs_(&costs) {}
+  // `name` must outlive the mutex (a literal): it names the lock in traces.
+  KMutex(const char* name, LockStats& stats, const MutexCosts& costs)
+      : name_(name), stats_(&stats), costs_(&costs) {}
   KMutex(const KMutex&) = delete;
   KMutex& operator=(const KMutex&) = delete;
 
-  Co<void> enter(Kthread& t);
+  Co<void> enter(Kthread& t, LockSite site);
   Co<void> exit(Kthread& t);
   // For a lock no other thread can touch until the matching exit (the
   // caller's model guarantees it): taken and released at the thread's own
   // clock, its pending CPU work included, without flushing it. Same
   // statistics, no engine event. Throws if the lock is in use.
-  void enter_private(Kthread& t);
+  void enter_private(Kthread& t, LockSite site);
   void exit_private(Kthread& t);
 
   bool held() const { return owner_ != nullptr; }
   Kthread* owner() const { return owner_; }
+  LockSite site() const { return site_; }  // the current hold's caller
+  const char* name() const { return name_; }
   size_t waiters() const { return spinners_.size() + sleepers_.size(); }
 
  private:
@@ -80,16 +91,20 @@ class KMutex {
   void owner_off_cpu(Dispatcher& d);
   // The lock was held from `from` to `to`: its part inside the window.
   void add_hold(const Probes& pr, double from, double to);
-  void take(Kthread& t);
+  void take(Kthread& t, LockSite site);
+  // One acquisition's lockstat events, where it started in the window.
+  void add_acquisition(LockSite site, bool contended, double spin_s, double block_s);
   void stop_spinning(Spinner& s);
   // Seconds of one default_lock_delay at `backoff` (a random draw).
   double delay_s(const Kthread& t, uint32_t backoff) const;
   // s's looks before `now`, all of which saw `owner`, done lazily.
   void advance(Spinner& s, double now, const Kthread* owner);
 
+  const char* name_;
   LockStats* stats_;
   const MutexCosts* costs_;
   Kthread* owner_ = nullptr;
+  LockSite site_ = 0;
   double acquired_at_ = 0;
   double hold_s_ = 0;  // this instance's hold time inside the window
   int sharers_ = 0;    // spinners that read the line during the last hold

@@ -18,6 +18,8 @@
 #include "sim/engine.hpp"
 #include "sim/kcondvar.hpp"
 #include "sim/kmutex.hpp"
+#include "scenarios/scenario.hpp"
+#include "scenarios/workload.hpp"
 #include "tests/support.hpp"
 #include "tests/timeline.hpp"
 
@@ -50,7 +52,7 @@ struct Machine {
   Rng rng;
   MutexCosts costs;
   LockStats lock_stats;
-  KMutex lock{lock_stats, costs};
+  KMutex lock{"lock", lock_stats, costs};
 
   Machine(int ncpus, double unit_ns, uint64_t seed = 1)
       : probes(forksim::test::probes_over(0, 1e9)), disp(ncpus, probes, kZeroCost), rng(seed),
@@ -58,10 +60,10 @@ struct Machine {
 };
 
 // W: the mutex at 0, 0.1 ms of work, then cv_wait on it; signalled at
-// 0.3 ms, it takes the mutex again and leaves.
+// 0.3 ms, it takes the mutex again and leaves. Its caller is site 5.
 Co<void> cv_waiter(Machine& m, KCondVar& cv, Kthread& w, double* back) {
   co_await m.disp.run(w);
-  co_await m.lock.enter(w);
+  co_await m.lock.enter(w, 5);
   co_await w.charge(0.1 * ms * 1e9);
   co_await cv.wait(w, m.lock);
   *back = now();
@@ -76,7 +78,7 @@ Co<void> locker(Machine& m, Kthread& s, double at, double hold_s, double* got,
                 double* released = nullptr) {
   co_await start_at(at);
   co_await m.disp.run(s);
-  co_await m.lock.enter(s);
+  co_await m.lock.enter(s, 0);
   *got = now();
   co_await s.charge(hold_s * 1e9);
   co_await m.lock.exit(s);
@@ -118,6 +120,20 @@ TEST_CASE("cv_wait releases the mutex before the CPU, so a spinner keeps spinnin
   CHECK(w_back == exactly(0.3 * ms));
   CHECK(m.lock_stats.acquisitions == 3);
   CHECK(m.lock_stats.contended == 1);
+  // Per caller: cv_wait takes the mutex back for W's own site; S's one
+  // acquisition spun 0.05 ms and never blocked.
+  REQUIRE(m.lock_stats.callers.size() == 6);
+  const auto& w_site = m.lock_stats.callers[5];
+  CHECK(w_site.acquisitions == 2);
+  CHECK(w_site.contended == 0);
+  CHECK(w_site.hold_events == 2);
+  CHECK(w_site.hold_s == Approx(0.1 * ms));
+  const auto& s_site = m.lock_stats.callers[0];
+  CHECK(s_site.acquisitions == 1);
+  CHECK(s_site.spin_events == 1);
+  CHECK(s_site.spin_s == Approx(0.05 * ms));
+  CHECK(s_site.block_events == 0);
+  CHECK(s_site.hold_s == Approx(0.1 * ms));
 }
 
 namespace {
@@ -126,7 +142,7 @@ namespace {
 // on CPU before releasing it.
 Co<void> sleepy_owner(Machine& m, Kthread& a, double* released) {
   co_await m.disp.run(a);
-  co_await m.lock.enter(a);
+  co_await m.lock.enter(a, 0);
   co_await a.sleep_until(1 * ms);
   co_await a.charge(0.5 * ms * 1e9);
   co_await m.lock.exit(a);
@@ -168,6 +184,19 @@ TEST_CASE("mutex_vector_exit wakes every sleeper even when a thread spins", "[lo
   CHECK(std::max(b_got, c_got) == exactly(1.7 * ms));
   // B and C each dispatched twice (before and after sleeping), A twice, D once.
   CHECK(m.probes.dispatches == 7);
+  // lockstat's events: B and C blocked 0.25 to 1.5 ms and then spun behind
+  // D (0.1 and 0.2 ms); D spun 1.1 to 1.5 ms; A took it free. The holds:
+  // A's 1.5 ms, then 0.1 ms each.
+  const auto& c0 = m.lock_stats.callers.at(0);
+  CHECK(c0.acquisitions == 4);
+  CHECK(c0.contended == 3);
+  CHECK(c0.block_events == 2);
+  CHECK(c0.block_s == Approx(2 * 1.25 * ms));
+  CHECK(c0.spin_events == 3);
+  CHECK(c0.spin_s == Approx(0.4 * ms + 0.1 * ms + 0.2 * ms));
+  CHECK(c0.hold_events == 4);
+  CHECK(c0.hold_s == Approx(1.8 * ms));
+  CHECK(c0.hold_max_s == Approx(1.5 * ms));
 }
 
 namespace {
@@ -436,4 +465,33 @@ TEST_CASE("at saturation the step-by-step engine gives the same means over seeds
     // TS dispatcher's priorities), to 5% (2.7% measured).
     CHECK(tol < (figures[i].first == std::string("fork1 latency") ? 0.05 : 0.01) * f.mean);
   }
+}
+
+// The model names a caller at every lock entry: over a whole run (the
+// default scenario, shortened) each lock's per-caller figures add up to its
+// totals, and every caller that took a lock is a catalogue step, named.
+TEST_CASE("every lock acquisition of a run is counted once, under a named caller", "[locks][model]") {
+  forksim::Scenario s;
+  s.duration_s = 2;
+  s.warmup_s = 0.5;
+  Probes p = forksim::run_scenario(s);
+  int locks_seen = 0;
+  for (const auto& [name, ls] : p.locks) {
+    if (ls.acquisitions == 0) continue;
+    ++locks_seen;
+    uint64_t acq = 0, contended = 0;
+    for (size_t site = 0; site < ls.callers.size(); ++site) {
+      const auto& c = ls.callers[site];
+      acq += c.acquisitions;
+      contended += c.contended;
+      if (c.acquisitions > 0) {
+        REQUIRE(site < p.lock_sites.size());
+        CHECK_FALSE(p.lock_sites[site].name.empty());
+      }
+    }
+    INFO(name);
+    CHECK(acq == ls.acquisitions);
+    CHECK(contended == ls.contended);
+  }
+  CHECK(locks_seen >= 5);  // pidlock, pidlinklock, ct_lock, p_lock, as_lock at least
 }

@@ -55,7 +55,7 @@ struct Machine {
   Probes probes;
   Dispatcher disp;
   LockStats lock_stats;
-  KMutex lock{lock_stats, kFreeLock};
+  KMutex lock{"lock", lock_stats, kFreeLock};
 
   Machine(int ncpus, double window_start, double window_end)
       : probes(forksim::test::probes_over(window_start, window_end)),
@@ -311,7 +311,7 @@ namespace {
 // `hold_s`, leave.
 Co<double> lock_job_body(Machine& m, Kthread& t, double hold_s) {
   co_await m.disp.run(t);
-  co_await m.lock.enter(t);
+  co_await m.lock.enter(t, 0);
   double began = now();
   co_await t.charge(hold_s * 1e9);
   co_await t.flush();
@@ -390,7 +390,7 @@ void cpu_burst(Machine& m, Kthread& t, double at, int pri, double work, double* 
 // holding it, then off CPU, still holding it, until 1 ms.
 Co<void> a_holds_until_1ms(Machine& m, Kthread& a, double work_s) {
   co_await m.disp.run(a);
-  co_await m.lock.enter(a);
+  co_await m.lock.enter(a, 0);
   co_await a.charge(work_s * 1e9);
   co_await a.sleep_until(1 * ms);
   co_await m.lock.exit(a);
@@ -404,7 +404,7 @@ Co<void> b_locks_at_quarter_ms(Machine& m, Kthread& b, double* b_got, double bef
   co_await start_at(0.25 * ms);
   co_await m.disp.run(b);
   co_await b.charge(before_s * 1e9);
-  co_await m.lock.enter(b);
+  co_await m.lock.enter(b, 0);
   *b_got = now();
   co_await b.charge(held_s * 1e9);
   co_await m.lock.exit(b);
@@ -455,7 +455,7 @@ namespace {
 // A of the test below: the lock at 0, held on CPU for 1 ms of work.
 Co<void> spinner_a_holds_on_cpu(Machine& m, Kthread& a) {
   co_await m.disp.run(a);
-  co_await m.lock.enter(a);
+  co_await m.lock.enter(a, 0);
   co_await a.charge(1 * ms * 1e9);
   co_await m.lock.exit(a);
   m.disp.release(a);

@@ -46,7 +46,7 @@ struct Machine {
   Probes probes;
   Dispatcher disp;
   LockStats lock_stats;
-  KMutex lock{lock_stats, kFreeLock};
+  KMutex lock{"lock", lock_stats, kFreeLock};
 
   explicit Machine(int ncpus)
       : probes(forksim::test::probes_over(0, 100)), disp(ncpus, probes, kZeroCost) {}
@@ -113,7 +113,7 @@ namespace {
 // that return (it is preempted there if a better thread waits).
 Co<void> holder(Machine& m, Kthread& h, double* released, double* back) {
   co_await m.disp.run(h);
-  co_await m.lock.enter(h);
+  co_await m.lock.enter(h, 0);
   co_await kernel_work(h, 5 * ms);
   co_await m.lock.exit(h);
   *released = now();
