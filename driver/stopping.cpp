@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "analysis/stats.hpp"
 #include "scenarios/scenario.hpp"
@@ -45,8 +46,14 @@ void check_rule(const StopRule& rule) {
                                               ", got " + std::to_string(rule.replications));
   if (!rule.precision) return;
   const Precision& p = *rule.precision;
-  if (!(std::isfinite(p.target) && p.target > 0))
-    throw ScenarioError("--precision", "must be a relative half-width > 0 (0.02 for 2%)");
+  // A fraction: "2" read as 200% would stop at the first look, which is
+  // never what was meant.
+  if (!(std::isfinite(p.target) && p.target > 0 && p.target < 1)) {
+    std::ostringstream got;
+    got << p.target;
+    throw ScenarioError("--precision", "must be a relative half-width between 0 and 1 (0.02 for 2%), got " +
+                                           got.str());
+  }
   if (p.max_replications < 2 || p.max_replications > kMost)
     throw ScenarioError("--max-replications",
                         "must be an integer from 2 to " + std::to_string(kMost) + ", got " +

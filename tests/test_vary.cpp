@@ -131,7 +131,13 @@ TEST_CASE("sequential stopping is judged from 5 replications, in seed order", "[
 
   forksim::StopRule bad = p;
   bad.precision->target = 0;
-  CHECK_THROWS_WITH(forksim::check_rule(bad), "--precision: must be a relative half-width > 0 (0.02 for 2%)");
+  CHECK_THROWS_WITH(forksim::check_rule(bad),
+                    "--precision: must be a relative half-width between 0 and 1 (0.02 for 2%), got 0");
+  bad.precision->target = 2;  // meant 2%: not a fraction
+  CHECK_THROWS_WITH(forksim::check_rule(bad),
+                    "--precision: must be a relative half-width between 0 and 1 (0.02 for 2%), got 2");
+  bad.precision->target = 0.999;
+  CHECK_NOTHROW(forksim::check_rule(bad));
   bad = p;
   bad.replications = 9;
   CHECK_THROWS_WITH(forksim::check_rule(bad), "--replications: is more than --max-replications (9 > 8)");
