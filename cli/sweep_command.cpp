@@ -15,6 +15,7 @@
 #include "driver/capacity.hpp"
 #include "driver/partial_log.hpp"
 #include "driver/pool_point_runner.hpp"
+#include "driver/slo_search.hpp"
 #include "driver/sweep.hpp"
 #include "scenarios/json_text.hpp"
 
@@ -101,6 +102,8 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   PartialLog log(path + ".partial.jsonl");
 
   ExperimentContext ctx = experiment_context(budgets, jobs, budgets.monitor.progress, err);
+  ctx.named_metrics.emplace_back("--knee-metric", capacity.metric);
+  if (capacity.slo) ctx.named_metrics.emplace_back("--slo", parse_objective(*capacity.slo).metric);
   std::size_t finished = 0;
   Outcome o = run_sweep(plan, opt, ctx, [&](const json& point) {
     log.append(point.dump());

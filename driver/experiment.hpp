@@ -4,6 +4,8 @@
 // once, how to learn of an interrupt, and where progress goes.
 #pragma once
 #include <functional>
+#include <vector>
+#include <utility>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -37,6 +39,11 @@ struct ExperimentContext {
   std::function<bool()> interrupted;               // the caller's SIGINT/SIGTERM flag; may be empty
   std::function<int()> interrupt_signal;           // which signal (forwarded to the children)
   std::function<void(const Progress&)> progress;   // may be empty
+  // Metrics the command's options name (option, metric), beside --metric:
+  // names can only be checked against a run report, so they are checked on
+  // the first one that comes back, and a bad one stops the experiment as
+  // bad input (status 2) before more runs are spent on it.
+  std::vector<std::pair<std::string, std::string>> named_metrics;
 };
 
 // An experiment that could not finish: `status` is the exit status the

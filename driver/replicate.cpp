@@ -157,10 +157,13 @@ class Scheduler {
       begin_stop(3, "the run at " + where(points_[p], seed) + " was stopped by a budget: " + why);
       return;
     }
-    if (rule_.precision && !metric_checked_) {
+    if (!metric_checked_) {
       metric_checked_ = true;
-      std::string bad = unknown_metric(*o.result, rule_.precision->metric, "--metric");
-      if (!bad.empty()) {
+      std::vector<std::pair<std::string, std::string>> named = ctx_.named_metrics;
+      if (rule_.precision) named.insert(named.begin(), {"--metric", rule_.precision->metric});
+      for (const auto& [option, metric] : named) {
+        std::string bad = unknown_metric(*o.result, metric, option);
+        if (bad.empty()) continue;
         out_.status = 2;
         out_.message = bad;
         return;

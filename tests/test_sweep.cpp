@@ -115,6 +115,22 @@ TEST_CASE("every sweep point is checked before anything runs, and a bad one is n
   CHECK(metric.err.find("forksim sweep: --metric: unknown metric \"cpu.utilisation\"") == 0);
   CHECK(metric.err.find("did you mean \"cpu.utilization\"?") != std::string::npos);
   CHECK(names_in(d.path) == std::set<std::string>{"s.json"});
+  // The capacity options' metrics too, on the first report: no partial file
+  // that would block the next sweep to this -o.
+  auto knee = run_cli(d, concat({"sweep", "--vary", "workload.parents=1,2", "--knee-metric",
+                                 "throughput.fork_per_s", "-o", "t.json"}, kShort));
+  CHECK(knee.status == 2);
+  CHECK(knee.err.find("forksim sweep: --knee-metric: unknown metric \"throughput.fork_per_s\"") == 0);
+  auto slo = run_cli(d, concat({"sweep", "--vary", "workload.parents=1,2", "--slo",
+                                "paths.fork1.latency_s.p99.9<=0.001", "-o", "t.json"}, kShort));
+  CHECK(slo.status == 2);
+  CHECK(slo.err.find("forksim sweep: --slo: unknown metric \"paths.fork1.latency_s.p99.9\"") == 0);
+  CHECK(names_in(d.path) == std::set<std::string>{"s.json"});
+  auto percent = run_cli(d, concat({"sweep", "--vary", "workload.parents=1", "--precision", "2",
+                                    "-o", "t.json"}, kShort));
+  CHECK(percent.status == 2);
+  CHECK(percent.err ==
+        "forksim: --precision: must be a relative half-width between 0 and 1 (0.02 for 2%), got 2\n");
   forksim::test::write_text(d / "t.json.partial.jsonl", "{}\n");
   auto left = run_cli(d, concat({"sweep", "--vary", "workload.parents=1", "-o", "t.json"}, kShort));
   CHECK(left.status == 2);
