@@ -82,12 +82,6 @@ std::string test_for(const Side& a, const Side& b) {
   return "Welch t";
 }
 
-double mean_of(const std::vector<double>& xs) {
-  double s = 0;
-  for (double x : xs) s += x;
-  return s / xs.size();
-}
-
 // The values of `name` in every run of `s`, or none when a run lacks it.
 std::optional<std::vector<double>> values(const Side& s, const std::string& name) {
   std::vector<double> v;

@@ -5,15 +5,16 @@
 #include <stdexcept>
 
 namespace forksim {
-namespace {
-
-using nlohmann::json;
 
 double mean_of(const std::vector<double>& xs) {
   double s = 0;
   for (double x : xs) s += x;
   return xs.empty() ? 0 : s / xs.size();
 }
+
+namespace {
+
+using nlohmann::json;
 
 // Sample variance by the two-pass formula: replications of one figure agree
 // to many digits, where the one-pass sum of squares cancels badly.

@@ -16,6 +16,9 @@
 
 namespace forksim {
 
+// The sample mean; 0 for no samples.
+double mean_of(const std::vector<double>& xs);
+
 struct Interval {
   double mean = 0;
   double sd = 0;          // sample standard deviation (n - 1)

@@ -5,6 +5,7 @@
 #   build-asan/   ASan + UBSan (FORKSIM_SANITIZE), leak detection on;
 #   build-debug/  Debug (-O0: no tail calls, so the engine's depth bound is
 #                 what keeps its stack small);
+#                 these two without the tests labelled "long";
 #   build-fuzz/   clang with libFuzzer: each fuzz target for FORKSIM_FUZZ_S
 #                 seconds (default 60); skipped, saying so, without clang.
 # FORKSIM_QUICK=1 runs the Release suite only.
@@ -13,19 +14,20 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 jobs=$(nproc)
 
-# suite DIR TARGETS CMAKE_ARGS...: configure, build TARGETS ("all" or a
-# list), run the whole suite.
+# suite DIR TARGETS CTEST_ARGS CMAKE_ARGS...: configure, build TARGETS
+# ("all" or a list), run the suite (CTEST_ARGS: "" for all of it).
 suite() {
-  local dir=$1 targets=$2
-  shift 2
+  local dir=$1 targets=$2 select=$3
+  shift 3
   echo "== test.sh: $dir" >&2
   cmake -S . -B "$dir" "$@" >/dev/null
   # shellcheck disable=SC2086 # a list of targets, split on purpose
   cmake --build "$dir" -j"$jobs" --target $targets
-  (cd "$dir" && ctest --output-on-failure -j"$jobs")
+  # shellcheck disable=SC2086
+  (cd "$dir" && ctest --output-on-failure -j"$jobs" $select)
 }
 
-suite build all -DCMAKE_BUILD_TYPE=Release
+suite build all "" -DCMAKE_BUILD_TYPE=Release
 [ "${FORKSIM_QUICK:-0}" = 1 ] && exit 0
 
 # Every sanitizer finding fails its test: UBSan aborts (-fno-sanitize-recover),
@@ -35,12 +37,13 @@ export UBSAN_OPTIONS=print_stacktrace=1
 # What the suite runs, without the benchmark driver: the instrumented builds
 # are for the tests. ASan is built at -O1 without debug info (its reports
 # still name the functions), the cheapest build it runs well in.
+# Both leave out the tests labelled "long" (CMakeLists.txt), which Release runs.
 tested="forksim forksim_tests fuzz_scenario_replay fuzz_set_replay"
-suite build-asan "$tested" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
+suite build-asan "$tested" "-LE long" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
   -DFORKSIM_SANITIZE=ON
 # Debug's -O0 without -g: the debug information was a large part of the
 # build's time and nothing here reads it.
-suite build-debug "$tested" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0
+suite build-debug "$tested" "-LE long" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0
 
 clang=$(command -v clang++-14 || command -v clang++ || true)
 if [ -z "$clang" ]; then

@@ -21,7 +21,7 @@
 using nlohmann::json;
 
 TEST_CASE("the 95% interval over replications of an M/M/1 queue covers its mean response 90-99% of the time",
-          "[replications][coverage]") {
+          "[replications][coverage][long]") {
   const double S = 1e-3, lambda = 500, theory = S / (1 - lambda * S);
   json raw = {{"duration_s", 20},
               {"warmup_s", 0.2},

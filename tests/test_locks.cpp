@@ -394,7 +394,7 @@ Scaling scaling(const std::vector<int>& seeds, const std::string& more) {
 // floods the line). With no backoff draws the naive runs have no
 // randomness: one seed, an exact comparison.
 TEST_CASE("past pidlock's saturation the backoff holds throughput, the naive spin loses it",
-          "[locks][scaling]") {
+          "[locks][scaling][long]") {
   Scaling kernel = scaling({1, 2, 3}, "");
   INFO("backoff, 10 ns a copy: 32: " << kernel.x32.mean << ", 64: " << kernel.x64.mean
                                      << " forks/s, tolerance " << kernel.tol);
@@ -428,7 +428,7 @@ TEST_CASE("past pidlock's saturation the backoff holds throughput, the naive spi
 // under pidlock per fork would move throughput by about 0.7%. The exact,
 // lightly loaded comparison is tests/test_model.cpp's.
 TEST_CASE("at saturation the step-by-step engine gives the same means over seeds",
-          "[locks][engine]") {
+          "[locks][engine][long]") {
   auto run = [](int seed, bool slow) {
     std::vector<std::string> args = {
         "--seed", std::to_string(seed), "--set", "machine.ncpus=32",

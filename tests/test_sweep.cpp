@@ -290,7 +290,7 @@ TEST_CASE("run --replay reruns a replicated run or a sweep and says whether ever
 // the knee is found inside the range, the USL fits with a peak, and the
 // SLO answer is a load the sweep's own points bracket.
 TEST_CASE("a sweep over machine.ncpus gives its knee, the USL fit and the summary lines",
-          "[sweep][cli][capacity]") {
+          "[sweep][cli][capacity][long]") {
   TempDir d;
   auto r = run_cli(d, {"sweep", "--vary", "machine.ncpus=2:64:x2", "--set", "workload.parents=256",
                        "--set", "workload.think_s=0", "--set", "workload.child.lifetime_s=0",
@@ -312,7 +312,7 @@ TEST_CASE("a sweep over machine.ncpus gives its knee, the USL fit and the summar
 }
 
 TEST_CASE("a sweep with --slo answers with the highest load meeting it, between two points",
-          "[sweep][cli][capacity]") {
+          "[sweep][cli][capacity][long]") {
   TempDir d;
   auto r = run_cli(d, concat({"sweep", "--vary", "workload.parents=8:64:x2", "--set",
                               "workload.think_s=0.001", "--set", "workload.child.lifetime_s=0",
