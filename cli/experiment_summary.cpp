@@ -114,14 +114,18 @@ void print_capacity_answers(std::ostream& out, const json& sweep) {
   }
   if (sweep.contains("slo")) {
     const json& o = sweep["slo"];
+    // A load's answer is the highest meeting value, a resource's the lowest.
+    const bool resource = o.value("direction", "harder") == "easier";
+    const std::string key = o.at("key").get<std::string>();
     out << "SLO " << o.at("objective").get<std::string>() << ": ";
     if (o.at("answer").is_number())
-      out << "highest " << o.at("key").get<std::string>() << " meeting it with 95% confidence: "
+      out << (resource ? "lowest " : "highest ") << key << " meeting it with 95% confidence: "
           << num(o.at("answer").get<double>());
     else
-      out << "no load in the range meets it with 95% confidence";
-    if (o.at("lowest_failing").is_number())
-      out << " (the lowest failing: " << num(o.at("lowest_failing").get<double>()) << ")";
+      out << "no " << (resource ? key : std::string("load")) << " in the range meets it with 95% confidence";
+    const char* edge = resource ? "highest_failing" : "lowest_failing";
+    if (o.contains(edge) && o.at(edge).is_number())
+      out << " (the " << (resource ? "highest" : "lowest") << " failing: " << num(o.at(edge).get<double>()) << ")";
     out << "; " << o.value("reason", "") << "\n";
   }
 }

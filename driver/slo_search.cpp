@@ -92,10 +92,24 @@ nlohmann::json load_json(double x, bool integer) {
   return x;
 }
 
-PointRequest request(const SloProblem& pb, double x, std::size_t from, std::size_t to) {
+// The objective's slack at a mean: positive on the meeting side.
+double slack(const Objective& obj, double mean) { return obj.at_most ? obj.bound - mean : mean - obj.bound; }
+
+// Whether the objective gets easier as the key grows: a resource
+// (machine.ncpus) rather than a load. Judged from the swept points' means
+// at the lowest and the highest key: more slack at the top means a
+// resource. A load otherwise, and when either end lacks the metric.
+bool easier_as_key_grows(const std::vector<Point>& pts, const Objective& obj) {
+  if (pts.size() < 2 || pts.front().values.empty() || pts.back().values.empty()) return false;
+  return slack(obj, pts.back().interval.mean) > slack(obj, pts.front().interval.mean);
+}
+
+// The search runs on x as a load: for a resource, on -x, so that the
+// highest meeting "load" is the lowest meeting resource.
+PointRequest request(const SloProblem& pb, double sign, double x, std::size_t from, std::size_t to) {
   PointRequest r;
   r.sets = pb.sets;
-  r.sets.push_back(pb.key + "=" + load_json(x, pb.integer_key).dump());
+  r.sets.push_back(pb.key + "=" + load_json(sign * x, pb.integer_key).dump());
   for (std::size_t i = from; i < to; ++i) r.seeds.push_back(pb.seed + i);  // mod 2^64
   return r;
 }
@@ -117,6 +131,16 @@ nlohmann::json slo_search(const Objective& obj, SloProblem pb, const PointRunner
       }
   };
   check_metric();
+  for (auto& p : pts) classify(p, obj, opt.level);
+  const bool resource = easier_as_key_grows(pts, obj);
+  const double sign = resource ? -1 : 1;
+  if (resource) {
+    for (auto& p : pts) p.x = -p.x;
+    std::reverse(pts.begin(), pts.end());
+  }
+  // The messages' words for the search's (load-like) order.
+  const std::string lowest = resource ? "highest" : "lowest";
+  const std::string load = resource ? pb.key : "load";
   const std::size_t max_reps = static_cast<std::size_t>(std::max(opt.max_replications, 1));
   const std::size_t min_reps = std::min(static_cast<std::size_t>(std::max(opt.min_replications, 2)), max_reps);
   int points_added = 0, reps_added = 0;
@@ -145,7 +169,7 @@ nlohmann::json slo_search(const Objective& obj, SloProblem pb, const PointRunner
       Point& p = pts[i];
       if (p.cls != Class::Undecided || p.runs.size() >= max_reps) continue;
       const std::size_t n = std::min(max_reps, std::max(min_reps, 2 * p.runs.size()));
-      batch.push_back(request(pb, p.x, p.runs.size(), n));
+      batch.push_back(request(pb, sign, p.x, p.runs.size(), n));
       which.push_back(i);
     }
     if (!batch.empty()) {
@@ -163,15 +187,17 @@ nlohmann::json slo_search(const Objective& obj, SloProblem pb, const PointRunner
         reason = "no points to search";
       } else if (pts.front().cls == Class::Fails) {
         decided = true;
-        reason = "the objective fails at the lowest load swept";
+        reason = "the objective fails at the " + lowest + " " + load + " swept";
       } else {
-        reason = "the lowest load swept is undecided after " + std::to_string(pts.front().runs.size()) +
-                 " replications; sweep lower loads or allow more replications";
+        reason = "the " + lowest + " " + load + " swept is undecided after " +
+                 std::to_string(pts.front().runs.size()) + " replications; sweep " +
+                 (resource ? "higher values" : "lower loads") + " or allow more replications";
       }
       break;
     }
     if (!U) {
-      reason = "the objective is met at every load swept; the highest meeting load is above the range";
+      reason = resource ? "the objective is met at every " + load + " swept; the lowest meeting one is below the range"
+                        : "the objective is met at every load swept; the highest meeting load is above the range";
       break;
     }
     // Two edges to close: the meeting one [L, U] (the answer) and the
@@ -203,7 +229,7 @@ nlohmann::json slo_search(const Objective& obj, SloProblem pb, const PointRunner
                             : "the lowest failing load came within the tolerance of the answer");
       break;
     }
-    auto reports = run({request(pb, *mid, 0, min_reps)});
+    auto reports = run({request(pb, sign, *mid, 0, min_reps)});
     ++points_added;
     reps_added += static_cast<int>(reports[0].size());
     pts.push_back({*mid, std::move(reports[0]), {}, {}, Class::Undecided});
@@ -211,11 +237,12 @@ nlohmann::json slo_search(const Objective& obj, SloProblem pb, const PointRunner
   }
 
   auto x_or_null = [&](const std::optional<std::size_t>& i) {
-    return i ? load_json(pts[*i].x, pb.integer_key) : nlohmann::json();
+    return i ? load_json(sign * pts[*i].x, pb.integer_key) : nlohmann::json();
   };
+  if (resource) std::reverse(pts.begin(), pts.end());  // the evidence by the key, ascending
   nlohmann::json evidence = nlohmann::json::array();
   for (const Point& p : pts) {
-    nlohmann::json e = {{"x", load_json(p.x, pb.integer_key)}, {"n", p.runs.size()},
+    nlohmann::json e = {{"x", load_json(sign * p.x, pb.integer_key)}, {"n", p.runs.size()},
                         {"class", class_name(p.cls)}, {"mean", nullptr}, {"half_width", nullptr}};
     if (!p.values.empty()) {
       e["mean"] = p.interval.mean;
@@ -223,13 +250,22 @@ nlohmann::json slo_search(const Objective& obj, SloProblem pb, const PointRunner
     }
     evidence.push_back(e);
   }
+  if (resource) {  // L and F index the load-ordered points: map them back
+    if (L) L = pts.size() - 1 - *L;
+    if (F) F = pts.size() - 1 - *F;
+  }
+  const nlohmann::json none;
   return {{"objective", obj.text},
           {"key", pb.key},
           {"metric", obj.metric},
-          {"highest_meeting", x_or_null(L)},
-          {"lowest_failing", x_or_null(F)},
+          {"direction", resource ? "easier" : "harder"},
+          {"highest_meeting", resource ? none : x_or_null(L)},
+          {"lowest_failing", resource ? none : x_or_null(F)},
+          {"lowest_meeting", resource ? x_or_null(L) : none},
+          {"highest_failing", resource ? x_or_null(F) : none},
           {"answer", x_or_null(L)},
-          {"interval", {x_or_null(L), x_or_null(F)}},
+          {"interval", resource ? nlohmann::json{x_or_null(F), x_or_null(L)}
+                                : nlohmann::json{x_or_null(L), x_or_null(F)}},
           {"confidence", opt.level},
           {"points_added", points_added},
           {"replications_added", reps_added},

@@ -5,8 +5,11 @@
 // A point meets the objective when the whole Student-t interval of the
 // metric's mean is on the objective's side of the bound, fails when the
 // whole interval is on the other side, and is undecided otherwise (also
-// with one replication: no interval). The objective is taken to get harder
-// as the load grows. Let L be the highest meeting load below the lowest
+// with one replication: no interval). The objective gets harder as a load
+// grows; a key that is a resource instead (more CPUs: the objective gets
+// easier, told by more slack at the highest swept point than at the
+// lowest) is searched as the load -x, so that the answer is the lowest
+// value that meets it ("direction": "easier"). Below, for a load: Let L be the highest meeting load below the lowest
 // failing one, F, U the lowest load above L that does not meet and V the
 // highest below F that does not fail. Each round either adds replications
 // to the undecided points between L and F (doubling each, at least
@@ -68,8 +71,10 @@ struct SloProblem {
   std::vector<SloPoint> points;  // any order, distinct x
 };
 
-// The design's "slo" object: {"objective", "key", "metric",
-// "highest_meeting", "lowest_failing", "answer", "interval": [L, F],
+// The design's "slo" object: {"objective", "key", "metric", "direction",
+// "highest_meeting", "lowest_failing" (a load's; null for a resource),
+// "lowest_meeting", "highest_failing" (a resource's), "answer", "interval"
+// ascending ([L, F] for a load),
 // "confidence", "points_added", "replications_added", "decided", "reason",
 // "points": [{"x", "n", "mean", "half_width", "class"}]} (the evidence,
 // sorted by x). Throws what the runner throws; ScenarioError when the

@@ -96,8 +96,54 @@ TEST_CASE("the SLO search bisects to the exact answer of a noise-free metric", "
   CHECK(r["replications_added"] == 15);
   CHECK(r["confidence"] == 0.95);
   CHECK(r["key"] == "load");
+  CHECK(r["direction"] == "harder");
+  CHECK(r["lowest_meeting"].is_null());
   // Every new point ran replications 0..2 at seeds 1, 2, 3: the sweep's.
   for (const auto& req : fr.log) CHECK(req.seeds == std::vector<uint64_t>{1, 2, 3});
+}
+
+// A resource: m = 100 / x (a latency that falls as CPUs are added), so the
+// objective m <= 1 gets easier as the key grows, and the answer is the
+// lowest value meeting it, 100, with 99 failing; likewise a throughput
+// m = x with m >= 100. The search runs at the key's own values, never
+// their negation, and the evidence is in the key's order.
+TEST_CASE("for a key that makes the objective easier, the SLO answer is the lowest value meeting it",
+          "[slo]") {
+  for (const char* objective : {"m<=1", "m>=100"}) {
+    FakeRunner fr{std::string(objective) == "m<=1" ? std::function<double(double)>([](double x) { return 100 / x; })
+                                                   : [](double x) { return x; }};
+    SloOptions opt;
+    opt.max_points = 20;
+    json r = forksim::slo_search(parse_objective(objective), problem(fr, {25, 50, 75, 125, 150}, 3),
+                                 fr.runner(), opt);
+    INFO(objective << " " << r.dump(1));
+    CHECK(r["direction"] == "easier");
+    CHECK(r["answer"] == 100);
+    CHECK(r["lowest_meeting"] == 100);
+    CHECK(r["highest_failing"] == 99);
+    CHECK(r["highest_meeting"].is_null());
+    CHECK(r["lowest_failing"].is_null());
+    CHECK(r["interval"] == json::array({99, 100}));
+    CHECK(r["decided"] == true);
+    CHECK(r["reason"] == "bracketed within the tolerance");
+    for (const auto& req : fr.log) CHECK(load_of(req) > 75);
+    for (const auto& req : fr.log) CHECK(load_of(req) < 125);
+    double last = 0;
+    for (const auto& p : r["points"]) {
+      CHECK(p["x"].get<double>() > last);
+      last = p["x"].get<double>();
+    }
+  }
+  // Failing at the most of the resource swept is said in its words.
+  FakeRunner fr{[](double x) { return 1000 / x; }};
+  SloProblem cpus = problem(fr, {25, 50, 150}, 3);
+  cpus.key = "machine.ncpus";  // no run is needed: every point fails outright
+  json r = forksim::slo_search(parse_objective("m<=1"), cpus, fr.runner());
+  CHECK(r["direction"] == "easier");
+  CHECK(r["answer"].is_null());
+  CHECK(r["highest_failing"] == 150);
+  CHECK(r["reason"] == "the objective fails at the highest machine.ncpus swept");
+  CHECK(fr.log.empty());
 }
 
 // With noise (sd 0.05 in m, i.e. 5 loads) the search can only place the
