@@ -15,6 +15,9 @@ std::optional<Bottleneck> find_bottleneck(const std::map<std::string, double>& m
       b.utilizations[name] = it->second;
     else if (field == "utilization" && !metrics.count(prefix + name + ".utilization_max"))
       b.utilizations[name] = it->second;
+    else if (field == "spin_cpu_s" && it->second > 0)
+      if (auto busy = metrics.find("cpu.busy_s"); busy != metrics.end() && busy->second > 0)
+        b.cpu_spinning[name] = it->second / busy->second;
   }
   if (b.utilizations.empty()) return std::nullopt;
   // A tie goes to the name first in alphabetical order.
@@ -24,7 +27,13 @@ std::optional<Bottleneck> find_bottleneck(const std::map<std::string, double>& m
 }
 
 nlohmann::json bottleneck_json(const Bottleneck& b) {
-  return {{"resource", b.resource}, {"utilization", b.utilization}};
+  nlohmann::json j = {{"resource", b.resource}, {"utilization", b.utilization}};
+  if (b.resource == "cpu" && !b.cpu_spinning.empty()) {
+    double total = 0;
+    for (const auto& [name, f] : b.cpu_spinning) total += f;
+    j["cpu_spinning"] = {{"total", total}, {"by_lock", b.cpu_spinning}};
+  }
+  return j;
 }
 
 nlohmann::json utilizations_json(const Bottleneck& b) {

@@ -1,8 +1,11 @@
 #include "cli/experiment_summary.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <regex>
 #include <string>
+#include <utility>
+#include <vector>
 
 using nlohmann::json;
 
@@ -91,9 +94,19 @@ void print_capacity_answers(std::ostream& out, const json& sweep) {
     } else {
       out << k.at("key").get<std::string>() << "=" << num(k.at("x").get<double>()) << " ("
           << num(k.at("y").get<double>()) << ")";
-      if (k.contains("bottleneck"))
-        out << "; busiest there: " << k["bottleneck"].at("resource").get<std::string>() << " at "
-            << percent(k["bottleneck"].at("utilization"));
+      if (k.contains("bottleneck") && k["bottleneck"].is_object()) {
+        const json& b = k["bottleneck"];
+        out << "; busiest there: " << b.at("resource").get<std::string>() << " at " << percent(b.at("utilization"));
+        if (b.contains("cpu_spinning")) {  // busy CPUs that are a lock's queue
+          out << " (" << percent(b["cpu_spinning"].at("total")) << " of it spinning on locks:";
+          std::vector<std::pair<double, std::string>> by;
+          for (const auto& [name, f] : b["cpu_spinning"].at("by_lock").items()) by.push_back({-f.get<double>(), name});
+          std::sort(by.begin(), by.end());
+          for (std::size_t i = 0; i < by.size() && i < 2; ++i)
+            out << (i ? ", " : " ") << by[i].second << " " << percent(json(-by[i].first));
+          out << ")";
+        }
+      }
       out << "\n";
     }
   }

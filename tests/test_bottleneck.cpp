@@ -21,5 +21,20 @@ TEST_CASE("the bottleneck is the busiest resource, a lock by its busiest instanc
 
   m["cpu.utilization"] = 0.97;
   CHECK(find_bottleneck(m)->resource == "cpu");
+  CHECK(forksim::bottleneck_json(*find_bottleneck(m)) == nlohmann::json{{"resource", "cpu"}, {"utilization", 0.97}});
   CHECK_FALSE(find_bottleneck({{"throughput.forks_per_s", 1}}));
+
+  // Busy CPUs spinning on locks: 3 of the 9 busy CPU-seconds on pidlock,
+  // 0.6 on p_lock, so 40% of the "CPU" bottleneck is locks' queues.
+  m["locks.pidlock.spin_cpu_s"] = 3;
+  m["locks.p_lock.spin_cpu_s"] = 0.6;
+  m["locks.ct_lock.spin_cpu_s"] = 0;
+  auto spun = find_bottleneck(m);
+  CHECK(spun->cpu_spinning == std::map<std::string, double>{{"pidlock", 3.0 / 9}, {"p_lock", 0.6 / 9}});
+  nlohmann::json j = forksim::bottleneck_json(*spun);
+  CHECK(j["cpu_spinning"]["total"].get<double>() == Approx(0.4));
+  CHECK(j["cpu_spinning"]["by_lock"]["pidlock"].get<double>() == Approx(1.0 / 3));
+  // Not said where a lock is the bottleneck: there the spinning is its queue's.
+  m["cpu.utilization"] = 0.5;
+  CHECK_FALSE(forksim::bottleneck_json(*find_bottleneck(m)).contains("cpu_spinning"));
 }
