@@ -7,6 +7,7 @@
 #include <string>
 
 #include "analysis/lockstat.hpp"
+#include "analysis/report.hpp"
 #include "analysis/stats.hpp"
 #include "scenarios/scenario.hpp"
 #include "tests/support.hpp"
@@ -41,7 +42,7 @@ json sample_report() {
   json locks;
   locks["pidlock"]["callers"] = {
       {"getproc_limit_check", caller("976-984", 5, 7.503e-6, 1, 0.002, 10, 1e-5)},
-      {"getproc_link", caller("996-1091", 1, 2.5e-6, 0, 0, 8, 6.4e-6)},
+      {"fork_publish", caller("527-564", 1, 2.5e-6, 0, 0, 8, 6.4e-6)},
       {"exit_proc", caller("exit.c proc_exit 637-723", 0, 0, 0, 0, 2, 3e-6)}};
   locks["p_lock"]["callers"] = {
       {"holdlwps", caller("198-202 (lwp.c holdlwps)", 5, 2e-6, 3, 3.6e-3, 4, 8e-7)}};
@@ -50,7 +51,23 @@ json sample_report() {
   return {{"window", {{"start_s", 1.0}, {"end_s", 5.0}, {"length_s", 4.0}}}, {"locks", locks}};
 }
 
-const std::string kRule(79, '-');
+const std::string kRule = std::string(79, '-') + "\n";
+
+// A section's first lines: its title, then the table's head and rule.
+std::string head(const std::string& title) {
+  return "\n" + title + "\n\nCount indv cuml rcnt     nsec Lock                   Caller\n" + kRule;
+}
+
+// The spin and block rows of sample_report.
+const char* const kSpinRows[] = {
+    "    5  45%  45% 1.00      400 p_lock                 holdlwps (fork.c 198-202 (lwp.c holdlwps))\n",
+    "    5  45%  91% 1.00     1500 pidlock                getproc_limit_check (fork.c 976-984)\n",
+    "    1   9% 100% 1.00     2500 pidlock                fork_publish (fork.c 527-564)\n"};
+const char* const kBlockRows[] = {
+    "    3  75%  75% 1.00  1200000 p_lock                 holdlwps (fork.c 198-202 (lwp.c holdlwps))\n",
+    "    1  25% 100% 1.00  2000000 pidlock                getproc_limit_check (fork.c 976-984)\n"};
+const char* const kSpinTitle = "Adaptive mutex spin: 11 events in 4.000 seconds (3 events/sec)";
+const char* const kBlockTitle = "Adaptive mutex block: 4 events in 4.000 seconds (1 events/sec)";
 
 const char* const kNote =
     "\n"
@@ -69,33 +86,14 @@ TEST_CASE("lockstat_text prints a hand-built report in lockstat's layout", "[loc
   LockstatOptions o;
   o.hold = true;
   const std::string expected =
-      "\n"
-      "Adaptive mutex spin: 11 events in 4.000 seconds (3 events/sec)\n"
-      "\n"
-      "Count indv cuml rcnt     nsec Lock                   Caller\n" +
-      kRule + "\n" +
-      "    5  45%  45% 1.00      400 p_lock                 holdlwps (fork.c 198-202 (lwp.c holdlwps))\n"
-      "    5  45%  91% 1.00     1500 pidlock                getproc_limit_check (fork.c 976-984)\n"
-      "    1   9% 100% 1.00     2500 pidlock                getproc_link (fork.c 996-1091)\n" +
-      kRule + "\n" +
-      "\n"
-      "Adaptive mutex block: 4 events in 4.000 seconds (1 events/sec)\n"
-      "\n"
-      "Count indv cuml rcnt     nsec Lock                   Caller\n" +
-      kRule + "\n" +
-      "    3  75%  75% 1.00  1200000 p_lock                 holdlwps (fork.c 198-202 (lwp.c holdlwps))\n"
-      "    1  25% 100% 1.00  2000000 pidlock                getproc_limit_check (fork.c 976-984)\n" +
-      kRule + "\n" +
-      "\n"
-      "Adaptive mutex hold: 24 events in 4.000 seconds (6 events/sec)\n"
-      "\n"
-      "Count indv cuml rcnt     nsec Lock                   Caller\n" +
-      kRule + "\n" +
+      head(kSpinTitle) + kSpinRows[0] + kSpinRows[1] + kSpinRows[2] + kRule +
+      head(kBlockTitle) + kBlockRows[0] + kBlockRows[1] + kRule +
+      head("Adaptive mutex hold: 24 events in 4.000 seconds (6 events/sec)") +
       "   10  42%  42% 1.00     1000 pidlock                getproc_limit_check (fork.c 976-984)\n"
-      "    8  33%  75% 1.00      800 pidlock                getproc_link (fork.c 996-1091)\n"
+      "    8  33%  75% 1.00      800 pidlock                fork_publish (fork.c 527-564)\n"
       "    4  17%  92% 1.00      200 p_lock                 holdlwps (fork.c 198-202 (lwp.c holdlwps))\n"
       "    2   8% 100% 1.00     1500 pidlock                exit_proc (exit.c proc_exit 637-723)\n" +
-      kRule + "\n" + kNote;
+      kRule + kNote;
   CHECK(lockstat_text(sample_report(), o) == expected);
 }
 
@@ -105,21 +103,8 @@ TEST_CASE("lockstat_text's top N cuts the rows, not the totals, and -H adds the 
           "[lockstat]") {
   LockstatOptions o;
   o.top = 1;
-  const std::string expected =
-      "\n"
-      "Adaptive mutex spin: 11 events in 4.000 seconds (3 events/sec)\n"
-      "\n"
-      "Count indv cuml rcnt     nsec Lock                   Caller\n" +
-      kRule + "\n" +
-      "    5  45%  45% 1.00      400 p_lock                 holdlwps (fork.c 198-202 (lwp.c holdlwps))\n" +
-      kRule + "\n" +
-      "\n"
-      "Adaptive mutex block: 4 events in 4.000 seconds (1 events/sec)\n"
-      "\n"
-      "Count indv cuml rcnt     nsec Lock                   Caller\n" +
-      kRule + "\n" +
-      "    3  75%  75% 1.00  1200000 p_lock                 holdlwps (fork.c 198-202 (lwp.c holdlwps))\n" +
-      kRule + "\n" + kNote;
+  const std::string expected = head(kSpinTitle) + kSpinRows[0] + kRule + head(kBlockTitle) +
+                               kBlockRows[0] + kRule + kNote;
   CHECK(lockstat_text(sample_report(), o) == expected);
   o.top = 3;
   o.hold = true;
@@ -163,8 +148,8 @@ TEST_CASE("lockstat_text names what a report lacks or has wrong", "[lockstat]") 
   CHECK(error_of(r) ==
         "locks.ct_lock.callers: missing (per-caller lock figures: the report is older than them)");
   r = sample_report();
-  r["locks"]["pidlock"]["callers"]["getproc_link"]["spin_s"] = "fast";
-  CHECK(error_of(r) == "locks.pidlock.callers.getproc_link.spin_s: not a time >= 0");
+  r["locks"]["pidlock"]["callers"]["fork_publish"]["spin_s"] = "fast";
+  CHECK(error_of(r) == "locks.pidlock.callers.fork_publish.spin_s: not a time >= 0");
   r = sample_report();
   r["locks"]["p_lock"]["callers"]["holdlwps"]["block_events"] = -2;
   CHECK(error_of(r) == "locks.p_lock.callers.holdlwps.block_events: not a count");
@@ -197,6 +182,44 @@ TEST_CASE("lockstat_run picks a run out of a replicated result or a sweep point"
   CHECK_THROWS_AS(lockstat_run(json{{"kind", "compare"}}), LockstatError);
 }
 
+// make_report's callers: named by Probes::lock_sites, with their lines;
+// a caller with neither an acquisition nor a hold in the window is left
+// out, one with holds alone (taken before the window) is not.
+TEST_CASE("make_report lists each lock's callers by name", "[lockstat][report]") {
+  forksim::Probes p;
+  p.window_start_s = 0;
+  p.window_end_s = 1;
+  p.lock_sites = {{"check_flags", "173-187"}, {"wait_reap", "exit.c waitid"}, {"idle", "1"}};
+  forksim::LockStats& l = p.locks["pidlock"];
+  l.acquisitions = 3;
+  l.contended = 2;
+  forksim::LockCallerStats& a = l.caller(0);
+  a.acquisitions = 3;
+  a.contended = 2;
+  a.spin_events = 2;
+  a.spin_s = 4e-6;
+  a.block_events = 1;
+  a.block_s = 0.001;
+  a.hold_events = 2;
+  a.hold_s = 6e-6;
+  a.hold_max_s = 4e-6;
+  l.caller(1).hold_events = 1;
+  l.caller(1).hold_s = 2e-6;
+  l.caller(1).hold_max_s = 2e-6;
+  l.caller(2);  // grown, never used
+  const json callers = forksim::make_report({}, p)["locks"]["pidlock"]["callers"];
+  CHECK(callers == json{{"check_flags",
+                         {{"lines", "173-187"}, {"acquisitions", 3}, {"contended", 2},
+                          {"spin_events", 2}, {"spin_s", 4e-6}, {"block_events", 1},
+                          {"block_s", 0.001}, {"hold_events", 2}, {"hold_s", 6e-6},
+                          {"hold_mean_s", 3e-6}, {"hold_max_s", 4e-6}}},
+                        {"wait_reap",
+                         {{"lines", "exit.c waitid"}, {"acquisitions", 0}, {"contended", 0},
+                          {"spin_events", 0}, {"spin_s", 0.0}, {"block_events", 0},
+                          {"block_s", 0.0}, {"hold_events", 1}, {"hold_s", 2e-6},
+                          {"hold_mean_s", 2e-6}, {"hold_max_s", 2e-6}}}});
+}
+
 // The report's callers split each lock's figures: their acquisitions and
 // contended acquisitions add up to the lock's, no caller spins or blocks
 // more often than it was contended, and their holds (each whole, released
@@ -227,7 +250,9 @@ TEST_CASE("a report's per-caller lock figures add up to the lock's totals", "[lo
     if (contended > 0) ++contended_locks;
   }
   CHECK(contended_locks >= 2);
-  CHECK(r["locks"]["pidlock"]["callers"].contains("getproc_link"));
+  // pidlock is taken for the limit check and held through getproc_link.
+  CHECK(r["locks"]["pidlock"]["callers"].contains("getproc_limit_check"));
+  CHECK_FALSE(r["locks"]["pidlock"]["callers"].contains("getproc_link"));
 }
 
 // The callers stay out of the replicated metrics (stats.hpp): the lock's
