@@ -95,6 +95,30 @@ json throughput_json(const GroupProbes& p, double window) {
           {"failures_per_s", ratio(failures, window)}};
 }
 
+// lockstat's records for one lock: each caller (Probes::lock_sites) that
+// took it or released a hold in the window, keyed by its step's name.
+json lock_callers_json(const LockStats& l, const std::vector<LockSiteName>& sites) {
+  json j = json::object();
+  for (size_t site = 0; site < l.callers.size(); ++site) {
+    const LockCallerStats& c = l.callers[site];
+    if (c.acquisitions == 0 && c.hold_events == 0) continue;
+    const LockSiteName name = site < sites.size() ? sites[site] : LockSiteName{};
+    j[name.name.empty() ? "site_" + std::to_string(site) : name.name] = {
+        {"lines", name.lines},
+        {"acquisitions", c.acquisitions},
+        {"contended", c.contended},
+        {"spin_events", c.spin_events},
+        {"spin_s", c.spin_s},
+        {"block_events", c.block_events},
+        {"block_s", c.block_s},
+        {"hold_events", c.hold_events},
+        {"hold_s", c.hold_s},
+        {"hold_mean_s", ratio(c.hold_s, c.hold_events)},
+        {"hold_max_s", c.hold_max_s}};
+  }
+  return j;
+}
+
 json locks_json(const Probes& p, double window) {
   json j = json::object();
   for (const auto& [name, l] : p.locks) {
@@ -111,7 +135,8 @@ json locks_json(const Probes& p, double window) {
                {"utilization_max", ratio(l.instance_hold_max_s, window)},
                {"busy_s", l.hold_sum_s},
                {"spin_cpu_s", l.spin_cpu_s},
-               {"instances", l.instances}};
+               {"instances", l.instances},
+               {"callers", lock_callers_json(l, p.lock_sites)}};
   }
   return j;
 }

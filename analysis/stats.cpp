@@ -29,7 +29,18 @@ void check_level(double level) {
   if (!(level > 0 && level < 1)) throw std::invalid_argument("confidence level must be in (0, 1)");
 }
 
+// locks.<name>.callers: lockstat's per-caller records, ten figures for each
+// (lock, caller) pair, would triple a run's metrics for detail that the
+// lock's own figures sum up.
+bool lock_callers(const std::string& key) {
+  const std::string prefix = "locks.", suffix = ".callers";
+  return key.size() > prefix.size() + suffix.size() && key.rfind(prefix, 0) == 0 &&
+         key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+         key.find('.', prefix.size()) == key.size() - suffix.size();
+}
+
 bool excluded(const std::string& key) {
+  if (lock_callers(key)) return true;
   static const char* prefixes[] = {"scenario.", "manifest."};
   for (const char* p : prefixes)
     if (key.rfind(p, 0) == 0) return true;

@@ -56,7 +56,9 @@ nlohmann::json interval_json(const Interval& i);
 // ("paths.fork1.latency_s.p99"): booleans, strings, arrays (the time
 // series, percentile intervals) and what describes the run rather than
 // measures it (scenario.*, manifest.*, seed, schema_version and the
-// wall-clock fields wall_time_s, *.wall_*) are left out.
+// wall-clock fields wall_time_s, *.wall_*) are left out, and so are the
+// locks' per-caller records (locks.<name>.callers.*), which would triple
+// the count for detail the locks' own figures sum up.
 std::map<std::string, double> numeric_metrics(const nlohmann::json& report);
 
 // {"metrics": {dotted name: interval_json}, "partial": {name: count}}:

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "analysis/compare.hpp"
+#include "analysis/lockstat.hpp"
 #include "analysis/report.hpp"
 #include "cli/compare_text.hpp"
 #include "cli/auto_warmup.hpp"
@@ -79,7 +80,8 @@ const char* kUsage =
 // process (cli/replay_experiment.hpp).
 int replay(const po::variables_map& vm, const std::vector<Edit>& edits,
            const std::vector<std::string>& command_line, std::ostream& out, std::ostream& err) {
-  for (const char* o : {"scenario", "seed", "output", "replications", "precision"})
+  for (const char* o : {"scenario", "seed", "output", "replications", "precision", "lockstat",
+                        "lockstat-hold", "lockstat-top"})
     if (vm.count(o))
       throw Usage(std::string("--replay reruns the result's own scenario and seeds; it takes no ") +
                   (std::string(o) == "scenario" ? "SCENARIO" : std::string("--") + o));
@@ -104,6 +106,17 @@ int replay(const po::variables_map& vm, const std::vector<Edit>& edits,
   return status;
 }
 
+// --lockstat and its options, read before the run so that a bad value
+// costs nothing; none when no lockstat option is given (each implies it).
+std::optional<LockstatOptions> lockstat_option(const po::variables_map& vm) {
+  if (!vm.count("lockstat") && !vm.count("lockstat-hold") && !vm.count("lockstat-top"))
+    return std::nullopt;
+  LockstatOptions o;
+  o.hold = vm.count("lockstat-hold") > 0;
+  if (vm.count("lockstat-top")) o.top = static_cast<std::size_t>(positive_integer(vm, "lockstat-top", 0));
+  return o;
+}
+
 int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>& command_line,
             std::ostream& out, std::ostream& err) {
   po::options_description d("forksim run [SCENARIO] [options]");
@@ -113,6 +126,13 @@ int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>
       ("output,o", po::value<std::string>(),
        "write the JSON report here (\"-\": stdout, the summary then on stderr)")
       ("quiet,q", "print no summary")
+      ("lockstat", "after the summary (on stderr with -o -, as the summary), the run's lock "
+       "contention as illumos lockstat(8) prints it: spin and block events per lock and "
+       "caller (the model's step); printed with --quiet too")
+      ("lockstat-hold", "add lockstat -H's hold-time section (implies --lockstat)")
+      ("lockstat-top", po::value<std::string>()->value_name("N"),
+       "only the N most frequent rows of each lockstat section, as lockstat -D N; "
+       "N from 1 (implies --lockstat)")
       ("step-by-step", "one engine event per charged step: slower, same answer "
        "(for checking the engine's shortcuts)")
       ("max-wall-s", po::value<std::string>()->default_value("0"),
@@ -134,12 +154,16 @@ int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>
   std::vector<Edit> edits;
   if (!parse(args, d, "scenario", out, vm, edits)) return kOk;
   if (vm.count("replay")) return replay(vm, edits, command_line, out, err);
+  const std::optional<LockstatOptions> lockstat = lockstat_option(vm);
   json raw = load_raw(vm, edits);
   // Through the scenario's own checks, so that --seed -1 fails as
   // --set seed=-1 does.
   if (vm.count("seed")) apply_override(raw, "seed=" + vm["seed"].as<std::string>());
   Scenario s = parse_scenario(raw);
-  if (replications_asked(vm)) return run_replicated(vm, raw, s, command_line, out, err);
+  if (replications_asked(vm)) {
+    if (lockstat) throw Usage("--lockstat prints a single run's locks; it takes no --replications");
+    return run_replicated(vm, raw, s, command_line, out, err);
+  }
   RunBudgets budgets = checked_budgets(vm, 1, command_line, s);
   // From here a signal stops the run cleanly; the check of -o below makes
   // a temporary, which a second signal removes.
@@ -151,6 +175,7 @@ int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>
   const bool complete = report["complete"].get<bool>();
   if (output) output->write(report.dump(2) + "\n", out);
   if (!vm.count("quiet")) print_summary(summary, report);
+  if (lockstat) summary << lockstat_text(report, *lockstat);
   if (!complete)
     err << "forksim: stopped early: " << report["incomplete_reason"].get<std::string>()
         << "; the report is marked incomplete\n";

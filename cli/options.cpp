@@ -105,4 +105,14 @@ double budget_value(const po::variables_map& vm, const std::string& name, double
   return x;
 }
 
+long positive_integer(const po::variables_map& vm, const std::string& name, long absent) {
+  if (!vm.count(name)) return absent;
+  const std::string& text = vm[name].as<std::string>();
+  char* end = nullptr;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || end != text.c_str() + text.size() || v < 1 || v > 100000)
+    throw Usage("--" + name + " must be an integer from 1 to 100000, got '" + printable(text) + "'");
+  return v;
+}
+
 }  // namespace forksim

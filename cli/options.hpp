@@ -45,4 +45,9 @@ nlohmann::json load_raw(const boost::program_options::variables_map& vm, const s
 double budget_value(const boost::program_options::variables_map& vm, const std::string& name,
                     double absent);
 
+// An option's count: an integer from 1 to 100000, all of the text; `absent`
+// when the option is not given.
+long positive_integer(const boost::program_options::variables_map& vm, const std::string& name,
+                      long absent);
+
 }  // namespace forksim

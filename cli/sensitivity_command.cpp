@@ -44,16 +44,6 @@ double cost_change(const std::string& text) {
   return v / scale;
 }
 
-long positive_integer(const po::variables_map& vm, const std::string& name, long absent) {
-  if (!vm.count(name)) return absent;
-  const std::string& text = vm[name].as<std::string>();
-  char* end = nullptr;
-  long v = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || end != text.c_str() + text.size() || v < 1 || v > 100000)
-    throw Usage("--" + name + " must be an integer from 1 to 100000, got '" + printable(text) + "'");
-  return v;
-}
-
 std::vector<std::string> all_step_names() {
   std::vector<std::string> v;
   for (const auto& st : step_catalogue()) v.push_back(st.name);

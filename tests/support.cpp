@@ -71,6 +71,17 @@ void write_text(const fs::path& p, const std::string& text) {
   REQUIRE(out.good());
 }
 
+void check_golden(const std::string& name, const std::string& actual) {
+  const fs::path golden = fs::path(FORKSIM_SOURCE_DIR) / "tests" / "golden" / name;
+  const char* update = std::getenv("FORKSIM_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    write_text(golden, actual);
+    WARN("rewrote " << golden.string());
+  }
+  REQUIRE(fs::exists(golden));
+  CHECK(actual == read_file(golden));
+}
+
 std::set<std::string> names_in(const fs::path& dir) {
   std::set<std::string> s;
   for (const auto& e : fs::directory_iterator(dir)) s.insert(e.path().filename().string());

@@ -43,6 +43,11 @@ struct TempDir {
 std::string read_file(const std::filesystem::path& p);
 // Writes `text` to p, failing the test if it cannot.
 void write_text(const std::filesystem::path& p, const std::string& text);
+// Compares `actual` with tests/golden/<name> byte for byte. With
+// FORKSIM_UPDATE_GOLDEN=1 in the environment the golden is rewritten with
+// `actual` instead: do that when the output changes on purpose, then read
+// the new file and commit it with the change.
+void check_golden(const std::string& name, const std::string& actual);
 // The names in a directory (dot files too), to assert nothing was left.
 std::set<std::string> names_in(const std::filesystem::path& dir);
 // Whether p itself (not a link to it) is a character device.

@@ -32,6 +32,7 @@
 using Catch::Matchers::Contains;
 using nlohmann::json;
 namespace fs = std::filesystem;
+using forksim::test::check_golden;
 using forksim::test::concat;
 using forksim::test::run_cli;
 using forksim::test::read_file;
@@ -56,21 +57,6 @@ json parse_json(const std::string& text) {
   json j;
   REQUIRE_NOTHROW(j = json::parse(text));
   return j;
-}
-
-// Compares `actual` with tests/golden/<name> byte for byte. With
-// FORKSIM_UPDATE_GOLDEN=1 in the environment the golden is rewritten with
-// `actual` instead: do that when the output changes on purpose, then read
-// the new file and commit it with the change.
-void check_golden(const std::string& name, const std::string& actual) {
-  const fs::path golden = fs::path(FORKSIM_SOURCE_DIR) / "tests" / "golden" / name;
-  const char* update = std::getenv("FORKSIM_UPDATE_GOLDEN");
-  if (update && std::string(update) == "1") {
-    write_file(golden, actual);
-    WARN("rewrote " << golden.string());
-  }
-  REQUIRE(fs::exists(golden));
-  CHECK(actual == read_file(golden));
 }
 
 // A short run of the default scenario, for the tests that need a report.

@@ -265,7 +265,8 @@ TEST_CASE("report locks", "[report]") {
   CHECK(keys_of(pid) == std::set<std::string>{"acquisitions", "contended", "contended_fraction",
                                               "wait_mean_s", "wait_max_s", "hold_mean_s",
                                               "utilization", "utilization_max", "busy_s",
-                                              "spin_cpu_s", "instances"});
+                                              "spin_cpu_s", "instances", "callers"});
+  CHECK(pid["callers"] == json::object());  // these probes name no caller
   CHECK(pid["acquisitions"] == 4000);
   CHECK(pid["contended"] == 400);
   CHECK(pid["contended_fraction"] == 400.0 / 4000);
