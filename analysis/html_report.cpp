@@ -87,8 +87,9 @@ std::string figure_text(const Figures& figures, const std::string& key, const js
     return seconds ? format_seconds(v, digits) : fraction ? format_number(v * 100, digits) + "%" : format_number(v, digits);
   };
   std::string s = text(f->value, 6);
-  if (metrics)
-    if (auto h = number_at(object_at(*metrics, key), "half_width")) s += " \xC2\xB1 " + text(*h, 3);
+  // The metrics' names are dotted: looked up whole, not as a path.
+  if (metrics && metrics->is_object() && metrics->contains(key))
+    if (auto h = number_at((*metrics)[key], "half_width")) s += " \xC2\xB1 " + text(*h, 3);
   return s;
 }
 

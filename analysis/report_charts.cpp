@@ -432,8 +432,10 @@ std::vector<ChartFigure> run_charts(const json& shape, const Figures& figures, b
   if (has_points(lat.chart)) out.push_back(std::move(lat));
   const std::vector<std::string> locks = locks_by_use(shape, figures);
   if (!locks.empty()) {
-    out.push_back(lock_utilization(shape, figures, locks, replicated));
-    out.push_back(lock_wait(figures, locks, replicated));
+    ChartFigure util = lock_utilization(shape, figures, locks, replicated);
+    if (has_points(util.chart)) out.push_back(std::move(util));
+    ChartFigure wait = lock_wait(figures, locks, replicated);
+    if (has_points(wait.chart)) out.push_back(std::move(wait));
   }
   ChartFigure cpu = cpu_chart(shape, figures, replicated);
   if (has_points(cpu.chart)) out.push_back(std::move(cpu));

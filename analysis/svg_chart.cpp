@@ -135,10 +135,9 @@ Range axis_range(const Axis& a, std::vector<double> values, bool from_zero, std:
     ticks = within(ticks, lo, hi);
     return {lo, hi};
   }
-  // On y, a top value on the last tick would touch the frame: one step more.
-  const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1;
-  if (from_zero && hi > 0 && ticks.back() - hi < 0.02 * (ticks.back() - ticks.front()))
-    ticks.push_back(ticks.back() + step);
+  // On y, a top value on the last tick would touch the frame: a little room.
+  const double span = ticks.back() - ticks.front();
+  if (from_zero && hi > 0 && ticks.back() - hi < 0.02 * span) return {ticks.front(), ticks.back() + 0.04 * span};
   return {ticks.front(), ticks.back()};
 }
 
@@ -173,12 +172,19 @@ std::string format_number(double v, int digits) {
   if (a >= 1e4 && a < 1e15) {
     const int int_digits = static_cast<int>(std::floor(std::log10(a))) + 1;
     std::snprintf(b, sizeof b, "%.*f", std::max(0, digits - int_digits), a);
-    std::string digits = b, grouped;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-      if (i && (digits.size() - i) % 3 == 0) grouped += ',';
-      grouped += digits[i];
+    std::string text = b, fraction;
+    if (auto dot = text.find('.'); dot != std::string::npos) {
+      fraction = text.substr(dot);
+      text.resize(dot);
+      while (fraction.back() == '0') fraction.pop_back();
+      if (fraction == ".") fraction.clear();
     }
-    return (v < 0 ? "-" : "") + grouped;
+    std::string grouped;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (i && (text.size() - i) % 3 == 0) grouped += ',';
+      grouped += text[i];
+    }
+    return (v < 0 ? "-" : "") + grouped + fraction;
   }
   std::snprintf(b, sizeof b, "%.*g", digits, v);
   return b;
@@ -380,7 +386,7 @@ std::string svg_chart(const Chart& c) {
       const double each = group / std::max<std::size_t>(dodged, 1);
       offset = -group / 2 + each * (dodge_index + 0.5);
       if (style != SeriesStyle::Bars) offset *= std::min(1.0, 14.0 / each);  // points stay close
-      bar_width = each * 0.9;
+      bar_width = std::min(each * 0.9, 90.0);  // a lone bar stays a bar, not a wall
       ++dodge_index;
     }
     const std::string cls = s.mark_class.empty() ? "mark" : "mark " + xml_escape(s.mark_class);

@@ -164,11 +164,18 @@ TEST_CASE("a run's charts: latency percentiles with their intervals, locks, CPU,
   CHECK(cpu.chart.lines[0].y == Approx(50));
   REQUIRE(cpu.chart.markers.size() == 1);
   CHECK(cpu.chart.markers[0].x == 0.5);
-  // nproc with both limits drawn.
+  // nproc (at most 9) far below its limits: they are named, not drawn...
   const ChartFigure& nproc = find(charts, "ts-nproc");
-  REQUIRE(nproc.chart.lines.size() == 2);
-  CHECK(nproc.chart.lines[0].y == 100);
-  CHECK(nproc.chart.lines[1].y == 90);
+  CHECK(nproc.chart.lines.empty());
+  CHECK(nproc.caption.find("not drawn (the processes stay below half of them): max_nprocs 100, maxuprc 90.") !=
+        std::string::npos);
+  // ... and drawn once the processes come within half of them.
+  json full = r;
+  full["timeseries"]["nproc"] = {1, 50, 90, 90, 3};
+  const ChartFigure near = find(timeseries_charts(full, ""), "ts-nproc");
+  REQUIRE(near.chart.lines.size() == 2);
+  CHECK(near.chart.lines[0].y == 100);
+  CHECK(near.chart.lines[1].y == 90);
   // The probe's latency: 10 ms and 2 s, a log axis in seconds, the gaps kept.
   const ChartFigure& admin = find(charts, "ts-admin-latency");
   CHECK(admin.y_unit == "s");
@@ -355,7 +362,7 @@ TEST_CASE("a sensitivity and a comparison get pages of tables", "[html]") {
   const std::string page = html_report(sens, {});
   check_self_contained(page);
   CHECK(page.find("<figure") == std::string::npos);
-  CHECK(page.find("<td>1</td><td>as_dup</td><td>remainder*</td><td>37000</td><td>-0.5</td><td>[-0.6, -0.4]</td>") !=
+  CHECK(page.find("<td>1</td><td>as_dup</td><td>remainder*</td><td>37,000</td><td>-0.5</td><td>[-0.6, -0.4]</td>") !=
         std::string::npos);
   const json cmp = {{"kind", "compare"},
                     {"a", {{"kind", "run"}, {"file", "a.json"}}},
@@ -399,14 +406,6 @@ TEST_CASE("the estimated costs are the catalogue's guesses, shares and remainder
 // --- forksim report ----------------------------------------------------------
 
 namespace {
-
-std::vector<std::string> page_ids(const std::string& page) {
-  std::vector<std::string> out;
-  const std::regex fig(R"re(<figure class="chart" id="chart-([a-z0-9-]+)">)re");
-  for (auto it = std::sregex_iterator(page.begin(), page.end(), fig); it != std::sregex_iterator(); ++it)
-    out.push_back((*it)[1]);
-  return out;
-}
 
 bool has(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();

@@ -69,6 +69,8 @@ TEST_CASE("numbers read as people write them", "[svg]") {
   CHECK(format_number(5606.777) == "5607");
   CHECK(format_number(5606.777, 6) == "5606.78");
   CHECK(format_number(1234567, 6) == "1,234,567");
+  CHECK(format_number(47280.37, 6) == "47,280.4");
+  CHECK(format_number(37000, 6) == "37,000");
   CHECK(format_number(0.000123) == "0.000123");
   CHECK(format_number(0.1 + 0.2) == "0.3");
   CHECK(format_number(-12500) == "-12,500");
