@@ -38,6 +38,7 @@ svg .band.whisker, svg g.band line { stroke-width: 1.5; }
 svg .marker line { stroke: #555; stroke-dasharray: 4 3; }
 svg .threshold line { stroke: #b00; stroke-dasharray: 7 4; stroke-width: 1.5; }
 svg .threshold text { fill: #b00; }
+svg .marker text, svg .threshold text { paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 pre { background: #f7f7f7; padding: 8px; font-size: 12px; overflow-x: auto; max-height: 40em; }
 )";
 
@@ -81,7 +82,7 @@ std::string figure_html(const ChartFigure& f) {
 std::string figure_text(const Figures& figures, const std::string& key, const json* metrics) {
   auto f = figures(key);
   if (!f) return "";
-  const bool seconds = key.find("latency_s") != std::string::npos;
+  const bool seconds = key.find("latency_s") != std::string::npos || key.find("response_s") != std::string::npos;
   const bool fraction = key.find("utilization") != std::string::npos;
   auto text = [&](double v, int digits) {
     return seconds ? format_seconds(v, digits) : fraction ? format_number(v * 100, digits) + "%" : format_number(v, digits);
@@ -108,7 +109,17 @@ std::vector<std::vector<std::string>> headline_rows(const json& shape, const Fig
     add(path + " latency p50", "paths." + path + ".latency_s.p50");
     add(path + " latency p99", "paths." + path + ".latency_s.p99");
   }
-  add("request latency p99", "requests.latency_s.p99");
+  // What a composite machine's groups measure of their own: a service's
+  // requests, root's probe, an interactive user's response.
+  std::vector<std::pair<std::string, std::string>> units = {{"", ""}};
+  for (const auto& [g, body] : object_at(shape, "groups").items()) units.push_back({g + ": ", "groups." + g + "."});
+  for (const auto& [who, prefix] : units) {
+    add(who + "request latency p99", prefix + "requests.latency_s.p99");
+    add(who + "near a fork, request latency p99", prefix + "requests.near_fork.latency_s.p99");
+    add(who + "admin probe's fork latency, mean", prefix + "admin_probe.latency_s.mean");
+    add(who + "admin probe's fork latency, max", prefix + "admin_probe.latency_s.max");
+    add(who + "response time p90", prefix + "response_s.p90");
+  }
   add("CPU utilization", "cpu.utilization");
   add("pidlock utilization", "locks.pidlock.utilization");
   add("most processes", "processes.nproc_max");

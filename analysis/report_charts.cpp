@@ -87,6 +87,25 @@ ChartPoint point_of(double x, const Figure& f, double factor) {
   return p;
 }
 
+// Leaves out the categories no series has a value for (percentiles a
+// histogram had too few samples for), renumbering the rest.
+void drop_empty_categories(Chart& c) {
+  std::vector<bool> used(c.x.categories.size(), false);
+  for (const Series& s : c.series)
+    for (const ChartPoint& p : s.points)
+      if (std::isfinite(p.y) && p.x >= 0 && p.x < used.size()) used[static_cast<std::size_t>(p.x)] = true;
+  std::vector<double> index(used.size());
+  std::vector<std::string> kept;
+  for (std::size_t i = 0; i < used.size(); ++i) {
+    index[i] = static_cast<double>(kept.size());
+    if (used[i]) kept.push_back(c.x.categories[i]);
+  }
+  for (Series& s : c.series)
+    for (ChartPoint& p : s.points)
+      if (p.x >= 0 && p.x < used.size()) p.x = index[static_cast<std::size_t>(p.x)];
+  c.x.categories = std::move(kept);
+}
+
 bool has_points(const Chart& c) {
   for (const Series& s : c.series)
     for (const ChartPoint& p : s.points)
@@ -158,6 +177,7 @@ ChartFigure latency_percentiles(const json& shape, const Figures& figures, bool 
       if (!fs.points.empty()) f.chart.series.push_back(std::move(fs));
     }
   }
+  drop_empty_categories(f.chart);
   f.y_unit = finish_time_axis(f.chart, "latency");
   f.caption = caption_with_notes(
       "A fork's latency runs from its system call's entry to its return in the parent; a failed "
@@ -337,6 +357,7 @@ std::optional<ChartFigure> service_latency(const json& shape, const Figures& fig
     }
   }
   if (!has_points(f.chart)) return std::nullopt;
+  drop_empty_categories(f.chart);
   f.y_unit = finish_time_axis(f.chart, "request latency");
   f.caption = caption_with_notes(
       "A request is near a fork when it was in the system (from arrival to completion) while a fork "
@@ -726,7 +747,7 @@ ChartFigure sweep_chart(const json& result, const SweepShape& sh, const std::str
   f.chart.x.label = sh.key;
   std::vector<Series> series(sh.series.size());
   for (std::size_t i = 0; i < series.size(); ++i) {
-    series[i].name = sh.series[i].empty() ? metric + " (mean)" : sh.series[i];
+    series[i].name = sh.series[i].empty() ? "mean" : sh.series[i];
     series[i].style = sh.numeric ? SeriesStyle::LinePoints : SeriesStyle::Points;
   }
   std::vector<double> xs;
