@@ -149,6 +149,19 @@ std::string interval_words(bool replicated) {
                       "report has one; the mean and the maximum have none.";
 }
 
+// A new chart's figure: its id, what it shows (the heading and the SVG's
+// title), and its x axis' name in the chart and the table.
+ChartFigure new_figure(const std::string& id, const std::string& heading, const std::string& x_label,
+                       const std::string& x_header) {
+  ChartFigure f;
+  f.id = id;
+  f.heading = heading;
+  f.chart.title = heading;
+  f.chart.x.label = x_label;
+  f.x_header = x_header;
+  return f;
+}
+
 // The latency statistics of one histogram (prefix "paths.fork1.latency_s")
 // as a series over kLatencyStats; empty when it has none.
 Series latency_series(const std::string& name, const std::string& prefix, const Figures& figures) {
@@ -161,13 +174,9 @@ Series latency_series(const std::string& name, const std::string& prefix, const 
 }
 
 ChartFigure latency_percentiles(const json& shape, const Figures& figures, bool replicated) {
-  ChartFigure f;
-  f.id = "latency-percentiles";
-  f.heading = "Fork latency per path: mean, percentiles and maximum";
-  f.x_header = "statistic";
-  f.chart.title = "Fork latency (entry to return) per path";
+  ChartFigure f = new_figure("latency-percentiles", "Fork latency per path: mean, percentiles and maximum",
+                             "statistic of the latency", "statistic");
   f.chart.x.categories = kLatencyStats;
-  f.chart.x.label = "statistic of the latency";
   for (const auto& [path, body] : object_at(shape, "paths").items()) {
     Series s = latency_series(path, "paths." + path + ".latency_s", figures);
     if (!s.points.empty()) f.chart.series.push_back(std::move(s));
@@ -199,57 +208,47 @@ std::vector<std::string> locks_by_use(const json& shape, const Figures& figures)
   return names;
 }
 
+// One bar per lock: the figure locks.<lock>.<field>, times factor.
+Series per_lock(const std::string& name, const std::vector<std::string>& locks, const Figures& figures,
+                const std::string& field, double factor) {
+  Series s{name, SeriesStyle::Bars, {}, "", false, true};
+  for (std::size_t i = 0; i < locks.size(); ++i)
+    if (auto v = figures("locks." + locks[i] + "." + field)) s.points.push_back(point_of(i, *v, factor));
+  return s;
+}
+
+std::string lock_interval_words(bool replicated) {
+  return replicated ? " Whiskers: the 95% interval of the mean over the replications." : "";
+}
+
 ChartFigure lock_utilization(const json& shape, const Figures& figures, const std::vector<std::string>& locks,
                              bool replicated) {
-  ChartFigure f;
-  f.id = "lock-utilization";
-  f.heading = "Lock utilization: the fraction of the window each lock was held";
-  f.x_header = "lock";
+  ChartFigure f = new_figure("lock-utilization", "Lock utilization: the fraction of the window each lock was held",
+                             "lock", "lock");
   f.y_unit = "%";
-  f.chart.title = "Utilization per lock";
   f.chart.x.categories = locks;
-  f.chart.x.label = "lock";
   f.chart.y.label = "utilization (%)";
-  Series mean{"utilization (mean over its instances)", SeriesStyle::Bars, {}, "", false, true};
-  Series busiest{"busiest instance", SeriesStyle::Bars, {}, "", false, true};
+  f.chart.series.push_back(per_lock("utilization (mean over its instances)", locks, figures, "utilization", 100));
   bool several = false;
-  for (std::size_t i = 0; i < locks.size(); ++i) {
-    const std::string k = "locks." + locks[i];
-    if (auto u = figures(k + ".utilization")) mean.points.push_back(point_of(i, *u, 100));
-    if (auto m = figures(k + ".utilization_max")) busiest.points.push_back(point_of(i, *m, 100));
-    if (auto n = number_at(shape, k + ".instances"); n && *n > 1) several = true;
-  }
-  f.chart.series.push_back(std::move(mean));
-  if (several) f.chart.series.push_back(std::move(busiest));
+  for (const std::string& l : locks)
+    if (auto n = number_at(shape, "locks." + l + ".instances"); n && *n > 1) several = true;
+  if (several) f.chart.series.push_back(per_lock("busiest instance", locks, figures, "utilization_max", 100));
   f.caption = caption_with_notes(
       "A per-process lock (p_lock, as_lock, ...) has one instance per process: its bar is the mean "
-      "instance's, the second bar its busiest instance's." +
-          std::string(replicated ? " Whiskers: the 95% interval of the mean over the replications." : ""),
+      "instance's, the second bar its busiest instance's." + lock_interval_words(replicated),
       f.chart);
   return f;
 }
 
 ChartFigure lock_wait(const Figures& figures, const std::vector<std::string>& locks, bool replicated) {
-  ChartFigure f;
-  f.id = "lock-wait";
-  f.heading = "Lock waits: how long a contended acquisition waited";
-  f.x_header = "lock";
-  f.chart.title = "Wait per contended acquisition, per lock";
+  ChartFigure f = new_figure("lock-wait", "Lock waits: how long a contended acquisition waited", "lock", "lock");
   f.chart.x.categories = locks;
-  f.chart.x.label = "lock";
-  Series mean{"mean wait of a contended acquisition", SeriesStyle::Bars, {}, "", false, true};
-  Series longest{"longest wait", SeriesStyle::Bars, {}, "", false, true};
-  for (std::size_t i = 0; i < locks.size(); ++i) {
-    const std::string k = "locks." + locks[i];
-    if (auto w = figures(k + ".wait_mean_s")) mean.points.push_back(point_of(i, *w, 1));
-    if (auto w = figures(k + ".wait_max_s")) longest.points.push_back(point_of(i, *w, 1));
-  }
-  f.chart.series = {std::move(mean), std::move(longest)};
+  f.chart.series = {per_lock("mean wait of a contended acquisition", locks, figures, "wait_mean_s", 1),
+                    per_lock("longest wait", locks, figures, "wait_max_s", 1)};
   f.y_unit = finish_time_axis(f.chart, "wait");
   f.caption = caption_with_notes(
       "The wait runs from a contended mutex_enter to the lock taken, spinning or asleep on the "
-      "turnstile; a lock never contended waits 0." +
-          std::string(replicated ? " Whiskers: the 95% interval of the mean over the replications." : ""),
+      "turnstile; a lock never contended waits 0." + lock_interval_words(replicated),
       f.chart);
   return f;
 }
@@ -294,11 +293,8 @@ void mark_window(Chart& c, const json& report) {
 }
 
 ChartFigure cpu_chart(const json& shape, const Figures& figures, bool replicated) {
-  ChartFigure f;
-  f.id = "cpu";
-  f.heading = "CPU use";
+  ChartFigure f = new_figure("cpu", "CPU use", "", "");
   f.y_unit = "%";
-  f.chart.title = "CPU utilization";
   f.chart.y.label = "CPUs busy (%)";
   const std::string ncpus = number_at(shape, "cpu.ncpus") ? format_number(*number_at(shape, "cpu.ncpus")) : "?";
   const json& ts = object_at(shape, "timeseries");
@@ -341,13 +337,9 @@ std::vector<std::string> service_units(const json& shape) {
 std::optional<ChartFigure> service_latency(const json& shape, const Figures& figures, bool replicated) {
   const std::vector<std::string> units = service_units(shape);
   if (units.empty()) return std::nullopt;
-  ChartFigure f;
-  f.id = "service-latency";
-  f.heading = "Request latency near a fork and away from forks";
-  f.x_header = "statistic";
-  f.chart.title = "Request latency near and away from forks";
+  ChartFigure f = new_figure("service-latency", "Request latency near a fork and away from forks",
+                             "statistic of the request latency", "statistic");
   f.chart.x.categories = kLatencyStats;
-  f.chart.x.label = "statistic of the request latency";
   for (const std::string& g : units) {
     const std::string prefix = g.empty() ? "requests" : "groups." + g + ".requests";
     const std::string who = g.empty() ? "" : g + ": ";
@@ -473,12 +465,7 @@ std::vector<ChartFigure> timeseries_charts(const json& report, const std::string
       number_at(ts, "period_s") ? format_number(*number_at(ts, "period_s")) + " s" : "the period";
   const std::string of = whose.empty() ? "" : " Of " + whose + ".";
   auto base = [&](const std::string& id, const std::string& heading, const std::string& unit) {
-    ChartFigure f;
-    f.id = id;
-    f.heading = heading;
-    f.chart.title = heading;
-    f.chart.x.label = "simulated time (s)";
-    f.x_header = "t (s)";
+    ChartFigure f = new_figure(id, heading, "simulated time (s)", "t (s)");
     f.y_unit = unit;
     mark_window(f.chart, report);
     return f;
@@ -561,13 +548,10 @@ std::vector<ChartFigure> replicated_charts(const json& result) {
   const json& metrics = object_at(result, "metrics");
   const std::string stop_metric = text_at(result, "replications.stopped.metric");
   const json* runs = at_key(result, "runs");
-  ChartFigure f;
-  f.id = "replicated-metrics";
-  f.heading = "The main figures: each replication and the 95% interval of the mean, relative to the mean";
-  f.x_header = "figure";
+  ChartFigure f = new_figure("replicated-metrics",
+                             "The main figures: each replication and the 95% interval of the mean, relative to the mean",
+                             "figure", "figure");
   f.y_unit = "% of the mean";
-  f.chart.title = "Replications and intervals of the main figures, relative to their means";
-  f.chart.x.label = "figure";
   f.chart.y.label = "difference from the mean (%)";
   Series each{"one replication", SeriesStyle::Points, {}, "", false, true};
   Series mean{"mean and its 95% interval", SeriesStyle::Points, {}, "", false, true};
@@ -739,12 +723,7 @@ std::optional<double> slo_bound(const json& slo) {
 }
 
 ChartFigure sweep_chart(const json& result, const SweepShape& sh, const std::string& metric) {
-  ChartFigure f;
-  f.id = sweep_chart_id(metric);
-  f.heading = metric + " against " + sh.key;
-  f.chart.title = f.heading;
-  f.x_header = sh.key;
-  f.chart.x.label = sh.key;
+  ChartFigure f = new_figure(sweep_chart_id(metric), metric + " against " + sh.key, sh.key, sh.key);
   std::vector<Series> series(sh.series.size());
   for (std::size_t i = 0; i < series.size(); ++i) {
     series[i].name = sh.series[i].empty() ? "mean" : sh.series[i];
