@@ -121,7 +121,11 @@ Range axis_range(const Axis& a, std::vector<double> values, bool from_zero, std:
     }
     return {std::min(lo, ticks.front()), std::max(hi, ticks.back())};
   }
-  if (from_zero) lo = std::min(lo, 0.0), hi = std::max(hi, 0.0);
+  const double data_hi = hi;
+  if (from_zero) {
+    lo = std::min(lo, 0.0), hi = std::max(hi, 0.0);
+    if (hi == lo) hi = 1;  // all zeros: 0 at the bottom still, not mid-axis
+  }
   if (a.min) lo = *a.min;
   if (a.max) hi = *a.max;
   if (!a.ticks.empty()) {
@@ -137,7 +141,7 @@ Range axis_range(const Axis& a, std::vector<double> values, bool from_zero, std:
   }
   // On y, a top value on the last tick would touch the frame: a little room.
   const double span = ticks.back() - ticks.front();
-  if (from_zero && hi > 0 && ticks.back() - hi < 0.02 * span) return {ticks.front(), ticks.back() + 0.04 * span};
+  if (from_zero && data_hi > 0 && ticks.back() - data_hi < 0.02 * span) return {ticks.front(), ticks.back() + 0.04 * span};
   return {ticks.front(), ticks.back()};
 }
 

@@ -157,6 +157,10 @@ TEST_CASE("the caption says the axis does not start at 0 exactly when it does no
   c.y.min = 0;
   CHECK_FALSE(axis_truncated(c));
   CHECK(axis_notes(c) == "");
+  // All zeros: 0 at the bottom, as anywhere else.
+  Chart zeros = line_chart({{0, 0}, {1, 0}});
+  CHECK(chart_layout(zeros).y.d0 == 0);
+  CHECK(chart_layout(zeros).y.d1 == 1);
   // Negative data reach below 0: the axis still covers 0.
   Chart neg = line_chart({{0, -3}, {1, 4}});
   CHECK_FALSE(axis_truncated(neg));
