@@ -24,7 +24,7 @@ table { border-collapse: collapse; font-size: 12px; margin: 6px 0 12px; }
 th, td { border: 1px solid #ddd; padding: 2px 8px; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 th { background: #f3f3f3; }
-table.chart-data.long { display: block; max-height: 22em; overflow-y: auto; }
+table.chart-data { display: block; max-height: 22em; overflow-y: auto; width: max-content; max-width: 100%; }
 figure.chart { margin: 18px 0 26px; }
 figure.chart svg { width: 100%; max-width: 720px; height: auto; display: block; }
 figcaption { font-size: 13px; color: #333; max-width: 720px; margin: 4px 0; }
@@ -53,8 +53,7 @@ std::string num(const std::optional<double>& v, int digits = 6) {
 std::string table_html(const std::vector<std::vector<std::string>>& rows, const std::string& cls) {
   if (rows.empty()) return "";
   std::ostringstream o;
-  const bool long_table = rows.size() > 26;
-  o << "<table" << (cls.empty() ? "" : " class=\"" + cls + (long_table ? " long" : "") + "\"") << ">";
+  o << "<table" << (cls.empty() ? "" : " class=\"" + cls + "\"") << ">";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const char* cell = i == 0 ? "th" : "td";
     if (i == 0) o << "<thead>";

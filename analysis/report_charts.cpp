@@ -567,9 +567,12 @@ std::vector<ChartFigure> replicated_charts(const json& result) {
     m.y = 0;
     if (fig->lo && fig->hi) m.lo = rel(*fig->lo), m.hi = rel(*fig->hi);
     mean.points.push_back(m);
-    f.table.push_back({name, format_number(fig->value, 6),
-                       number_at(iv, "half_width") ? format_number(*number_at(iv, "half_width"), 4) : "n/a",
-                       fig->lo ? "[" + format_number(*fig->lo, 6) + ", " + format_number(*fig->hi, 6) + "]" : "n/a",
+    // Each figure in its own unit: a latency in the unit that suits it.
+    const bool seconds = name.find("latency_s") != std::string::npos || name.find("response_s") != std::string::npos;
+    auto value = [&](double v, int digits) { return seconds ? format_seconds(v, digits) : format_number(v, digits); };
+    f.table.push_back({name, value(fig->value, 6),
+                       number_at(iv, "half_width") ? value(*number_at(iv, "half_width"), 4) : "n/a",
+                       fig->lo ? "[" + value(*fig->lo, 6) + ", " + value(*fig->hi, 6) + "]" : "n/a",
                        number_at(iv, "rel_half_width")
                            ? format_number(*number_at(iv, "rel_half_width") * 100, 3) + "%"
                            : "n/a",

@@ -77,7 +77,7 @@ std::vector<std::string> checked_figures(const std::string& page) {
     CHECK(body.find("<title>") != std::string::npos);
     CHECK(body.find("class=\"mark") != std::string::npos);
     CHECK(body.find("class=\"axis") != std::string::npos);
-    const auto cap = body.find("<figcaption>"), table = body.find("<table class=\"chart-data");
+    const auto cap = body.find("<figcaption>"), table = body.find("<table class=\"chart-data\">");
     CHECK(body.find("</svg>") < cap);
     CHECK(cap < table);
     CHECK(table != std::string::npos);
