@@ -477,6 +477,26 @@ TEST_CASE("forksim report draws a sweep with its USL fit, and a fork bomb's time
   for (const char* id : {"ts-nproc", "ts-failures", "ts-fork-fail-pending", "ts-admin-latency"}) CHECK(has(bids, id));
 }
 
+TEST_CASE("forksim report draws a service's latency near and away from its forks", "[html][cli]") {
+  TempDir d;
+  write_text(d / "svc.json", R"({"name": "small-service", "duration_s": 1.5, "warmup_s": 0.25, "timeseries_s": 0.05,
+    "machine": {"ncpus": 8},
+    "workload": {"type": "service", "path": "fork1", "rate_per_s": 2000, "fork_every_s": 0.5,
+                 "service_s": {"dist": "exponential", "mean": 0.0005},
+                 "parent": {"lwps": 4, "resident_mb": 512, "reserved_mb": 512},
+                 "child": {"lifetime_s": 0.2, "exec": false}}})");
+  REQUIRE(run_cli(d, {"run", "svc.json", "-q", "-o", "r.json"}).status == 0);
+  Result r = run_cli(d, {"report", "r.json", "-o", "r.html"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const std::string page = read_file(d / "r.html");
+  check_self_contained(page);
+  const auto ids = checked_figures(page);
+  CHECK(has(ids, "service-latency"));
+  CHECK(has(ids, "ts-request-latency"));
+  CHECK(page.find("near a fork") != std::string::npos);
+}
+
 TEST_CASE("forksim report refuses bad input with exit 2, naming why, and writes nothing", "[html][cli]") {
   TempDir d;
   write_text(d / "old.html", "old page\n");
