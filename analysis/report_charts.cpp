@@ -149,6 +149,13 @@ std::string interval_words(bool replicated) {
                       "report has one; the mean and the maximum have none.";
 }
 
+Series series_of(const std::string& name, SeriesStyle style) {
+  Series s;
+  s.name = name;
+  s.style = style;
+  return s;
+}
+
 // A new chart's figure: its id, what it shows (the heading and the SVG's
 // title), and its x axis' name in the chart and the table.
 ChartFigure new_figure(const std::string& id, const std::string& heading, const std::string& x_label,
@@ -165,9 +172,7 @@ ChartFigure new_figure(const std::string& id, const std::string& heading, const 
 // The latency statistics of one histogram (prefix "paths.fork1.latency_s")
 // as a series over kLatencyStats; empty when it has none.
 Series latency_series(const std::string& name, const std::string& prefix, const Figures& figures) {
-  Series s;
-  s.name = name;
-  s.style = SeriesStyle::Points;
+  Series s = series_of(name, SeriesStyle::Points);
   for (std::size_t i = 0; i < kLatencyStats.size(); ++i)
     if (auto f = figures(prefix + "." + kLatencyStats[i])) s.points.push_back(point_of(i, *f, 1));
   return s;
@@ -211,7 +216,7 @@ std::vector<std::string> locks_by_use(const json& shape, const Figures& figures)
 // One bar per lock: the figure locks.<lock>.<field>, times factor.
 Series per_lock(const std::string& name, const std::vector<std::string>& locks, const Figures& figures,
                 const std::string& field, double factor) {
-  Series s{name, SeriesStyle::Bars, {}, "", false, true};
+  Series s = series_of(name, SeriesStyle::Bars);
   for (std::size_t i = 0; i < locks.size(); ++i)
     if (auto v = figures("locks." + locks[i] + "." + field)) s.points.push_back(point_of(i, *v, factor));
   return s;
@@ -314,7 +319,7 @@ ChartFigure cpu_chart(const json& shape, const Figures& figures, bool replicated
   f.x_header = "figure";
   f.chart.x.categories = {"CPU utilization"};
   f.chart.x.label = "";
-  Series s{"CPU utilization", SeriesStyle::Bars, {}, "", false, true};
+  Series s = series_of("CPU utilization", SeriesStyle::Bars);
   if (auto mean = figures("cpu.utilization")) s.points.push_back(point_of(0, *mean, 100));
   f.chart.series.push_back(std::move(s));
   f.caption = caption_with_notes(
@@ -340,11 +345,15 @@ std::optional<ChartFigure> service_latency(const json& shape, const Figures& fig
   ChartFigure f = new_figure("service-latency", "Request latency near a fork and away from forks",
                              "statistic of the request latency", "statistic");
   f.chart.x.categories = kLatencyStats;
-  for (const std::string& g : units) {
+  // A group's colour; filled near a fork, hollow away from forks.
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    const std::string& g = units[i];
     const std::string prefix = g.empty() ? "requests" : "groups." + g + ".requests";
     const std::string who = g.empty() ? "" : g + ": ";
     for (auto [part, words] : {std::pair{"near_fork", "near a fork"}, {"away_from_fork", "away from forks"}}) {
       Series s = latency_series(who + words, prefix + "." + part + ".latency_s", figures);
+      s.colour = i;
+      s.hollow = std::string(part) == "away_from_fork";
       if (!s.points.empty()) f.chart.series.push_back(std::move(s));
     }
   }
@@ -353,7 +362,7 @@ std::optional<ChartFigure> service_latency(const json& shape, const Figures& fig
   f.y_unit = finish_time_axis(f.chart, "request latency");
   f.caption = caption_with_notes(
       "A request is near a fork when it was in the system (from arrival to completion) while a fork "
-      "held its workers (holdlwps to continuelwps); the others are away from forks. " +
+      "held its workers (holdlwps to continuelwps); the others are away from forks (hollow points). " +
           interval_words(replicated),
       f.chart);
   return f;
@@ -553,8 +562,8 @@ std::vector<ChartFigure> replicated_charts(const json& result) {
                              "figure", "figure");
   f.y_unit = "% of the mean";
   f.chart.y.label = "difference from the mean (%)";
-  Series each{"one replication", SeriesStyle::Points, {}, "", false, true};
-  Series mean{"mean and its 95% interval", SeriesStyle::Points, {}, "", false, true};
+  Series each = series_of("one replication", SeriesStyle::Points);
+  Series mean = series_of("mean and its 95% interval", SeriesStyle::Points);
   for (const auto& [name, iv] : metrics.items()) {
     if (!std::regex_match(name, main_re) && name != stop_metric) continue;
     auto fig = metrics_figure(metrics, name);
@@ -808,7 +817,7 @@ ChartFigure sweep_chart(const json& result, const SweepShape& sh, const std::str
                "confidence (" + text_at(slo, "reason") + ").";
     }
     // Points the search added between the sweep's own.
-    Series extra{"SLO search points", SeriesStyle::Points, {}, "", false, true};
+    Series extra = series_of("SLO search points", SeriesStyle::Points);
     const json* ev = at_key(slo, "points");
     if (ev && ev->is_array() && sh.numeric)
       for (const json& p : *ev) {

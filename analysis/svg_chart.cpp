@@ -313,7 +313,12 @@ std::string svg_chart(const Chart& c) {
   auto colour_of = [&](const Series& s) {
     auto it = std::find(names.begin(), names.end(), s.name);
     std::size_t i = it == names.end() ? 0 : static_cast<std::size_t>(it - names.begin());
-    return kPalette[i % kColours];
+    return kPalette[s.colour.value_or(i) % kColours];
+  };
+  // A point's fill: its colour, or white inside its colour when hollow.
+  auto fill_of = [&](const Series& s) {
+    const std::string c = colour_of(s);
+    return s.hollow ? "\"#fff\" stroke=\"" + c + "\" stroke-width=\"1.5\"" : "\"" + c + "\"";
   };
 
   // Grid and axes.
@@ -444,7 +449,7 @@ std::string svg_chart(const Chart& c) {
         }
         if (run.size() == 1 || style == SeriesStyle::LinePoints)
           for (const ChartPoint* p : run)
-            marks << "<circle class=\"" << cls << "\" fill=\"" << colour << "\" cx=\"" << px(X(*p))
+            marks << "<circle class=\"" << cls << "\" fill=" << fill_of(s) << " cx=\"" << px(X(*p))
                   << "\" cy=\"" << px(clamp_y(p->y)) << "\" r=\"3\"><title>" << name << ": "
                   << xml_escape(format_number(p->y)) << "</title></circle>";
       }
@@ -460,7 +465,7 @@ std::string svg_chart(const Chart& c) {
               << "\" y=\"" << px(std::min(y0, y1)) << "\" width=\"" << px(bar_width) << "\" height=\""
               << px(std::max(std::fabs(y1 - y0), 0.5)) << "\">" << title << "</rect>";
       } else {
-        marks << "<circle class=\"" << cls << "\" fill=\"" << colour << "\" cx=\"" << px(x) << "\" cy=\""
+        marks << "<circle class=\"" << cls << "\" fill=" << fill_of(s) << " cx=\"" << px(x) << "\" cy=\""
               << px(clamp_y(p.y)) << "\" r=\"3.5\">" << title << "</circle>";
       }
       if (has_interval(p)) {
@@ -486,15 +491,15 @@ std::string svg_chart(const Chart& c) {
           s = &t;
           break;
         }
-      const std::string colour = kPalette[i % kColours];
+      const std::string colour = colour_of(*s);
       const SeriesStyle st = style_of(c, *s);
       o << "<g class=\"legend\">";
       if (st == SeriesStyle::Bars)
         o << "<rect x=\"" << px(lx) << "\" y=\"" << px(ly - 8) << "\" width=\"16\" height=\"9\" fill=\""
           << colour << "\"/>";
       else if (st == SeriesStyle::Points)
-        o << "<circle cx=\"" << px(lx + 8) << "\" cy=\"" << px(ly - 4) << "\" r=\"3.5\" fill=\"" << colour
-          << "\"/>";
+        o << "<circle cx=\"" << px(lx + 8) << "\" cy=\"" << px(ly - 4) << "\" r=\"3.5\" fill=" << fill_of(*s)
+          << "/>";
       else
         o << "<line x1=\"" << px(lx) << "\" x2=\"" << px(lx + 18) << "\" y1=\"" << px(ly - 4) << "\" y2=\""
           << px(ly - 4) << "\" stroke=\"" << colour << "\" stroke-width=\"2\""

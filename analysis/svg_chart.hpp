@@ -74,6 +74,11 @@ struct Series {
   std::string mark_class;  // extra class on its marks ("usl")
   bool dashed = false;
   bool in_table = true;    // false for a drawn curve (a fit) that is no data
+  // Pairs of series told apart by shape rather than colour (a group's
+  // requests near and away from forks): the palette index to share, and
+  // hollow points for the second of the pair.
+  std::optional<std::size_t> colour;
+  bool hollow = false;
 };
 
 struct VMarker {

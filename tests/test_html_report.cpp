@@ -350,6 +350,11 @@ TEST_CASE("a service's request latency near and away from forks, on a log axis",
   CHECK(series(f, "db: near a fork").points.size() == 3);
   const Series& away = series(f, "db: away from forks");
   CHECK(*away.points[1].lo == 0.00035);
+  // One colour a group, its requests away from forks hollow.
+  CHECK(series(f, "db: near a fork").colour == away.colour);
+  CHECK_FALSE(series(f, "db: near a fork").hollow);
+  CHECK(away.hollow);
+  CHECK(svg_chart(f.chart).find("fill=\"#fff\" stroke=\"#1f77b4\"") != std::string::npos);
   CHECK(f.caption.find("log scale: the y axis does not start at 0.") != std::string::npos);
 }
 
