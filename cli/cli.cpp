@@ -32,6 +32,7 @@
 #include "cli/options.hpp"
 #include "cli/replay_experiment.hpp"
 #include "cli/replicated_run.hpp"
+#include "cli/report_command.hpp"
 #include "cli/report_budget.hpp"
 #include "cli/sensitivity_command.hpp"
 #include "cli/run_one.hpp"
@@ -68,6 +69,8 @@ const char* kUsage =
     "  compare A.json B.json the difference of each figure, B - A, with its interval\n"
     "                        and whether it is significant\n"
     "  sensitivity SCENARIO  how much a metric moves with each step cost (--metric M)\n"
+    "  report RESULT.json -o REPORT.html\n"
+    "                        a self-contained HTML page with charts of a result\n"
     "\n"
     "SCENARIO is a JSON file, or the name of a library scenario when no file of\n"
     "that name exists.\n"
@@ -402,8 +405,9 @@ int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (args[0] == "explain") return cmd_explain(rest, out);
     if (args[0] == "list") return cmd_list(rest, out);
     if (args[0] == "sensitivity") return cmd_sensitivity(rest, command_line, out, err);
+    if (args[0] == "report") return cmd_report(rest, out);
     err << "forksim: unknown command '" << printable(args[0]) << "'"
-        << did_you_mean(args[0], {"run", "sweep", "validate", "explain", "list", "compare", "sensitivity"}) << "\n" << kUsage;
+        << did_you_mean(args[0], {"run", "sweep", "validate", "explain", "list", "compare", "sensitivity", "report"}) << "\n" << kUsage;
     return kBadInput;
   } catch (const ScenarioError& e) {
     err << "forksim: " << e.what() << "\n";
