@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Tests tests/render_check.py: each fixture gets its verdict; a broken
+Chromium is a skip or a failure as it should be, and is killed.
+
+usage: render_fixtures.py --fixtures DIR --work DIR     (needs Chromium; 77 without)
+       render_fixtures.py --fake-chromium --work DIR     (needs no browser)
+
+A fixture's second line says what render_check must answer for it:
+  <!-- render_check ARGS => STATUS "text" "text" ... -->
+STATUS is the exit status; each text must appear in render_check's stderr.
+--fake-chromium runs render_check against stand-in browsers: a binary that
+does not exist, one that exits at once, one that never answers, and one that
+answers the first command and then hangs (with a child of its own). The first
+three must give 77 (Chromium did not start), the last 1 within the timeout,
+and no process of a stand-in may outlive render_check.
+"""
+import argparse
+import glob
+import os
+import re
+import shlex
+import subprocess
+import sys
+import textwrap
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CHECK = os.path.join(HERE, "render_check.py")
+failures = []
+
+
+def check(what, ok, detail=""):
+    print("%s: %s%s" % ("ok" if ok else "FAIL", what, "" if ok else "\n" + detail))
+    if not ok:
+        failures.append(what)
+
+
+def run_check(args, timeout=60):
+    t0 = time.monotonic()
+    p = subprocess.run([sys.executable, CHECK] + args, capture_output=True, text=True,
+                       timeout=timeout)
+    return p.returncode, p.stderr, time.monotonic() - t0
+
+
+def fixtures(directory, work):
+    paths = sorted(glob.glob(os.path.join(directory, "*.html")))
+    if not paths:
+        sys.exit("render_fixtures: no fixtures in %s" % directory)
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            f.readline()
+            m = re.match(r"<!-- render_check (.*) => (\d+)(.*) -->$", f.readline().strip())
+        if not m:
+            sys.exit("render_fixtures: %s: line 2 is not <!-- render_check ARGS => STATUS ... -->"
+                     % path)
+        name = os.path.basename(path)[:-len(".html")]
+        args = shlex.split(m.group(1)) + [
+            "--profile-parent", os.path.join(work, "profiles"),
+            "--screenshot", os.path.join(work, "artifacts", "fixture-%s.png" % name)]
+        want, texts = int(m.group(2)), shlex.split(m.group(3))
+        status, err, _ = run_check([path] + args)
+        if status == 77:
+            print(err, end="")
+            print("render_fixtures: SKIP: Chromium cannot start")
+            return 77
+        missing = [t for t in texts if t not in err]
+        check("%s: exit %d%s" % (name, want, "".join(", says %r" % t for t in texts)),
+              status == want and not missing,
+              "  got exit %d; missing %s; stderr:\n%s" % (status, missing,
+                                                           textwrap.indent(err, "    ")))
+    return 0
+
+
+FAKE = r"""#!%(python)s
+# A stand-in for chromium (render_fixtures.py): MODE is its behaviour.
+import os, subprocess, sys, time
+mode = os.environ["FAKE_CHROMIUM_MODE"]
+child = subprocess.Popen(["sleep", "300"])
+with open(os.environ["FAKE_CHROMIUM_PIDS"], "w") as f:
+    f.write("%%d %%d\n" %% (os.getpid(), child.pid))
+if mode == "exit":
+    sys.stderr.write("fake chromium: cannot open display\n")
+    sys.exit(3)
+if mode == "answer-once":
+    msg = b""
+    while b"\0" not in msg:
+        msg += os.read(3, 4096)
+    os.write(4, b'{"id": 1, "result": {"product": "Fake/1"}}\0')
+time.sleep(300)
+"""
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def fake_chromium(work):
+    os.makedirs(work, exist_ok=True)
+    fake = os.path.join(work, "fake-chromium")
+    with open(fake, "w") as f:
+        f.write(FAKE % {"python": sys.executable})
+    os.chmod(fake, 0o755)
+    page = os.path.join(HERE, "fixtures", "html", "good.html")
+    pids = os.path.join(work, "fake-chromium.pids")
+    cases = [("a Chromium that does not exist", os.path.join(work, "no-such-chromium"), None,
+              77, "SKIP: cannot run"),
+             ("a Chromium that exits at once", fake, "exit", 77,
+              "SKIP: Chromium exited (status 3)"),
+             ("a Chromium that never answers", fake, "silent", 77,
+              "SKIP: Chromium did not answer within 3 s; killed"),
+             ("a Chromium that answers once, then hangs", fake, "answer-once", 1,
+              "FAIL: Chromium started but did not answer within 3 s (waiting for "
+              "Target.createTarget); killed")]
+    for what, binary, mode, want, text in cases:
+        if os.path.exists(pids):
+            os.remove(pids)
+        os.environ["FAKE_CHROMIUM_PIDS"] = pids
+        os.environ["FAKE_CHROMIUM_MODE"] = mode or ""
+        status, err, took = run_check([page, "--expect-charts", "cpu", "--timeout", "3",
+                                       "--chromium", binary,
+                                       "--profile-parent", os.path.join(work, "profiles")])
+        left = []
+        if mode:
+            with open(pids) as f:
+                left = [int(p) for p in f.read().split() if alive(int(p))]
+        check("%s: exit %d in %.1f s, says %r, leaves no process" % (what, want, took, text),
+              status == want and text in err and took < 10 and not left,
+              "  got exit %d after %.1f s; processes left %s; stderr:\n%s"
+              % (status, took, left, textwrap.indent(err, "    ")))
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--fixtures")
+    ap.add_argument("--fake-chromium", action="store_true")
+    ap.add_argument("--work", required=True, help="scratch directory (profiles, screenshots)")
+    a = ap.parse_args()
+    if bool(a.fixtures) == a.fake_chromium:
+        ap.error("give --fixtures DIR or --fake-chromium")
+    status = fixtures(a.fixtures, a.work) if a.fixtures else fake_chromium(a.work)
+    if status:
+        return status
+    if failures:
+        print("render_fixtures: %d failed" % len(failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
