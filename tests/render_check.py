@@ -609,6 +609,9 @@ def main():
     ap.add_argument("--chromium", help="browser binary (default: $CHROMIUM, then chromium on PATH)")
     ap.add_argument("--profile-parent", help="where the throwaway profile goes (default: $TMPDIR)")
     args = ap.parse_args()
+    # Stopped from outside (CTest's timeout, a kill): unwind, so that the
+    # finally clauses kill Chromium's process group and drop the profile.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     try:
         with open(args.report, encoding="utf-8") as f:
