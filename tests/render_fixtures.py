@@ -3,26 +3,34 @@
 Chromium is a skip or a failure as it should be, and is killed.
 
 usage: render_fixtures.py --fixtures DIR --work DIR     (needs Chromium; 77 without)
-       render_fixtures.py --fake-chromium --work DIR     (needs no browser)
+       render_fixtures.py --offline --work DIR           (needs no browser)
 
 A fixture's second line says what render_check must answer for it:
   <!-- render_check ARGS => STATUS "text" "text" ... -->
 STATUS is the exit status; each text must appear in render_check's stderr.
---fake-chromium runs render_check against stand-in browsers: a binary that
-does not exist, one that exits at once, one that never answers, and one that
+--offline runs render_check against stand-in browsers: a binary that does
+not exist, one that exits at once, one that never answers, and one that
 answers the first command and then hangs (with a child of its own). The first
 three must give 77 (Chromium did not start), the last 1 within the timeout,
-and no process of a stand-in may outlive render_check.
+and no process of a stand-in may outlive render_check. It also holds the
+screenshot check to PNGs made here: one colour (written with each of PNG's
+five row filters, so that a wrong unfiltering shows as a second colour) is
+refused, two colours pass, a truncated file or a bad CRC is refused.
 """
 import argparse
 import glob
 import os
 import re
 import shlex
+import struct
 import subprocess
 import sys
 import textwrap
 import time
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from render_check import png_problem  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHECK = os.path.join(HERE, "render_check.py")
@@ -131,20 +139,67 @@ def fake_chromium(work):
               status == want and text in err and took < 10 and not left,
               "  got exit %d after %.1f s; processes left %s; stderr:\n%s"
               % (status, took, left, textwrap.indent(err, "    ")))
-    return 0
+
+
+def png(width, height, pixel, filters):
+    """An RGB PNG; pixel(x, y) -> (r, g, b); row y written with filters[y % len]."""
+    bpp, stride = 3, 3 * width
+    prev, raw = bytes(stride), bytearray()
+    for y in range(height):
+        cur = bytes(c for x in range(width) for c in pixel(x, y))
+        kind = filters[y % len(filters)]
+        out = bytearray([kind])
+        for i in range(stride):
+            a = cur[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            p = a + b - c
+            predict = [0, a, b, (a + b) >> 1,
+                       a if abs(p - a) <= abs(p - b) and abs(p - a) <= abs(p - c)
+                       else b if abs(p - b) <= abs(p - c) else c][kind]
+            out.append((cur[i] - predict) & 255)
+        raw += out
+        prev = cur
+
+    def chunk(kind, body):
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(bytes(raw))) + chunk(b"IEND", b""))
+
+
+def png_cases():
+    flat = png(40, 10, lambda x, y: (200, 120, 30), [0, 1, 2, 3, 4])
+    dot = png(40, 10, lambda x, y: (0, 0, 0) if (x, y) == (39, 9) else (255, 255, 255),
+              [4, 3, 2, 1, 0])
+    cases = [("a PNG of one colour, every row filter", flat,
+              "40x10 pixels all of one colour (c8781e)"),
+             ("a PNG with one pixel of another colour (the last)", dot, None),
+             ("an empty file", b"", "the file is empty"),
+             ("a truncated PNG", flat[:-20], "truncated"),
+             ("a PNG with a bad CRC", flat[:20] + bytes([flat[20] ^ 1]) + flat[21:],
+              "bad CRC in chunk IHDR")]
+    for what, data, want in cases:
+        got = png_problem(data)
+        check("screenshot check: %s: %s" % (what, want or "passes"),
+              got == want if want is None or not want.startswith("truncated")
+              else (got or "").startswith(want), "  got %r" % got)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fixtures")
-    ap.add_argument("--fake-chromium", action="store_true")
+    ap.add_argument("--offline", action="store_true")
     ap.add_argument("--work", required=True, help="scratch directory (profiles, screenshots)")
     a = ap.parse_args()
-    if bool(a.fixtures) == a.fake_chromium:
-        ap.error("give --fixtures DIR or --fake-chromium")
-    status = fixtures(a.fixtures, a.work) if a.fixtures else fake_chromium(a.work)
-    if status:
-        return status
+    if bool(a.fixtures) == a.offline:
+        ap.error("give --fixtures DIR or --offline")
+    if a.fixtures:
+        status = fixtures(a.fixtures, a.work)
+        if status:
+            return status
+    else:
+        fake_chromium(a.work)
+        png_cases()
     if failures:
         print("render_fixtures: %d failed" % len(failures))
         return 1
