@@ -12,11 +12,16 @@
 # replicated (replicated-metrics, the default scenario x5), sweep (the first
 # sweep chart, throughput with knee and USL fit: the README's ncpus sweep).
 # Each PNG is about 800x450; optipng shrinks it when it is installed.
+# FORKSIM=path/to/forksim uses that binary instead of building build/forksim.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)" --target forksim >&2
+forksim="${FORKSIM:-}"
+if [ -z "$forksim" ]; then
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build -j"$(nproc)" --target forksim >&2
+  forksim=build/forksim
+fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 kinds=("$@")
@@ -36,8 +41,8 @@ for kind in "${kinds[@]}"; do
     *) echo "readme-charts: unknown kind '$kind' (run bomb service replicated sweep)" >&2; exit 2 ;;
   esac
   echo "readme-charts: $kind: forksim ${make[*]}" >&2
-  build/forksim "${make[@]}" -q -o "$out/$kind.json"
-  build/forksim report "$out/$kind.json" -o "$out/$kind.html"
+  "$forksim" "${make[@]}" -q -o "$out/$kind.json"
+  "$forksim" report "$out/$kind.json" -o "$out/$kind.html"
   # The chart alone: the first figure whose NAME matches, with the report's <style>.
   python3 - "$out/$kind.html" "$chart" "$out/$kind-chart.html" <<'EOF'
 import fnmatch, re, sys

@@ -3,15 +3,15 @@
 # `forksim report`, and renders that in headless Chromium (tests/render_check.py)
 # expecting the charts ISSUE13_DESIGN.md's HTML contract names for the kind.
 #   tests/render_report.sh KIND [BUILD_DIR]     KIND: run replicated sweep bomb service
-# Uses BUILD_DIR/forksim (default: build/); the result, the page and the
-# throwaway browser profile go to BUILD_DIR/render-work/KIND/, the screenshot
-# to BUILD_DIR/artifacts/KIND.png. Each kind takes a few seconds. Exit 0
+# Uses BUILD_DIR/forksim (default: build/; $FORKSIM names another binary);
+# the result, the page and the throwaway browser profile go to
+# BUILD_DIR/render-work/KIND/, the screenshot to BUILD_DIR/artifacts/KIND.png. Each kind takes a few seconds. Exit 0
 # pass, 1 fail, 2 usage, 77 (a skip) when Chromium cannot start.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 kind="${1:-}"
 build="$(cd "${2:-$here/../build}" && pwd)"
-forksim="$build/forksim"
+forksim="${FORKSIM:-$build/forksim}"
 work="$build/render-work/$kind"
 result="$work/result.json"
 page="$work/report.html"
