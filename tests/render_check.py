@@ -441,7 +441,17 @@ INSPECT = r"""
     return [...document.querySelectorAll('figure.chart')].filter(f => re.test(f.id))
         .map(f => [f.id, f.querySelectorAll(sel).length]);
   });
-  return {charts, found,
+  // Wider than the viewport: the first few elements that stick out, to name.
+  const wide = [...document.querySelectorAll('body *')]
+      .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+      .filter(e => !e.parentElement || e.parentElement.getBoundingClientRect().right <= innerWidth + 1)
+      .slice(0, 3).map(e => {
+        const home = e.closest('figure[id], section[id]');
+        return e.localName + (e.className && e.className.baseVal === undefined && e.className
+                              ? '.' + e.className.split(' ').join('.') : '') +
+               (home ? ' in #' + home.id : '') + ' (' + Math.round(e.getBoundingClientRect().right) + ' px)';
+      });
+  return {charts, found, wide, width: innerWidth,
           sections: [...document.querySelectorAll('section[id]')].map(s => s.id),
           scripts: document.querySelectorAll('script').length,
           size: [document.documentElement.scrollWidth, document.documentElement.scrollHeight]};
@@ -491,11 +501,13 @@ def render(chrome, url, args):
                             "clip": {"x": box[0], "y": box[1], "width": box[2],
                                      "height": min(box[3], 16000), "scale": args.scale}}, s)
         png = base64.b64decode(shot["data"])
-    errors, fetched = [], []
+    errors, fetched, warnings = [], [], []
     for e in chrome.events:
         if e.get("sessionId") != s:
             continue
         m, p = e.get("method"), e.get("params", {})
+        if m == "Log.entryAdded" and p["entry"]["level"] == "warning":
+            warnings.append(p["entry"]["text"])
         if m == "Log.entryAdded" and p["entry"]["level"] == "error":
             entry = p["entry"]
             where = [entry["source"]]
@@ -512,6 +524,7 @@ def render(chrome, url, args):
             u = p["request"]["url"]
             if u != url and not u.startswith(("data:", "about:")):
                 fetched.append(u)
+    facts["warnings"] = warnings
     return facts, errors, fetched, png
 
 
@@ -661,6 +674,12 @@ def main():
         with open(tmp, "wb") as f:
             f.write(png)
         os.replace(tmp, args.screenshot)
+    # Worth a look, not against the contract: the page still reads.
+    for w in facts["warnings"]:
+        print("render_check: note: console warning: %s" % w, file=sys.stderr)
+    if facts["wide"]:
+        print("render_check: note: wider than the %d px viewport: %s"
+              % (facts["width"], ", ".join(facts["wide"])), file=sys.stderr)
     for p in problems:
         print("render_check: FAIL: %s" % p, file=sys.stderr)
     if problems:
