@@ -5,9 +5,11 @@ Chromium is a skip or a failure as it should be, and is killed.
 usage: render_fixtures.py --fixtures DIR --work DIR     (needs Chromium; 77 without)
        render_fixtures.py --offline --work DIR           (needs no browser)
 
-A fixture's second line says what render_check must answer for it:
-  <!-- render_check ARGS => STATUS "text" "text" ... -->
-STATUS is the exit status; each text must appear in render_check's stderr.
+DIR/cases.json lists the cases: each a page made from DIR/good.html by its
+edits (each old text must occur once in it), the render_check arguments, the
+exit status render_check must give and the texts its stderr must hold:
+  {"name", "why", "edits": [[old, new], ...], "args": [...], "status", "says": [...]}
+The pages are written to WORK/pages/NAME.html, to be opened when one fails.
 --offline runs render_check against stand-in browsers: a binary that does
 not exist, one that exits at once, one that never answers, and one that
 answers the first command and then hangs (with a child of its own). The first
@@ -18,10 +20,8 @@ five row filters, so that a wrong unfiltering shows as a second colour) is
 refused, two colours pass, a truncated file or a bad CRC is refused.
 """
 import argparse
-import glob
+import json
 import os
-import re
-import shlex
 import struct
 import subprocess
 import sys
@@ -51,29 +51,33 @@ def run_check(args, timeout=60):
 
 
 def fixtures(directory, work):
-    paths = sorted(glob.glob(os.path.join(directory, "*.html")))
-    if not paths:
-        sys.exit("render_fixtures: no fixtures in %s" % directory)
-    for path in paths:
-        with open(path, encoding="utf-8") as f:
-            f.readline()
-            m = re.match(r"<!-- render_check (.*) => (\d+)(.*) -->$", f.readline().strip())
-        if not m:
-            sys.exit("render_fixtures: %s: line 2 is not <!-- render_check ARGS => STATUS ... -->"
-                     % path)
-        name = os.path.basename(path)[:-len(".html")]
-        args = shlex.split(m.group(1)) + [
+    with open(os.path.join(directory, "good.html"), encoding="utf-8") as f:
+        good = f.read()
+    with open(os.path.join(directory, "cases.json"), encoding="utf-8") as f:
+        cases = json.load(f)
+    os.makedirs(os.path.join(work, "pages"), exist_ok=True)
+    for case in cases:
+        name, page = case["name"], good
+        for old, new in case["edits"]:
+            if page.count(old) != 1:
+                sys.exit("render_fixtures: case %s: %r occurs %d times in good.html, not once"
+                         % (name, old, page.count(old)))
+            page = page.replace(old, new)
+        path = os.path.join(work, "pages", name + ".html")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(page)
+        args = case["args"] + [
             "--profile-parent", os.path.join(work, "profiles"),
             "--screenshot", os.path.join(work, "artifacts", "fixture-%s.png" % name)]
-        want, texts = int(m.group(2)), shlex.split(m.group(3))
         status, err, _ = run_check([path] + args)
         if status == 77:
             print(err, end="")
             print("render_fixtures: SKIP: Chromium cannot start")
             return 77
-        missing = [t for t in texts if t not in err]
-        check("%s: exit %d%s" % (name, want, "".join(", says %r" % t for t in texts)),
-              status == want and not missing,
+        missing = [t for t in case["says"] if t not in err]
+        check("%s (%s): exit %d%s" % (name, case["why"], case["status"],
+                                      "".join(", says %r" % t for t in case["says"])),
+              status == case["status"] and not missing,
               "  got exit %d; missing %s; stderr:\n%s" % (status, missing,
                                                            textwrap.indent(err, "    ")))
     return 0
