@@ -43,6 +43,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 import zlib
 
@@ -160,8 +161,7 @@ def svg_problems(text):
     for line, chart, src in svg_sources(text):
         parser = ET.XMLParser()
         parser.entity.update({k: chr(v) for k, v in html.entities.name2codepoint.items()})
-        # The HTML parser lowercases names and needs no namespace: declare
-        # the prefixes an inline SVG may use so that XML does not refuse them.
+        # HTML lets an inline SVG use xlink:href undeclared; XML does not.
         src = re.sub(r"^<svg\b", '<svg xmlns:xlink="http://www.w3.org/1999/xlink"', src, count=1) \
             if "xmlns:xlink" not in src else src
         try:
@@ -186,6 +186,7 @@ def source_problems(text):
 # The screenshot
 
 def unfilter(kind, line, prev, bpp):
+    """A row's bytes from its PNG filter type, its filtered bytes and the row above."""
     if kind == 0:
         return bytes(line)
     cur = bytearray(line)
@@ -284,8 +285,6 @@ class Hung(Exception):
 
 class Chromium:
     def __init__(self, binary, profile, timeout, log_path):
-        import time
-        self.time = time
         self.deadline = time.monotonic() + timeout
         self.timeout = timeout
         self.started = False
@@ -316,6 +315,7 @@ class Chromium:
                                          stderr=self.log, pass_fds=(3, 4), preexec_fn=fds,
                                          start_new_session=True)
         except OSError as e:
+            self.log.close()
             raise NotStarted("cannot run %s: %s" % (binary, e))
         finally:
             os.close(to_child_r)
@@ -329,7 +329,7 @@ class Chromium:
 
     def _read(self, step):
         while b"\0" not in self.buf:
-            left = self.deadline - self.time.monotonic()
+            left = self.deadline - time.monotonic()
             ready = select.select([self.from_child], [], [], max(left, 0))[0] if left > 0 else []
             if not ready:
                 if self.started:
