@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "analysis/compare.hpp"
-#include "analysis/lockstat.hpp"
+#include "cli/lockstat_options.hpp"
 #include "analysis/report.hpp"
 #include "cli/compare_text.hpp"
 #include "cli/auto_warmup.hpp"
@@ -109,17 +109,6 @@ int replay(const po::variables_map& vm, const std::vector<Edit>& edits,
   return status;
 }
 
-// --lockstat and its options, read before the run so that a bad value
-// costs nothing; none when no lockstat option is given (each implies it).
-std::optional<LockstatOptions> lockstat_option(const po::variables_map& vm) {
-  if (!vm.count("lockstat") && !vm.count("lockstat-hold") && !vm.count("lockstat-top"))
-    return std::nullopt;
-  LockstatOptions o;
-  o.hold = vm.count("lockstat-hold") > 0;
-  if (vm.count("lockstat-top")) o.top = static_cast<std::size_t>(positive_integer(vm, "lockstat-top", 0));
-  return o;
-}
-
 int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>& command_line,
             std::ostream& out, std::ostream& err) {
   po::options_description d("forksim run [SCENARIO] [options]");
@@ -128,14 +117,11 @@ int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>
       ("seed", po::value<std::string>(), "random seed (overrides the scenario's; as --set seed=N)")
       ("output,o", po::value<std::string>(),
        "write the JSON report here (\"-\": stdout, the summary then on stderr)")
-      ("quiet,q", "print no summary")
-      ("lockstat", "after the summary (on stderr with -o -, as the summary), the run's lock "
-       "contention as illumos lockstat(8) prints it: spin and block events per lock and "
-       "caller (the model's step); printed with --quiet too")
-      ("lockstat-hold", "add lockstat -H's hold-time section (implies --lockstat)")
-      ("lockstat-top", po::value<std::string>()->value_name("N"),
-       "only the N most frequent rows of each lockstat section, as lockstat -D N; "
-       "N from 1 (implies --lockstat)")
+      ("quiet,q", "print no summary");
+  add_lockstat_options(d, "after the summary (on stderr with -o -, as the summary), the run's lock "
+                          "contention as illumos lockstat(8) prints it: spin and block events per lock "
+                          "and caller (the model's step); printed with --quiet too");
+  d.add_options()
       ("step-by-step", "one engine event per charged step: slower, same answer "
        "(for checking the engine's shortcuts)")
       ("max-wall-s", po::value<std::string>()->default_value("0"),

@@ -1,5 +1,6 @@
 #include "cli/options.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
@@ -105,14 +106,20 @@ double budget_value(const po::variables_map& vm, const std::string& name, double
   return x;
 }
 
-long positive_integer(const po::variables_map& vm, const std::string& name, long absent) {
+long integer_option(const po::variables_map& vm, const std::string& name, long absent, long lo, long hi) {
   if (!vm.count(name)) return absent;
   const std::string& text = vm[name].as<std::string>();
   char* end = nullptr;
+  errno = 0;
   long v = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || end != text.c_str() + text.size() || v < 1 || v > 100000)
-    throw Usage("--" + name + " must be an integer from 1 to 100000, got '" + printable(text) + "'");
+  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || v < lo || v > hi)
+    throw Usage("--" + name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                ", got '" + printable(text) + "'");
   return v;
+}
+
+long positive_integer(const po::variables_map& vm, const std::string& name, long absent) {
+  return integer_option(vm, name, absent, 1, 100000);
 }
 
 }  // namespace forksim

@@ -49,5 +49,8 @@ double budget_value(const boost::program_options::variables_map& vm, const std::
 // when the option is not given.
 long positive_integer(const boost::program_options::variables_map& vm, const std::string& name,
                       long absent);
+// The same for any range [lo, hi].
+long integer_option(const boost::program_options::variables_map& vm, const std::string& name, long absent,
+                    long lo, long hi);
 
 }  // namespace forksim

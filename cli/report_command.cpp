@@ -5,6 +5,7 @@
 
 #include "analysis/compare.hpp"
 #include "analysis/json_lookup.hpp"
+#include "cli/lockstat_options.hpp"
 #include "cli/options.hpp"
 #include "cli/output_file.hpp"
 #include "cli/result_file.hpp"
@@ -68,8 +69,17 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out) {
       ("result", po::value<std::string>(),
        "a forksim result: a run report, a replicated run, a sweep (charts), or a sensitivity or "
        "compare --json result (tables)")
-      ("output,o", po::value<std::string>(), "write the HTML page here (\"-\": stdout); required")
+      ("output,o", po::value<std::string>(),
+       "write the HTML page here (\"-\": stdout); required, except with --lockstat")
       ("help,h", "this help");
+  add_lockstat_options(d, "instead of the page, the locks of one run as illumos lockstat(8) prints them, "
+                          "on stdout (or to -o): the run report itself, or a replicated run's "
+                          "replication --run I, or a sweep's point --point P's");
+  d.add_options()
+      ("run", po::value<std::string>()->value_name("I"),
+       "with --lockstat: which replication (from 0; default 0)")
+      ("point", po::value<std::string>()->value_name("P"),
+       "with --lockstat: which sweep point (from 0; default 0)");
   po::variables_map vm;
   std::vector<Edit> edits;
   if (!parse(args, d, "result", out, vm, edits,
@@ -77,12 +87,17 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out) {
     return 0;
   if (!edits.empty()) throw Usage("takes no --set or --unset");
   if (!vm.count("result")) throw Usage("needs a result: forksim report RESULT.json -o REPORT.html");
-  if (!vm.count("output"))
+  const std::optional<LockstatOptions> lockstat = lockstat_option(vm);
+  if (!lockstat && !vm.count("output"))
     throw Usage("-o is required: the HTML file to write (\"-o -\" for stdout)");
+  for (const char* o : {"run", "point"})
+    if (!lockstat && vm.count(o)) throw Usage(std::string("--") + o + " goes with --lockstat");
+  auto index = [&](const char* o) { return static_cast<std::size_t>(integer_option(vm, o, 0, 0, 1000000)); };
+  const std::size_t run = index("run"), point = index("point");
   const std::string file = vm["result"].as<std::string>();
   // Checked first, so that a bad -o costs no reading; nothing is written
   // before the page is whole.
-  OutputFile output(vm["output"].as<std::string>());
+  OutputFile output(vm.count("output") ? vm["output"].as<std::string>() : "-");
   const json result = read_result_file(file);
   const std::string kind = text_at(result, "kind");
   try {
@@ -92,6 +107,14 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out) {
       result_kind(result);
   } catch (const CompareError& e) {
     throw Usage(printable(file, 200) + ": " + e.what());
+  }
+  if (lockstat) {
+    try {
+      output.write(lockstat_text(lockstat_run(result, run, point), *lockstat), out);
+    } catch (const LockstatError& e) {
+      throw Usage(printable(file, 200) + ": " + e.what());
+    }
+    return 0;
   }
   output.write(html_report(result, {estimated_costs(result)}), out);
   return 0;

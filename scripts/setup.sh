@@ -8,6 +8,7 @@ pkgs=(g++ cmake make pkg-config libsimgrid-dev libboost-dev
       clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/test.sh)
       libgsl-dev                   # the USL fit's nonlinear least squares (analysis/usl.cpp)
       python3 python3-jsonschema   # the schema tests (schemas/, tests/schema_check.py)
+      chromium fonts-dejavu-core   # the HTML report rendered headless (tests/render_check.py), docs/images/
       "$@")
 missing=()
 for p in "${pkgs[@]}"; do

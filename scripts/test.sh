@@ -5,7 +5,7 @@
 #   build-asan/   ASan + UBSan (FORKSIM_SANITIZE), leak detection on;
 #   build-debug/  Debug (-O0: no tail calls, so the engine's depth bound is
 #                 what keeps its stack small);
-#                 these two without the tests labelled "long";
+#                 these two without the tests labelled "long" or "render";
 #   build-fuzz/   clang with libFuzzer: each fuzz target for FORKSIM_FUZZ_S
 #                 seconds (default 60); skipped, saying so, without clang.
 # FORKSIM_QUICK=1 runs the Release suite only.
@@ -37,13 +37,14 @@ export UBSAN_OPTIONS=print_stacktrace=1
 # What the suite runs, without the benchmark driver: the instrumented builds
 # are for the tests. ASan is built at -O1 without debug info (its reports
 # still name the functions), the cheapest build it runs well in.
-# Both leave out the tests labelled "long" (CMakeLists.txt), which Release runs.
+# Both leave out the tests labelled "long" and "render" (CMakeLists.txt),
+# which Release runs.
 tested="forksim forksim_tests fuzz_scenario_replay fuzz_set_replay"
-suite build-asan "$tested" "-LE long" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
+suite build-asan "$tested" "-LE long|render" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
   -DFORKSIM_SANITIZE=ON
 # Debug's -O0 without -g: the debug information was a large part of the
 # build's time and nothing here reads it.
-suite build-debug "$tested" "-LE long" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0
+suite build-debug "$tested" "-LE long|render" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0
 
 clang=$(command -v clang++-14 || command -v clang++ || true)
 if [ -z "$clang" ]; then

@@ -324,3 +324,39 @@ TEST_CASE("run --lockstat-top refuses a count that is not a whole number from 1"
   CHECK_THAT(replicated.err,
              Contains("--lockstat prints a single run's locks; it takes no --replications"));
 }
+
+// `report --lockstat` prints what `run --lockstat` does, from the file: the
+// run report itself, or the replication --run I of a replicated result;
+// --run and --point go with --lockstat only, and an index past the runs is
+// named. Nothing is written where nothing was asked.
+TEST_CASE("report --lockstat prints a result's run as run --lockstat does", "[lockstat][cli]") {
+  TempDir d;
+  const std::vector<std::string> shortened = {"--set", "duration_s=0.3", "--set", "warmup_s=0.1", "--seed", "3"};
+  Result run = run_cli(d, forksim::test::concat({"run", "--quiet", "--lockstat-top", "2", "-o", "r.json"}, shortened));
+  REQUIRE(run.status == 0);
+  Result rep = run_cli(d, {"report", "r.json", "--lockstat-top", "2"});
+  CHECK(rep.status == 0);
+  CHECK(rep.err.empty());
+  CHECK(rep.out == run.out);
+  CHECK(rep.out == lockstat_text(json::parse(forksim::test::read_file(d / "r.json")), LockstatOptions{false, 2}));
+  Result to_file = run_cli(d, {"report", "r.json", "--lockstat", "--lockstat-hold", "-o", "l.txt"});
+  CHECK(to_file.status == 0);
+  CHECK(forksim::test::read_file(d / "l.txt") ==
+        lockstat_text(json::parse(forksim::test::read_file(d / "r.json")), LockstatOptions{true, {}}));
+
+  REQUIRE(run_cli(d, forksim::test::concat({"run", "--replications", "2", "-o", "two.json"}, shortened)).status == 0);
+  const json two = json::parse(forksim::test::read_file(d / "two.json"));
+  Result second = run_cli(d, {"report", "two.json", "--lockstat", "--run", "1"});
+  CHECK(second.status == 0);
+  CHECK(second.out == lockstat_text(two["runs"][1], {}));
+  Result past = run_cli(d, {"report", "two.json", "--lockstat", "--run", "2"});
+  CHECK(past.status == 2);
+  CHECK(past.err == "forksim report: two.json: runs[2]: out of range (it has 2)\n");
+  Result alone = run_cli(d, {"report", "two.json", "--run", "1", "-o", "x.html"});
+  CHECK(alone.status == 2);
+  CHECK(alone.err == "forksim report: --run goes with --lockstat\n");
+  Result negative = run_cli(d, {"report", "two.json", "--lockstat", "--point", "-1"});
+  CHECK(negative.status == 2);
+  CHECK(negative.err == "forksim report: --point must be an integer from 0 to 1000000, got '-1'\n");
+  CHECK(forksim::test::names_in(d.path) == std::set<std::string>{"r.json", "l.txt", "two.json"});
+}
