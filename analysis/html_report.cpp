@@ -86,7 +86,9 @@ std::string figure_text(const Figures& figures, const std::string& key, const js
   auto text = [&](double v, int digits) {
     return seconds ? format_seconds(v, digits) : fraction ? format_number(v * 100, digits) + "%" : format_number(v, digits);
   };
-  std::string s = text(f->value, 6);
+  // Four significant digits: a headline is read, not computed from (the
+  // tables under the charts and the JSON keep the rest).
+  std::string s = text(f->value, 4);
   // The metrics' names are dotted: looked up whole, not as a path.
   if (metrics && metrics->is_object() && metrics->contains(key))
     if (auto h = number_at((*metrics)[key], "half_width")) s += " \xC2\xB1 " + text(*h, 3);
