@@ -163,7 +163,8 @@ Kthread& Kernel::make_thread(Proc& p) {
 Kthread& Kernel::make_lwp_thread(Proc& p) {
   p.more_threads.push_back(std::make_unique<Kthread>(disp_, next_thread_id_++));
   if (Trace* tr = disp_.trace())
-    tr->named_thread(*p.more_threads.back(), p.pid, 1 + static_cast<int>(p.more_threads.size()), -1);
+    tr->named_thread(*p.more_threads.back(), p.pid, 1 + static_cast<int>(p.more_threads.size()),
+                     p.parent ? p.parent->pid : -1);
   p.more_threads.back()->inherit_class(*p.thread);
   return *p.more_threads.back();
 }
