@@ -103,7 +103,6 @@ void KMutex::take(Kthread& t, LockSite site) {
   site_ = site;
   acquired_at_ = SimEngine::now();
   t.held_.push_back(this);
-  if (Trace* tr = t.disp_->trace()) tr->lock_hold(t, *this, site);
 }
 
 void KMutex::stop_spinning(Spinner& s) {
@@ -122,6 +121,7 @@ Co<void> KMutex::enter(Kthread& t, LockSite site) {
   if (counted) ++stats_->acquisitions;
   if (owner_ == nullptr) {  // mutex_enter's inline cas
     take(t, site);
+    if (Trace* tr = t.disp_->trace()) tr->lock_hold(t, *this, site, acquired_at_);
     if (counted) add_acquisition(site, false, 0, 0);
     co_return;
   }
@@ -172,6 +172,7 @@ Co<void> KMutex::enter(Kthread& t, LockSite site) {
     co_await t.flush();  // the dispatch charged a context switch
     s.backoff = next_lock_backoff(0, t.disp_->ncpus());  // reset after the turnstile
   }
+  if (Trace* tr = t.disp_->trace()) tr->lock_hold(t, *this, site, acquired_at_);
   if (counted) {
     double w = SimEngine::now() - start;
     stats_->wait_sum_s += w;
@@ -243,7 +244,7 @@ void KMutex::enter_private(Kthread& t, LockSite site) {
   owner_ = &t;
   site_ = site;
   acquired_at_ = at;
-  if (Trace* tr = t.disp_->trace()) tr->lock_hold(t, *this, site);
+  if (Trace* tr = t.disp_->trace()) tr->lock_hold(t, *this, site, at);
   if (t.dispatcher().probes().in_window(at)) {
     ++stats_->acquisitions;
     add_acquisition(site, false, 0, 0);

@@ -250,10 +250,9 @@ void Trace::lock_wait(const Kthread& t, const KMutex& m) {
   push(thread(t).lane, TraceSlice{SliceKind::LockWait, m.name()}, &m, t.clock());
 }
 
-void Trace::lock_hold(const Kthread& t, const KMutex& m, uint16_t site) {
+void Trace::lock_hold(const Kthread& t, const KMutex& m, uint16_t site, double at) {
   if (!live()) return;
   Lane& l = thread(t).lane;
-  double at = t.clock();
   pop(l, SliceKind::LockWait, &m, at);
   push(l, TraceSlice{SliceKind::LockHold, m.name(), site}, &m, at);
 }

@@ -6,7 +6,8 @@
 //
 // The dispatcher, the locks and the model call the hooks through
 // Dispatcher::trace(), null when no trace was asked for: a pointer test per
-// hook is all tracing costs then.
+// hook is all tracing costs then. The hooks are cold, so that the compiler
+// lays out and inlines their callers as if the calls were not there.
 //
 // Tracks: one per CPU, one per thread lifetime, numbered in the order they
 // first have an event. The dispatcher has one queue and no CPU identity, so
@@ -98,27 +99,28 @@ class Trace {
 
   // The model names a thread: LWP `lwp` of process `pid` (parent_pid -1:
   // none). lwp 1 starts a new process lifetime.
-  void named_thread(const Kthread& t, int pid, int lwp, int parent_pid);
+  [[gnu::cold]] void named_thread(const Kthread& t, int pid, int lwp, int parent_pid);
 
   // Dispatcher: t gets a CPU; leaves it for new_state; is woken from a
   // sleep; is queued for a CPU.
-  void on_cpu(const Kthread& t);
-  void off_cpu(const Kthread& t, Kthread::State new_state);
-  void woken(const Kthread& t);
-  void queued(const Kthread& t);
+  [[gnu::cold]] void on_cpu(const Kthread& t);
+  [[gnu::cold]] void off_cpu(const Kthread& t, Kthread::State new_state);
+  [[gnu::cold]] void woken(const Kthread& t);
+  [[gnu::cold]] void queued(const Kthread& t);
   // t's next sleep is for this (a literal): "delay", "cv_wait".
-  void sleep_reason(const Kthread& t, const char* why);
+  [[gnu::cold]] void sleep_reason(const Kthread& t, const char* why);
 
-  // KMutex: t finds m held and waits; takes it for `site`; releases it.
-  void lock_wait(const Kthread& t, const KMutex& m);
-  void lock_hold(const Kthread& t, const KMutex& m, uint16_t site);
-  void lock_release(const Kthread& t, const KMutex& m);
+  // KMutex: t finds m held and waits; took it for `site` at time `at`;
+  // releases it.
+  [[gnu::cold]] void lock_wait(const Kthread& t, const KMutex& m);
+  [[gnu::cold]] void lock_hold(const Kthread& t, const KMutex& m, uint16_t site, double at);
+  [[gnu::cold]] void lock_release(const Kthread& t, const KMutex& m);
 
   // cfork: t enters the fork call `path` (a literal), returns from it, and
   // makes the child's thread runnable (the flow goes to its first burst).
-  void fork_entry(const Kthread& t, const char* path);
-  void fork_return(const Kthread& t, const ForkOutcome& r);
-  void fork_child(const Kthread& parent, const Kthread& child);
+  [[gnu::cold]] void fork_entry(const Kthread& t, const char* path);
+  [[gnu::cold]] void fork_return(const Kthread& t, const ForkOutcome& r);
+  [[gnu::cold]] void fork_child(const Kthread& parent, const Kthread& child);
 
   // The run is over at end_s: slices still open end at min(to_s, end_s),
   // and the events are put in (ts, seq) order. Hooks after it do nothing.
