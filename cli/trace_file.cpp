@@ -1,10 +1,11 @@
 #include "cli/trace_file.hpp"
 
 #include <algorithm>
-#include <cinttypes>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -184,7 +185,15 @@ std::optional<TraceRequest> trace_request(const po::variables_map& vm, const Sce
     if (!parse_count(text, &cap) || cap < 1)
       throw Usage("--trace-max-events must be a whole number >= 1, got '" + printable(text) + "'");
   }
-  return TraceRequest{trace_output(vm["trace"].as<std::string>()), window, cap};
+  const std::string path = vm["trace"].as<std::string>();
+  if (vm.count("output")) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto where = [&ec](const std::string& p) { return fs::weakly_canonical(fs::absolute(p, ec), ec); };
+    if (where(path) == where(vm["output"].as<std::string>()))
+      throw Usage("--trace " + printable(path) + ": the same file as -o's report");
+  }
+  return TraceRequest{trace_output(path), window, cap};
 }
 
 TraceOptions trace_options(const TraceRequest& r, const Scenario& s) {

@@ -31,7 +31,7 @@
 
 namespace forksim {
 
-constexpr uint64_t kDefaultTraceMaxEvents = 200000;
+constexpr uint64_t kDefaultTraceMaxEvents = TraceOptions{}.max_events;
 constexpr double kDefaultTraceSpanS = 0.010;  // the default window: this long after the warm-up
 constexpr int kTraceLaterProcessPid = 1000000;
 

@@ -106,7 +106,7 @@ void Trace::pop(Lane& l, SliceKind kind, const void* obj, double t, const ForkOu
   auto& st = l.stack;
   size_t i = st.size();
   while (i > 0 && !(st[i - 1].slice.kind == kind && st[i - 1].obj == obj)) --i;
-  if (i == 0) return;  // begun before the recorder was attached
+  if (i == 0) return;  // none open: a thread given a CPU without being queued
   --i;
   t = advance(l, t);
   // Slices begun inside this one end with it and begin again.

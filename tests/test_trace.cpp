@@ -259,6 +259,7 @@ TEST_CASE("run --trace: bad options exit 2 naming the option and why, before the
         "forksim run: --trace -: the trace must go to a file (standard output takes the summary or the report)\n");
   CHECK(refused({"--trace", "t.json", "--replications", "2"}) ==
         "forksim run: --trace: a trace records one run; it takes no --replications or --precision\n");
+  CHECK(refused({"--trace", "./r.json"}) == "forksim run: --trace ./r.json: the same file as -o's report\n");
   std::filesystem::create_directory(dir / "d");
   CHECK(refused({"--trace", "d"}) == "forksim run: --trace d: is a directory\n");
 }
