@@ -331,3 +331,19 @@ TEST_CASE("trace recorder: the cap cuts at the first slice that does not fit, en
   CHECK(tr.tracks()[0].kind == TraceTrack::Kind::Kernel);
   CHECK(tr.tracks()[0].thread_id == 1);
 }
+
+TEST_CASE("run --trace records without changing the run: the report is the one without it", "[trace]") {
+  TempDir dir;
+  REQUIRE(run_cli(dir, with(kShort, {"-o", "plain.json"})).status == 0);
+  REQUIRE(run_cli(dir, with(kShort, {"-o", "traced.json", "--trace", "t.json",
+                                     "--trace-window", "0:0.2"})).status == 0);
+  auto figures = [&](const char* name) {
+    json r = json::parse(forksim::test::read_file(dir / name));
+    r.erase("wall_time_s");
+    r.erase("manifest");  // its command line differs
+    return r;
+  };
+  json plain = figures("plain.json");
+  CHECK(plain["paths"]["fork1"]["attempts"].get<int>() > 100);
+  CHECK(plain == figures("traced.json"));
+}
