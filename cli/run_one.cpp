@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <iostream>
 
 #include "analysis/report.hpp"
 #include "cli/auto_warmup.hpp"
@@ -82,7 +81,7 @@ json run_one(const Scenario& asked, const RunBudgets& b, std::ostream& err,
   Probes p = run_scenario(s, opt);
   monitor.finish();
   if (recorder)
-    write_trace(*trace, *recorder, p, {s.seed, s.warmup_s, s.duration_s, p.complete}, std::cout, err);
+    write_trace(*trace, *recorder, p, {s.seed, s.warmup_s, s.duration_s, p.complete}, err);
   RunInfo info;
   info.scenario = scenario;
   info.seed = s.seed;

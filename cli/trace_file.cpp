@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/options.hpp"
 #include "scenarios/json_text.hpp"
@@ -289,9 +290,11 @@ std::string trace_json(const Trace& t, const std::vector<LockSiteName>& sites,
 }
 
 void write_trace(const TraceRequest& r, Trace& t, const Probes& p, const TraceFileInfo& info,
-                 std::ostream& out, std::ostream& err) {
+                 std::ostream& err) {
   t.finish(p.sim_time_s);
-  r.file.write(trace_json(t, p.lock_sites, info), out);
+  // A file, never standard output (trace_request refuses it): no stream to give.
+  std::ostringstream unused;
+  r.file.write(trace_json(t, p.lock_sites, info), unused);
   if (t.truncated()) {
     char at[32];
     std::snprintf(at, sizeof at, "%.9g", t.cut_s());

@@ -69,6 +69,6 @@ std::string trace_json(const Trace& t, const std::vector<LockSiteName>& sites,
 // Finishes t at the run's end, writes the file (OutputError if it cannot),
 // and says on err when the cap cut it.
 void write_trace(const TraceRequest& r, Trace& t, const Probes& p, const TraceFileInfo& info,
-                 std::ostream& out, std::ostream& err);
+                 std::ostream& err);
 
 }  // namespace forksim

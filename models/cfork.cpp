@@ -199,7 +199,8 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   co_await disp_.trap_return(t);  // back to user mode: preempted if cpu_runrun
   ForkResult ok;
   ok.child = cp;
-  if (Trace* tr = disp_.trace()) tr->fork_return(t, {err_name(Err::Ok), reason_name(FailReason::None), cp->pid});
+  if (Trace* tr = disp_.trace())
+    tr->fork_return(t, {err_name(Err::Ok), reason_name(FailReason::None), cp->pid});
   co_return ok;
 }
 

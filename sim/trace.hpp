@@ -88,7 +88,9 @@ struct TraceEvent {
   uint64_t seq = 0;    // order among events of one time
   uint32_t track = 0;
   char ph = 'B';       // 'B', 'E', 's' (flow from a fork), 'f' (flow to the child)
-  bool resumed = false;  // B: begun at the window's start or again after a split; E: ended by the window or the cut
+  // B: begun at the window's start, or again after a split; E: ended by a
+  // split, the window's end or the cut.
+  bool resumed = false;
   TraceSlice slice;    // B, E: the slice
   uint32_t aux = 0;    // s, f: the flow's id; E of a fork: 1 + its index in forks()
 };
