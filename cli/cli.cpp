@@ -84,7 +84,7 @@ const char* kUsage =
 int replay(const po::variables_map& vm, const std::vector<Edit>& edits,
            const std::vector<std::string>& command_line, std::ostream& out, std::ostream& err) {
   for (const char* o : {"scenario", "seed", "output", "replications", "precision", "lockstat",
-                        "lockstat-hold", "lockstat-top"})
+                        "lockstat-hold", "lockstat-top", "trace", "trace-window", "trace-max-events"})
     if (vm.count(o))
       throw Usage(std::string("--replay reruns the result's own scenario and seeds; it takes no ") +
                   (std::string(o) == "scenario" ? "SCENARIO" : std::string("--") + o));
@@ -135,7 +135,14 @@ int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>
        "stderr is a terminal and not --quiet)")
       ("replay", po::value<std::string>(),
        "rerun a result (a report, a replicated run or a sweep) from its own scenarios and "
-       "seeds; exit 0 when every numeric metric matches exactly, 1 when one differs");
+       "seeds; exit 0 when every numeric metric matches exactly, 1 when one differs")
+      ("trace", po::value<std::string>(),
+       "write the run's timeline here as Chrome trace-event JSON (ui.perfetto.dev, "
+       "chrome://tracing): CPU bursts, lock waits and holds, sleeps, fork calls")
+      ("trace-window", po::value<std::string>(),
+       "START:END, seconds of simulated time the trace covers (default: 10 ms from the warm-up's end)")
+      ("trace-max-events", po::value<std::string>(),
+       "at most this many trace events; the trace is cut there, and says so (default 200000)");
   add_replication_options(d, "run R replications, replication i with seed + i, each in its own "
                              "process; the result has every metric's mean and 95% t interval");
   add_scenario_options(d);
@@ -151,6 +158,9 @@ int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>
   Scenario s = parse_scenario(raw);
   if (replications_asked(vm)) {
     if (lockstat) throw Usage("--lockstat prints a single run's locks; it takes no --replications");
+    for (const char* o : {"trace", "trace-window", "trace-max-events"})
+      if (vm.count(o))
+        throw Usage(std::string("--") + o + ": a trace records one run; it takes no --replications or --precision");
     return run_replicated(vm, raw, s, command_line, out, err);
   }
   RunBudgets budgets = checked_budgets(vm, 1, command_line, s);
@@ -158,9 +168,10 @@ int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>
   // a temporary, which a second signal removes.
   InterruptGuard interrupts;
   std::optional<OutputFile> output = output_option(vm);
+  std::optional<TraceRequest> trace = trace_request(vm, s);
   std::ostream& summary = output && output->is_stdout() ? err : out;
 
-  json report = run_one(s, budgets, err);
+  json report = run_one(s, budgets, err, trace ? &*trace : nullptr);
   const bool complete = report["complete"].get<bool>();
   if (output) output->write(report.dump(2) + "\n", out);
   if (!vm.count("quiet")) print_summary(summary, report);

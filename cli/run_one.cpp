@@ -52,7 +52,8 @@ std::optional<OutputFile> output_option(const po::variables_map& vm) {
   return output;
 }
 
-json run_one(const Scenario& asked, const RunBudgets& b, std::ostream& err) {
+json run_one(const Scenario& asked, const RunBudgets& b, std::ostream& err,
+             const TraceRequest* trace) {
   Scenario s = asked;
   RunOptions opt;
   opt.step_by_step = b.step_by_step;
@@ -74,8 +75,13 @@ json run_one(const Scenario& asked, const RunBudgets& b, std::ostream& err) {
     r["manifest"] = manifest;
     return r;
   }
+  // After the pilot: the default window follows the warm-up it chose.
+  std::optional<Trace> recorder;
+  if (trace) opt.trace = &recorder.emplace(trace_options(*trace, s));
   Probes p = run_scenario(s, opt);
   monitor.finish();
+  if (recorder)
+    write_trace(*trace, *recorder, p, {s.seed, s.warmup_s, s.duration_s, p.complete}, err);
   RunInfo info;
   info.scenario = scenario;
   info.seed = s.seed;

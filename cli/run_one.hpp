@@ -12,6 +12,7 @@
 
 #include "cli/monitor.hpp"
 #include "cli/output_file.hpp"
+#include "cli/trace_file.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace forksim {
@@ -39,6 +40,9 @@ std::optional<OutputFile> output_option(const boost::program_options::variables_
 // report (its manifest in it), marked incomplete when a budget or a signal
 // stopped it. warmup_s "auto" first runs its pilot in a child process
 // (cli/auto_warmup.hpp), so the caller must not have started SimGrid.
-nlohmann::json run_one(const Scenario& s, const RunBudgets& b, std::ostream& err);
+// With `trace`, the run's timeline is written there too (the pilot is not
+// traced).
+nlohmann::json run_one(const Scenario& s, const RunBudgets& b, std::ostream& err,
+                       const TraceRequest* trace = nullptr);
 
 }  // namespace forksim

@@ -5,6 +5,7 @@
 
 #include "models/kernel.hpp"
 #include "sim/engine.hpp"
+#include "sim/trace.hpp"
 
 namespace forksim {
 
@@ -19,6 +20,7 @@ Co<ForkResult> Kernel::fork_error(Proc& p, Kthread& t, Err e, FailReason why) {
   r.err = e;
   r.reason = why;
   note_failure(r);
+  if (Trace* tr = disp_.trace()) tr->fork_return(t, {err_name(e), reason_name(why), -1});
   co_return r;
 }
 
@@ -39,6 +41,7 @@ Co<ForkResult> Kernel::forksys(Proc& p, Kthread& t, int subcode, int flags) {
 Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   bool isvfork = path == ForkPath::Vfork;
   bool isfork1 = path != ForkPath::Forkall;
+  if (Trace* tr = disp_.trace()) tr->fork_entry(t, path_name(path));
 
   co_await syscall_enter(p, t);
   co_await charge(t, Step::syscall_entry);
@@ -196,6 +199,8 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
   co_await disp_.trap_return(t);  // back to user mode: preempted if cpu_runrun
   ForkResult ok;
   ok.child = cp;
+  if (Trace* tr = disp_.trace())
+    tr->fork_return(t, {err_name(Err::Ok), reason_name(FailReason::None), cp->pid});
   co_return ok;
 }
 
@@ -204,6 +209,7 @@ Co<ForkResult> Kernel::cfork(Proc& p, Kthread& t, ForkPath path, int flags) {
 Co<void> Kernel::set_child_running(Proc& p, Proc& cp, Kthread& t) {
   co_await t.flush();
   if (on_child) on_child(cp);
+  if (Trace* tr = disp_.trace()) tr->fork_child(t, *cp.thread);
   disp_.make_runnable(*cp.thread);
   ++p.running_children;
 }

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "sim/engine.hpp"
+#include "sim/trace.hpp"
 
 namespace forksim {
 
@@ -155,11 +156,15 @@ void Kernel::unlink_child(Proc& cp) {
 Kthread& Kernel::make_thread(Proc& p) {
   // A recycled Proc keeps its thread: its old code touches it no more.
   if (!p.thread) p.thread = std::make_unique<Kthread>(disp_, next_thread_id_++);
+  if (Trace* tr = disp_.trace()) tr->named_thread(*p.thread, p.pid, 1, p.parent ? p.parent->pid : -1);
   return *p.thread;
 }
 
 Kthread& Kernel::make_lwp_thread(Proc& p) {
   p.more_threads.push_back(std::make_unique<Kthread>(disp_, next_thread_id_++));
+  if (Trace* tr = disp_.trace())
+    tr->named_thread(*p.more_threads.back(), p.pid, 1 + static_cast<int>(p.more_threads.size()),
+                     p.parent ? p.parent->pid : -1);
   p.more_threads.back()->inherit_class(*p.thread);
   return *p.more_threads.back();
 }

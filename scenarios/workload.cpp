@@ -119,6 +119,7 @@ class Run {
       };
     k_.on_hold_end = [this](Proc& p, double from, double to) { note_hold(p, from, to); };
     k_.dispatcher().step_by_step = opt.step_by_step;
+    k_.dispatcher().set_trace(opt.trace);
   }
 
   Probes run() {

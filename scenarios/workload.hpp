@@ -14,6 +14,8 @@
 
 namespace forksim {
 
+class Trace;
+
 // Where a run stands, for a monitor (progress, guards).
 struct RunStatus {
   double sim_time_s = 0;
@@ -43,6 +45,9 @@ struct RunOptions {
   // For tests: every workload draw as it is made, by its stream (the
   // drawn value; for Stream::Arrivals, the arrival's time).
   std::function<void(Stream, double)> on_draw;
+  // Records the run's timeline (sim/trace.hpp) when set; the caller owns it
+  // and finishes it after the run.
+  Trace* trace = nullptr;
 };
 
 Probes run_scenario(const Scenario& s, const RunOptions& opt = {});

@@ -7,6 +7,7 @@
 
 #include "sim/engine.hpp"
 #include "sim/kmutex.hpp"
+#include "sim/trace.hpp"
 
 namespace forksim {
 
@@ -42,6 +43,7 @@ double Dispatcher::quantum_s(const Kthread& t) const {
 // ---- dispatch queues ------------------------------------------------------
 
 void Dispatcher::enqueue(Kthread& t, bool front) {
+  if (trace_) trace_->queued(t);
   t.state_ = Kthread::State::RunQueue;
   t.since_ = SimEngine::now();
   link(t, front);
@@ -147,6 +149,7 @@ void Dispatcher::ts_slpret(Kthread& t) {
 }
 
 bool Dispatcher::wakeup(Kthread& t) {
+  if (trace_) trace_->woken(t);
   bool front = false;
   switch (t.cls_) {
     case SchedClass::TS:  // ts_wakeup / ts_setrun
@@ -220,6 +223,7 @@ void Dispatcher::grant(Kthread& t) {
   oncpu_.push_back(&t);
   if (t.user_) ++nuser_;
   if (probes_.in_window(now)) ++probes_.dispatches;
+  if (trace_) trace_->on_cpu(t);
   // Added, not charge()d: grant() runs in the releasing thread's code, and
   // a step-by-step charge would wait there.
   t.pending_ns_ += switch_cost_ns_();
@@ -297,6 +301,7 @@ void Dispatcher::leave_cpu(Kthread& t, Kthread::State new_state) {
   t.state_ = new_state;
   t.since_ = now;
   --busy_;
+  if (trace_) trace_->off_cpu(t, new_state);
   // Spinners on t's locks now see an owner off CPU: they go to sleep, which
   // frees their CPUs too (and so on down any chain of held locks).
   if (!t.held_.empty()) {

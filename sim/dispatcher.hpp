@@ -56,6 +56,8 @@
 
 namespace forksim {
 
+class Trace;
+
 class Dispatcher {
  public:
   // switch_cost_ns: drawn for each dispatch (the costs table's "ctxsw").
@@ -112,6 +114,9 @@ class Dispatcher {
   int threads_blocked() const { return blocked_; }
 
   Probes& probes() { return probes_; }
+  // The timeline recorder (sim/trace.hpp) the hooks report to; null: none.
+  void set_trace(Trace* t) { trace_ = t; }
+  Trace* trace() const { return trace_; }
   double cpu_speed = 1.0;
   int hz = 100;               // clock ticks per second: quanta and t_disp_time
   double quantum_scale = 1.0; // every TS and RT quantum times this
@@ -180,6 +185,7 @@ class Dispatcher {
   std::vector<Kthread*> oncpu_;
   Probes& probes_;
   std::function<double()> switch_cost_ns_;
+  Trace* trace_ = nullptr;
 };
 
 // Seconds of [a, b] inside the probes' measurement window.

@@ -1,5 +1,7 @@
 #include "sim/kcondvar.hpp"
 
+#include "sim/trace.hpp"
+
 namespace forksim {
 
 Co<void> KCondVar::wait(Kthread& t, KMutex& m) {
@@ -7,6 +9,7 @@ Co<void> KCondVar::wait(Kthread& t, KMutex& m) {
   LockSite site = m.site();  // cv_wait takes the mutex back for the same caller
   waiters_.push_back(&t);  // cv_block: on the sleep queue first
   co_await m.exit(t);      // mutex_exit on CPU: never suspends, the work is flushed
+  if (Trace* tr = t.dispatcher().trace()) tr->sleep_reason(t, "cv_wait");
   t.dispatcher().release(t, Kthread::State::Sleeping);  // swtch
   co_await t.block();
   co_await m.enter(t, site);

@@ -6,6 +6,7 @@
 
 #include "sim/dispatcher.hpp"
 #include "sim/engine.hpp"
+#include "sim/trace.hpp"
 
 namespace forksim {
 
@@ -120,10 +121,12 @@ Co<void> KMutex::enter(Kthread& t, LockSite site) {
   if (counted) ++stats_->acquisitions;
   if (owner_ == nullptr) {  // mutex_enter's inline cas
     take(t, site);
+    if (Trace* tr = t.disp_->trace()) tr->lock_hold(t, *this, site, acquired_at_);
     if (counted) add_acquisition(site, false, 0, 0);
     co_return;
   }
   if (counted) ++stats_->contended;
+  if (Trace* tr = t.disp_->trace()) tr->lock_wait(t, *this);
   Spinner s{&t};
   bool spinning = false;
   for (;;) {
@@ -169,6 +172,7 @@ Co<void> KMutex::enter(Kthread& t, LockSite site) {
     co_await t.flush();  // the dispatch charged a context switch
     s.backoff = next_lock_backoff(0, t.disp_->ncpus());  // reset after the turnstile
   }
+  if (Trace* tr = t.disp_->trace()) tr->lock_hold(t, *this, site, acquired_at_);
   if (counted) {
     double w = SimEngine::now() - start;
     stats_->wait_sum_s += w;
@@ -201,6 +205,7 @@ Co<void> KMutex::exit(Kthread& t) {
   double now = SimEngine::now();
   Dispatcher& d = t.dispatcher();
   add_hold(d.probes(), acquired_at_, now);
+  if (Trace* tr = d.trace()) tr->lock_release(t, *this);
   auto& h = t.held_;
   h.erase(std::find(h.begin(), h.end(), this));
   owner_ = nullptr;
@@ -239,6 +244,7 @@ void KMutex::enter_private(Kthread& t, LockSite site) {
   owner_ = &t;
   site_ = site;
   acquired_at_ = at;
+  if (Trace* tr = t.disp_->trace()) tr->lock_hold(t, *this, site, at);
   if (t.dispatcher().probes().in_window(at)) {
     ++stats_->acquisitions;
     add_acquisition(site, false, 0, 0);
@@ -248,6 +254,7 @@ void KMutex::enter_private(Kthread& t, LockSite site) {
 void KMutex::exit_private(Kthread& t) {
   if (owner_ != &t) throw std::logic_error("private exit of a mutex not held");
   add_hold(t.dispatcher().probes(), acquired_at_, t.clock());
+  if (Trace* tr = t.disp_->trace()) tr->lock_release(t, *this);
   owner_ = nullptr;
 }
 

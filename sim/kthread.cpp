@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "sim/dispatcher.hpp"
+#include "sim/trace.hpp"
 
 namespace forksim {
 
@@ -83,6 +84,7 @@ void Kthread::wake_at(double at) {
 
 Co<void> Kthread::sleep_until(double t) {
   co_await flush();
+  if (Trace* tr = disp_->trace()) tr->sleep_reason(*this, "delay");
   disp_->release(*this, State::Sleeping);
   co_await SimEngine::wait_until(t);
   co_await disp_->run(*this);
