@@ -1,5 +1,8 @@
 #include "driver/sweep.hpp"
 
+#include "analysis/report.hpp"
+#include "analysis/scenario_hash.hpp"
+#include "generated/git_commit.hpp"
 #include "scenarios/scenario.hpp"
 
 using nlohmann::json;
@@ -21,6 +24,57 @@ SweepPlan plan_sweep(const json& base_raw, const SweepOptions& opt,
   return plan;
 }
 
+namespace {
+
+json vary_json(const SweepOptions& opt) {
+  json vary = json::array();
+  for (const Vary& v : opt.vary) vary.push_back({{"key", v.key}, {"values", v.values}});
+  return vary;
+}
+
+json precision_json(const StopRule& rule) {
+  if (!rule.precision) return nullptr;
+  return {{"target", rule.precision->target},
+          {"metric", rule.precision->metric},
+          {"max_replications", rule.precision->max_replications}};
+}
+
+// The definition's fields in the order a mismatch names them: the options
+// first, so that a different --seed is named as "seeds" before the hash of
+// the scenario that also holds it.
+const char* const kDefinitionFields[] = {"vary",         "zip",  "replications",   "precision",
+                                         "level",        "seeds", "scenario_hash", "forksim_version",
+                                         "git_commit"};
+
+}  // namespace
+
+json sweep_definition(const SweepPlan& plan, const SweepOptions& opt) {
+  const std::string commit = FORKSIM_GIT_COMMIT;
+  return {{"scenario_hash", scenario_hash(plan.base)},
+          {"vary", vary_json(opt)},
+          {"zip", opt.zip},
+          {"replications", opt.rule.replications},
+          {"precision", precision_json(opt.rule)},
+          {"level", opt.rule.level},
+          {"seeds", replication_seeds(plan.base.at("seed").get<uint64_t>(), opt.rule.most())},
+          {"forksim_version", kForksimVersion},
+          {"git_commit", commit.empty() ? json(nullptr) : json(commit)}};
+}
+
+std::string sweep_definition_hash(const json& definition) { return scenario_hash(definition); }
+
+std::vector<std::string> definition_differences(const json& here, const json& there) {
+  std::vector<std::string> out;
+  for (const char* f : kDefinitionFields) {
+    json a = here.value(f, json()), b = there.value(f, json());
+    if (a == b) continue;
+    std::string d = f;
+    if (a.dump().size() + b.dump().size() <= 120) d += " (" + a.dump() + " here, " + b.dump() + " there)";
+    out.push_back(d);
+  }
+  return out;
+}
+
 json sweep_point_json(std::size_t index, const SweepPoint& p, const PointResult& r,
                       const StopRule& rule, int jobs) {
   json j = {{"index", index}, {"overrides", p.overrides}, {"sets", p.sets}};
@@ -36,13 +90,8 @@ Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const Experime
 }
 
 json sweep_json(const SweepPlan& plan, const SweepOptions& opt, const Outcome& o, int jobs) {
-  json vary = json::array();
-  for (const Vary& v : opt.vary) vary.push_back({{"key", v.key}, {"values", v.values}});
-  json precision = nullptr;
-  if (opt.rule.precision)
-    precision = {{"target", opt.rule.precision->target},
-                 {"metric", opt.rule.precision->metric},
-                 {"max_replications", opt.rule.precision->max_replications}};
+  json vary = vary_json(opt);
+  json precision = precision_json(opt.rule);
   json points = json::array();
   std::size_t most = 0;
   bool complete = true;

@@ -36,6 +36,19 @@ struct SweepPlan {
 SweepPlan plan_sweep(const nlohmann::json& base_raw, const SweepOptions& opt,
                      const std::function<void(const Scenario&)>& check = {});
 
+// The sweep's identity, which a resumed log (driver/sweep_resume.hpp) and
+// a merge of shards must share: {"scenario_hash" (of the resolved base),
+// "vary", "zip", "replications", "precision" (null or {"target", "metric",
+// "max_replications"}), "level", "seeds" (the rule's most, from the base's
+// seed), "forksim_version", "git_commit" (null outside a checkout)}.
+nlohmann::json sweep_definition(const SweepPlan& plan, const SweepOptions& opt);
+// The definition's fingerprint: fnv1a64 of its compact dump, 16 hex digits.
+std::string sweep_definition_hash(const nlohmann::json& definition);
+// The fields (top-level keys) whose values differ between two definitions,
+// in the order above, each with both values when they are short:
+// "seeds ([1,2,3] here, [7,8,9] there)"; empty when they are equal.
+std::vector<std::string> definition_differences(const nlohmann::json& here, const nlohmann::json& there);
+
 // {"index", "overrides", "sets", "replications", "metrics", "partial", "runs"}.
 nlohmann::json sweep_point_json(std::size_t index, const SweepPoint& p, const PointResult& r,
                                 const StopRule& rule, int jobs);
