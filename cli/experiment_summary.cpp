@@ -84,8 +84,8 @@ void print_sweep_summary(std::ostream& out, const json& sweep) {
   out << "; " << metric << ", mean +/- 95% half-width:\n";
   for (const json& p : sweep.at("points")) {
     if (p.contains("failed")) {
-      out << "  point " << p.at("index").dump() << " " << p.at("overrides").dump() << ": FAILED ("
-          << p["failed"].at("message").get<std::string>() << ")\n";
+      out << "  point " << p.at("index").dump() << ": FAILED (" << p["failed"].at("message").get<std::string>()
+          << ")\n";
       continue;
     }
     std::string sets;

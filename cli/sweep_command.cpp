@@ -174,11 +174,15 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
     log_file->append(partial_log_header(definition).dump());
   }
   PartialLog& log = *log_file;
-  if (logged && !vm.count("quiet"))
-    err << "forksim sweep: resuming from " << printable(log_path, 200) << ": "
-        << plan.points.size() - points_to_run(table, false).size() << " of " << plan.points.size()
-        << " points there" << (logged->dropped_last ? " (its last line, cut short, dropped)" : "")
-        << "; running " << to_run.size() << "\n";
+  if (logged && !vm.count("quiet")) {
+    const std::size_t there = plan.points.size() - points_to_run(table, false).size();
+    const std::size_t failed = points_to_run(table, true).size() - (plan.points.size() - there);
+    err << "forksim sweep: resuming from " << printable(log_path, 200) << ": " << there << " of "
+        << plan.points.size() << " points there"
+        << (failed ? " (" + std::to_string(failed) + " failed)" : std::string())
+        << (logged->dropped_last ? " (its last line, cut short, dropped)" : "") << "; running "
+        << to_run.size() << "\n";
+  }
 
   const auto start = std::chrono::steady_clock::now();
   const double max_wall_s = budgets.monitor.max_wall_s;

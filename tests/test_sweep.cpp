@@ -3,20 +3,16 @@
 // rules, SIGINT part-way, and --replay of replicated and sweep results.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <functional>
-#include <sstream>
-#include <thread>
 
 #include "analysis/stats.hpp"
 #include "tests/support.hpp"
 
 using forksim::test::concat;
+using forksim::test::lines;
 using forksim::test::names_in;
 using forksim::test::read_file;
 using forksim::test::run_cli;
@@ -26,13 +22,6 @@ using nlohmann::json;
 namespace {
 
 const std::vector<std::string> kShort = {"--set", "duration_s=0.3", "--set", "timeseries_s=0.1", "-q"};
-
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> v;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) v.push_back(l);
-  return v;
-}
 
 }  // namespace
 
@@ -177,31 +166,10 @@ TEST_CASE("a sweep with --precision stops each point by its own interval", "[swe
 
 namespace {
 
-// Starts forksim with `args` in `dir` (stderr to dir/.stderr, SIGINT at its
-// default: Catch's handler is this process's), waits until `ready` says
-// so (or 60 s), sends SIGINT and returns the exit status.
+// SIGINT once `ready` says so; the exit status.
 int interrupt_cli(const TempDir& dir, std::vector<std::string> args, const std::function<bool()>& ready) {
-  args.insert(args.begin(), FORKSIM_BINARY);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    if (chdir(dir.path.c_str()) != 0) _exit(126);
-    int err = open(".stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(err, 2);
-    signal(SIGINT, SIG_DFL);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  auto t0 = std::chrono::steady_clock::now();
-  while (!ready() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  kill(pid, SIGINT);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return forksim::test::run_cli_until(dir, std::move(args), [&](int) { return ready(); },
+                                      [](int pid) { kill(pid, SIGINT); });
 }
 
 }  // namespace
