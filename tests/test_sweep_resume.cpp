@@ -1,6 +1,7 @@
 // Resuming a sweep by its command: the driver killed part-way, one worker
 // killed (its point recorded failed, then --retry-failed), a log whose last
-// line was cut short, and logs of another sweep refused by name. Each
+// line was cut short, logs of another sweep refused by name, and the
+// sweep's own wall budget leaving points missing rather than failed. Each
 // resumed result is compared with an uninterrupted run's, byte for byte
 // once the wall-clock fields are removed (both run with the same command
 // line, in two directories, so the manifests match too).
@@ -265,4 +266,31 @@ TEST_CASE("a log of another sweep is refused, naming what differs, and left alon
   CHECK(alien.err == "forksim: -o: s.json.partial.jsonl: line 1 is not a forksim partial log header; move it "
                      "away or choose another -o\n");
   CHECK(read_file(log) == "{}\n");
+}
+
+TEST_CASE("a sweep out of --max-wall-s leaves its other points missing, not failed, to resume",
+          "[sweep][resume][cli]") {
+  // Points of about 70 ms each: the sweep's 0.1 s of wall time is spent
+  // part-way, and a run started after that stops at once.
+  const std::vector<std::string> args = {"sweep", "--vary", "workload.parents=1:8:1", "--replications", "1",
+                                         "--jobs", "1", "--set", "duration_s=40", "--set", "timeseries_s=1",
+                                         "-q", "-o", "s.json"};
+  TempDir d;
+  auto r = run_cli(d, concat(args, {"--max-wall-s", "0.1"}));
+  INFO(r.err);
+  CHECK(r.status == 3);
+  CHECK(r.err.find("forksim sweep: stopped early: the run at point ") == 0);
+  CHECK(r.err.find(" was stopped by a budget: wall time ") != std::string::npos);
+  CHECK(names_in(d.path) == std::set<std::string>{"s.json", "s.json.partial.jsonl"});
+  json s = json::parse(read_file(d / "s.json"));
+  CHECK(s["complete"] == false);
+  CHECK(s["failed_points"] == json::array());
+  CHECK(s["points"].size() < 8);
+  CHECK(indices(s) == iota(s["points"].size()));  // one job: the first points
+  // Resumed without the budget (not part of the definition): the rest run.
+  auto resumed = run_cli(d, args);
+  INFO(resumed.err);
+  CHECK(resumed.status == 0);
+  CHECK(names_in(d.path) == std::set<std::string>{"s.json"});
+  CHECK(indices(json::parse(read_file(d / "s.json"))) == iota(8));
 }
