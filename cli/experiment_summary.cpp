@@ -51,6 +51,13 @@ std::string stopped_text(const json& rep) {
   return s;
 }
 
+// "1, 4, 7": a JSON array's elements.
+std::string join_json(const json& a) {
+  std::string s;
+  for (const json& x : a) s += (s.empty() ? "" : ", ") + x.dump();
+  return s;
+}
+
 }  // namespace
 
 void print_replicated_summary(std::ostream& out, const json& result) {
@@ -70,9 +77,17 @@ void print_sweep_summary(std::ostream& out, const json& sweep) {
   const json& def = sweep.at("sweep");
   std::string metric = "throughput.forks_per_s";
   if (!def.at("precision").is_null()) metric = def.at("precision").at("metric");
-  out << "sweep: " << sweep.at("points").size() << " of " << def.at("points").get<std::size_t>()
-      << " points; " << metric << ", mean +/- 95% half-width:\n";
+  const json& failed = sweep.value("failed_points", json::array());
+  out << "sweep: " << sweep.at("points").size() - failed.size() << " of "
+      << def.at("points").get<std::size_t>() << " points";
+  if (!failed.empty()) out << " (" << failed.size() << " failed: points " << join_json(failed) << ")";
+  out << "; " << metric << ", mean +/- 95% half-width:\n";
   for (const json& p : sweep.at("points")) {
+    if (p.contains("failed")) {
+      out << "  point " << p.at("index").dump() << ": FAILED (" << p["failed"].at("message").get<std::string>()
+          << ")\n";
+      continue;
+    }
     std::string sets;
     for (const json& s : p.at("sets")) {
       if (!sets.empty()) sets += " ";

@@ -1,7 +1,15 @@
 #include "cli/sweep_command.hpp"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "cli/experiment_setup.hpp"
 #include "cli/experiment_summary.hpp"
@@ -17,6 +25,7 @@
 #include "driver/pool_point_runner.hpp"
 #include "driver/slo_search.hpp"
 #include "driver/sweep.hpp"
+#include "driver/sweep_resume.hpp"
 #include "scenarios/json_text.hpp"
 
 namespace po = boost::program_options;
@@ -32,6 +41,50 @@ void check_sweep_output(const std::string& path) {
                 "FILE.partial.jsonl while the sweep runs), got '" + printable(path, 200) + "'");
 }
 
+// The log an earlier run of this sweep left, when there is one; a symbolic
+// link or anything but a regular file is refused (its points are not ours).
+std::optional<std::string> earlier_log(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw ScenarioError("-o", printable(path, 200) + ": " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode))
+    throw ScenarioError("-o", printable(path, 200) + ": not a regular file; move it away or choose another -o");
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) throw ScenarioError("-o", printable(path, 200) + ": cannot read it");
+  return text.str();
+}
+
+std::string failed_list(const json& result) {
+  std::string s;
+  for (const json& p : result["points"])
+    if (p.contains("failed"))
+      s += "\n  point " + p["index"].dump() + ": " + p["failed"]["message"].get<std::string>();
+  return s;
+}
+
+// The knee, the USL and the SLO answer of the points that finished (a
+// failed point has no metrics to put on the curve).
+void add_answers(json& result, const PointRunner& run, const CapacityOptions& capacity) {
+  json finished = result;
+  finished["points"] = json::array();
+  for (const json& p : result["points"])
+    if (!p.contains("failed")) finished["points"].push_back(p);
+  add_capacity_answers(finished, run, capacity);
+  for (const char* k : {"knee", "usl", "slo"})
+    if (finished.contains(k)) result[k] = finished[k];
+  // The knee's "index" is a position in "points": the failed ones count there.
+  if (result.contains("knee") && result["knee"].contains("index")) {
+    const json& at = finished["points"].at(result["knee"]["index"].get<std::size_t>())["index"];
+    const json& all = result["points"];
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (all[i]["index"] == at) result["knee"]["index"] = i;
+  }
+}
+
 }  // namespace
 
 int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::string>& command_line,
@@ -45,8 +98,10 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
        "the first --vary slowest")
       ("zip", "vary the keys in lock-step (the i-th value of each together; equal lengths)")
       ("output,o", po::value<std::string>(),
-       "the sweep's JSON result (required: a file; the finished points are appended to "
-       "FILE.partial.jsonl meanwhile, removed when the result is written)")
+       "the sweep's JSON result (required: a file; the finished and failed points are appended "
+       "to FILE.partial.jsonl meanwhile, removed once the result is complete; the same command "
+       "with that file present resumes: only the points it lacks run)")
+      ("retry-failed", "resuming from FILE.partial.jsonl, run its failed points again too")
       ("csv", po::value<std::string>(),
        "also write a long-form table: the varied keys, metric, mean, half_width, n")
       ("quiet,q", "print no summary")
@@ -91,64 +146,114 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   CapacityOptions capacity;
   capacity.metric = vm["knee-metric"].as<std::string>();
   if (vm.count("slo")) capacity.slo = vm["slo"].as<std::string>();
-  json definition = {{"vary", json::array()}};
-  for (const Vary& v : opt.vary) definition["vary"].push_back({{"key", v.key}, {"values", v.values}});
-  check_capacity_options(definition, capacity);  // a bad --slo costs nothing
+  const json definition = sweep_definition(plan, opt);
+  check_capacity_options(definition, capacity);  // a bad --slo costs nothing (it reads "vary")
+
+  // An earlier run's log, checked before anything is opened: one of
+  // another sweep is refused and left as it is.
+  const std::string log_path = path + ".partial.jsonl";
+  std::optional<LoggedSweep> logged;
+  if (std::optional<std::string> text = earlier_log(log_path))
+    logged = read_partial_log(*text, log_path, plan, definition);
+  else if (vm.count("retry-failed"))
+    throw Usage("--retry-failed resumes from " + printable(log_path, 200) +
+                ", which does not exist (a sweep keeps it until every point has finished)");
+  SweepTable table = logged ? logged->points : SweepTable(plan.points.size());
+  const std::vector<std::size_t> to_run = points_to_run(table, vm.count("retry-failed") > 0);
 
   InterruptGuard interrupts;
   OutputFile output(path);
   std::optional<OutputFile> csv;
   if (vm.count("csv")) csv.emplace(vm["csv"].as<std::string>());
-  PartialLog log(path + ".partial.jsonl");
+  std::optional<PartialLog> log_file;
+  if (logged && logged->has_header) {
+    log_file.emplace(log_path, logged->valid_bytes);
+  } else {
+    if (logged) log_file.emplace(log_path, 0);  // cut short in its header: nothing in it
+    else log_file.emplace(log_path);
+    log_file->append(partial_log_header(definition).dump());
+  }
+  PartialLog& log = *log_file;
+  if (logged && !vm.count("quiet")) {
+    const std::size_t there = plan.points.size() - points_to_run(table, false).size();
+    const std::size_t failed = points_to_run(table, true).size() - (plan.points.size() - there);
+    err << "forksim sweep: resuming from " << printable(log_path, 200) << ": " << there << " of "
+        << plan.points.size() << " points there"
+        << (failed ? " (" + std::to_string(failed) + " failed)" : std::string())
+        << (logged->dropped_last ? " (its last line, cut short, dropped)" : "") << "; running "
+        << to_run.size() << "\n";
+  }
 
+  const auto start = std::chrono::steady_clock::now();
+  const double max_wall_s = budgets.monitor.max_wall_s;
+  auto wall_spent = [start, max_wall_s] {
+    return max_wall_s > 0 &&
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= max_wall_s;
+  };
   ExperimentContext ctx = experiment_context(budgets, jobs, budgets.monitor.progress, err);
   ctx.named_metrics.emplace_back("--knee-metric", capacity.metric);
   if (capacity.slo) ctx.named_metrics.emplace_back("--slo", parse_objective(*capacity.slo).metric);
-  std::size_t finished = 0;
-  Outcome o = run_sweep(plan, opt, ctx, [&](const json& point) {
+  auto logged_points = [&table] {
+    return std::count_if(table.begin(), table.end(), [](const auto& p) { return p.has_value(); });
+  };
+  Outcome o = run_sweep(plan, opt, ctx, to_run, [&](const json& point) {
     log.append(point.dump());
-    ++finished;
-  });
+    table[point.at("index").get<std::size_t>()] = point;
+  }, wall_spent);
   end_progress(err);
-  if (o.status == 2) {  // a bad --metric, seen on the first report: bad input, nothing kept
-    log.remove();
+  if (o.status == 2) {  // a bad --metric, seen on the first report: bad input
+    if (!logged) log.remove();  // nothing kept; an earlier run's points stay
     err << "forksim sweep: " << o.message << "\n";
     return 2;
   }
   if (o.status == 1 || o.status > 128) {
-    err << "forksim sweep: " << o.message << "; the " << finished << " finished points are in "
+    err << "forksim sweep: " << o.message << "; the " << logged_points() << " finished or failed points are in "
         << log.path() << "; " << printable(path, 200) << " was not written\n";
     return o.status;
   }
-  json result = sweep_json(plan, opt, o, jobs);
+  json result = sweep_json(plan, opt, table);
   result["manifest"] =
       make_manifest(result["scenario"], result["sweep"]["seeds"].get<std::vector<uint64_t>>(), command_line);
   // The knee, the USL and the SLO answer; the SLO search runs more points,
   // so it can fail or be interrupted: the finished points stay in the log.
   try {
-    add_capacity_answers(result, pool_point_runner(raw, ctx, fits), capacity);
+    add_answers(result, pool_point_runner(raw, ctx, fits), capacity);
   } catch (const ExperimentStopped& e) {
     end_progress(err);
-    err << "forksim sweep: " << e.what() << " (in the SLO search); the " << finished
-        << " finished points are in " << log.path() << "; " << printable(path, 200)
+    err << "forksim sweep: " << e.what() << " (in the SLO search); the " << logged_points()
+        << " finished or failed points are in " << log.path() << "; " << printable(path, 200)
         << " was not written\n";
     return e.status;
   } catch (const ScenarioError& e) {  // an unknown --knee-metric or --slo metric
-    err << "forksim: " << e.what() << "; the " << finished << " finished points are in "
+    err << "forksim: " << e.what() << "; the " << logged_points() << " finished or failed points are in "
         << log.path() << "; " << printable(path, 200) << " was not written\n";
     return 2;
   }
   end_progress(err);
   output.write(result.dump(2) + "\n", out);
   if (csv) csv->write(sweep_csv(result), out);
-  log.remove();
+  const bool complete = result["complete"].get<bool>();
+  // Kept until every point has finished: the same command resumes from it.
+  if (complete) log.remove();
   if (!vm.count("quiet")) print_sweep_summary(out, result);
+  const std::string kept = "; " + printable(log_path, 200) +
+                           " is kept: the same command runs the missing points, with --retry-failed "
+                           "the failed ones too";
   if (o.status == 3) {
-    err << "forksim sweep: stopped early: " << o.message << "; the result has the " << finished
-        << " points finished before it and is marked incomplete\n";
+    err << "forksim sweep: stopped early: " << o.message << "; the result has the points finished "
+        << "before it and is marked incomplete" << kept << "\n";
     return 3;
   }
   if (int sig = interrupt_signal()) return 128 + sig;
+  const std::size_t nfailed = result["failed_points"].size();
+  if (nfailed > 0) {
+    err << "forksim sweep: " << nfailed << " of " << plan.points.size() << " points failed"
+        << failed_list(result) << "\nthe result is marked incomplete" << kept << "\n";
+    bool all_internal = nfailed == plan.points.size();
+    for (const json& p : result.at("points"))
+      all_internal = all_internal && p.contains("failed") && p.at("failed").value("status", 0) == 1;
+    return all_internal ? 1 : 3;
+  }
   return 0;
 }
 

@@ -23,6 +23,15 @@ PartialLog::PartialLog(std::string path) : path_(std::move(path)) {
   }
 }
 
+PartialLog::PartialLog(std::string path, std::size_t keep_bytes) : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  if (fd_ >= 0 && ::ftruncate(fd_, static_cast<off_t>(keep_bytes)) == 0 && ::fsync(fd_) == 0) return;
+  std::string why = std::strerror(errno);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  throw ScenarioError("-o", printable(path_, 1024) + ": " + why);
+}
+
 PartialLog::~PartialLog() {
   if (fd_ >= 0) ::close(fd_);
 }

@@ -2,6 +2,7 @@
 // and fsync'd, so that an interrupted or failed sweep leaves on disk every
 // point it finished (design: `<out>.partial.jsonl`).
 #pragma once
+#include <cstddef>
 #include <string>
 
 namespace forksim {
@@ -12,6 +13,9 @@ class PartialLog {
   // one left by an earlier sweep that did not finish holds its points).
   // Throws ScenarioError naming -o when it cannot.
   explicit PartialLog(std::string path);
+  // Reopens an existing log to append to it, cut to its first keep_bytes
+  // (driver/sweep_resume.hpp: without a last line cut short).
+  PartialLog(std::string path, std::size_t keep_bytes);
   ~PartialLog();
   PartialLog(const PartialLog&) = delete;
   PartialLog& operator=(const PartialLog&) = delete;

@@ -48,8 +48,10 @@ std::string where(const PointSpec& p, uint64_t seed) {
 class Scheduler {
  public:
   Scheduler(const std::vector<PointSpec>& points, const StopRule& rule, const ExperimentContext& ctx,
-            const std::function<void(std::size_t, const PointResult&)>& on_point)
-      : points_(points), rule_(rule), ctx_(ctx), on_point_(on_point), state_(points.size()),
+            const std::function<void(std::size_t, const PointResult&)>& on_point,
+            const FailurePolicy& failures)
+      : points_(points), rule_(rule), ctx_(ctx), on_point_(on_point), failures_(failures),
+        state_(points.size()),
         pool_(std::max(1, ctx.jobs)), t0_(std::chrono::steady_clock::now()) {
     out_.points.resize(points.size());
     for (const PointSpec& p : points) {
@@ -146,15 +148,20 @@ class Scheduler {
     }
     if (o.status != 0 && o.status != 3) {
       if (stopping() && out_.status > 128) return;  // killed by our own forwarding
+      std::string message = "the run at " + where(points_[p], seed) + " failed: " + o.error;
+      if (failures_.record) return fail_point(p, {1, message});
       out_.status = 1;
-      out_.message = "the run at " + where(points_[p], seed) + " failed: " + o.error;
+      out_.message = message;
       return;
     }
     if (o.status == 3) {
       std::string why = o.result && o.result->contains("incomplete_reason")
                             ? (*o.result)["incomplete_reason"].get<std::string>()
                             : o.error;
-      begin_stop(3, "the run at " + where(points_[p], seed) + " was stopped by a budget: " + why);
+      std::string message = "the run at " + where(points_[p], seed) + " was stopped by a budget: " + why;
+      if (failures_.record && !stopping() && !(failures_.budget_spent && failures_.budget_spent()))
+        return fail_point(p, {3, message});
+      begin_stop(3, message);
       return;
     }
     if (!metric_checked_) {
@@ -200,6 +207,22 @@ class Scheduler {
     if (on_point_) on_point_(p, out_.points[p]);
   }
 
+  // The point's other runs still going are discarded as they end (it is
+  // decided as far as the scheduler goes); only its first failure counts.
+  void fail_point(std::size_t p, PointFailure f) {
+    PointState& s = state_[p];
+    if (s.decided) return;
+    s.decided = true;
+    s.finished.clear();
+    ++points_done_;
+    PointResult r;
+    r.stopped = {"failed", std::nullopt};
+    r.failed = std::move(f);
+    out_.points[p] = std::move(r);
+    if (on_point_) on_point_(p, out_.points[p]);
+    report_progress();
+  }
+
   Outcome finish() {
     std::string reason = out_.status == 3 ? "budget" : out_.status > 128 ? "interrupted" : "failed";
     // (never "asked": an undecided point was stopped by one of these)
@@ -242,6 +265,7 @@ class Scheduler {
   std::vector<StopRule> rules_;  // per point
   const ExperimentContext& ctx_;
   const std::function<void(std::size_t, const PointResult&)>& on_point_;
+  const FailurePolicy& failures_;
   std::vector<PointState> state_;
   ChildPool pool_;
   std::map<uint64_t, std::pair<std::size_t, std::size_t>> jobs_;
@@ -256,8 +280,9 @@ class Scheduler {
 
 Outcome run_points(const std::vector<PointSpec>& points, const StopRule& rule,
                    const ExperimentContext& ctx,
-                   const std::function<void(std::size_t, const PointResult&)>& on_point) {
-  return Scheduler(points, rule, ctx, on_point).run();
+                   const std::function<void(std::size_t, const PointResult&)>& on_point,
+                   const FailurePolicy& failures) {
+  return Scheduler(points, rule, ctx, on_point, failures).run();
 }
 
 json point_raw(const json& base_raw, const std::vector<std::string>& sets, const std::string& label,

@@ -36,12 +36,30 @@ struct PointSpec {
   int replications = 0;         // without precision: this many instead of the rule's (0: the rule's)
 };
 
+// Why a point has no result: one of its runs exited 1 (an internal error)
+// or 3 (a budget of its own stopped it, as --max-memory-mb).
+struct PointFailure {
+  int status = 1;
+  std::string message;  // names the point and the seed
+};
+
 // A point's replications: the first k runs in seed order and why k.
 struct PointResult {
   std::vector<uint64_t> seeds;
   std::vector<nlohmann::json> runs;
   Stopped stopped;        // "budget" or "interrupted" when not decided
   bool decided = false;
+  std::optional<PointFailure> failed;  // with no runs, not decided
+};
+
+// How run_points takes a run that fails. By default the experiment gives
+// up (one point: its answer is lost anyway). A sweep records the point as
+// failed and goes on with the others, except for a budget stop once
+// `budget_spent` says the experiment's own budget is spent (--max-wall-s
+// is the sweep's: the other points would be stopped too).
+struct FailurePolicy {
+  bool record = false;
+  std::function<bool()> budget_spent;
 };
 
 struct Outcome {
@@ -61,12 +79,14 @@ nlohmann::json point_raw(const nlohmann::json& base_raw, const std::vector<std::
                          const std::string& label, const std::function<void(const Scenario&)>& check);
 
 // Runs the points by the rule. `on_point` is called (in the parent) as each
-// point is decided, in the order they are decided. A budget stop lets the
-// running runs end, then gives up; an interrupt forwards the signal to the
-// children and waits for them; a failed run gives up at once.
+// point is decided or fails (by `failures`), in that order. A budget stop
+// lets the running runs end, then gives up; an interrupt forwards the
+// signal to the children and waits for them; a failed run gives up at once
+// unless `failures` records it.
 Outcome run_points(const std::vector<PointSpec>& points, const StopRule& rule,
                    const ExperimentContext& ctx,
-                   const std::function<void(std::size_t, const PointResult&)>& on_point = {});
+                   const std::function<void(std::size_t, const PointResult&)>& on_point = {},
+                   const FailurePolicy& failures = {});
 
 // The "replications" object of a result: {"n", "seeds", "seed_rule", "jobs",
 // "level", "stopped": {"reason", and with precision "metric", "target",

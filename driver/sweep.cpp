@@ -1,5 +1,8 @@
 #include "driver/sweep.hpp"
 
+#include "analysis/report.hpp"
+#include "analysis/scenario_hash.hpp"
+#include "generated/git_commit.hpp"
 #include "scenarios/scenario.hpp"
 
 using nlohmann::json;
@@ -21,50 +24,114 @@ SweepPlan plan_sweep(const json& base_raw, const SweepOptions& opt,
   return plan;
 }
 
+namespace {
+
+json vary_json(const SweepOptions& opt) {
+  json vary = json::array();
+  for (const Vary& v : opt.vary) vary.push_back({{"key", v.key}, {"values", v.values}});
+  return vary;
+}
+
+json precision_json(const StopRule& rule) {
+  if (!rule.precision) return nullptr;
+  return {{"target", rule.precision->target},
+          {"metric", rule.precision->metric},
+          {"max_replications", rule.precision->max_replications}};
+}
+
+// The definition's fields in the order a mismatch names them: the options
+// first, so that a different --seed is named as "seeds" before the hash of
+// the scenario that also holds it.
+const char* const kDefinitionFields[] = {"vary",         "zip",  "replications",   "precision",
+                                         "level",        "seeds", "scenario_hash", "forksim_version",
+                                         "git_commit"};
+
+}  // namespace
+
+json sweep_definition(const SweepPlan& plan, const SweepOptions& opt) {
+  const std::string commit = FORKSIM_GIT_COMMIT;
+  return {{"scenario_hash", scenario_hash(plan.base)},
+          {"vary", vary_json(opt)},
+          {"zip", opt.zip},
+          {"replications", opt.rule.replications},
+          {"precision", precision_json(opt.rule)},
+          {"level", opt.rule.level},
+          {"seeds", replication_seeds(plan.base.at("seed").get<uint64_t>(), opt.rule.most())},
+          {"forksim_version", kForksimVersion},
+          {"git_commit", commit.empty() ? json(nullptr) : json(commit)}};
+}
+
+std::string sweep_definition_hash(const json& definition) { return scenario_hash(definition); }
+
+std::vector<std::string> definition_differences(const json& a, const std::string& a_label, const json& b,
+                                                const std::string& b_label) {
+  std::vector<std::string> out;
+  for (const char* f : kDefinitionFields) {
+    json x = a.value(f, json()), y = b.value(f, json());
+    if (x == y) continue;
+    std::string d = f;
+    if (x.dump().size() + y.dump().size() <= 120)
+      d += " (" + x.dump() + " " + a_label + ", " + y.dump() + " " + b_label + ")";
+    out.push_back(d);
+  }
+  return out;
+}
+
 json sweep_point_json(std::size_t index, const SweepPoint& p, const PointResult& r,
                       const StopRule& rule, int jobs) {
-  json j = {{"index", index}, {"overrides", p.overrides}, {"sets", p.sets}};
+  json j = {{"index", index}, {"overrides", p.overrides}};
+  if (r.failed) {
+    j["failed"] = {{"status", r.failed->status}, {"message", r.failed->message}};
+    return j;
+  }
+  j["sets"] = p.sets;
   j.update(point_json(r, rule, jobs));
   return j;
 }
 
 Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const ExperimentContext& ctx,
-                  const std::function<void(const json&)>& on_point) {
-  return run_points(plan.specs, opt.rule, ctx, [&](std::size_t i, const PointResult& r) {
-    if (on_point) on_point(sweep_point_json(i, plan.points[i], r, opt.rule, ctx.jobs));
-  });
+                  const std::vector<std::size_t>& indices, const std::function<void(const json&)>& on_point,
+                  const std::function<bool()>& budget_spent) {
+  std::vector<PointSpec> specs;
+  for (std::size_t i : indices) specs.push_back(plan.specs.at(i));
+  FailurePolicy failures{true, budget_spent};
+  return run_points(
+      specs, opt.rule, ctx,
+      [&](std::size_t k, const PointResult& r) {
+        const std::size_t i = indices[k];
+        if (on_point) on_point(sweep_point_json(i, plan.points[i], r, opt.rule, ctx.jobs));
+      },
+      failures);
 }
 
-json sweep_json(const SweepPlan& plan, const SweepOptions& opt, const Outcome& o, int jobs) {
-  json vary = json::array();
-  for (const Vary& v : opt.vary) vary.push_back({{"key", v.key}, {"values", v.values}});
-  json precision = nullptr;
-  if (opt.rule.precision)
-    precision = {{"target", opt.rule.precision->target},
-                 {"metric", opt.rule.precision->metric},
-                 {"max_replications", opt.rule.precision->max_replications}};
-  json points = json::array();
+json sweep_json(const SweepPlan& plan, const SweepOptions& opt, const SweepTable& table) {
+  json points = json::array(), failed = json::array();
   std::size_t most = 0;
-  bool complete = true;
-  for (std::size_t i = 0; i < o.points.size(); ++i) {
-    const PointResult& r = o.points[i];
-    if (!r.decided) {
+  bool complete = table.size() == plan.points.size();
+  for (const std::optional<json>& p : table) {
+    if (!p) {
       complete = false;
       continue;
     }
-    most = std::max(most, r.runs.size());
-    points.push_back(sweep_point_json(i, plan.points[i], r, opt.rule, jobs));
+    if (p->contains("failed")) {
+      complete = false;
+      failed.push_back(p->at("index"));
+    } else {
+      most = std::max(most, p->at("replications").at("n").get<std::size_t>());
+    }
+    points.push_back(*p);
   }
   uint64_t seed0 = plan.base.at("seed").get<uint64_t>();
   return {{"kind", "sweep"},
           {"schema_version", 1},
           {"scenario", plan.base},
           {"complete", complete},
+          {"failed_points", failed},
           {"sweep",
-           {{"vary", vary},
+           {{"vary", vary_json(opt)},
             {"zip", opt.zip},
             {"replications", opt.rule.replications},
-            {"precision", precision},
+            {"precision", precision_json(opt.rule)},
             {"seeds", replication_seeds(seed0, most)},
             {"points", plan.points.size()}}},
           {"points", points}};
@@ -92,6 +159,7 @@ std::string sweep_csv(const json& sweep) {
   for (const std::string& k : keys) out += csv_field(k) + ",";
   out += "metric,mean,half_width,n\n";
   for (const json& p : sweep.at("points")) {
+    if (p.contains("failed")) continue;
     std::string prefix;
     for (const std::string& k : keys) prefix += csv_field(p.at("overrides").at(k)) + ",";
     for (const auto& [name, iv] : p.at("metrics").items()) {

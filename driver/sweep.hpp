@@ -36,22 +36,47 @@ struct SweepPlan {
 SweepPlan plan_sweep(const nlohmann::json& base_raw, const SweepOptions& opt,
                      const std::function<void(const Scenario&)>& check = {});
 
-// {"index", "overrides", "sets", "replications", "metrics", "partial", "runs"}.
+// The sweep's identity, which a resumed log (driver/sweep_resume.hpp) and
+// a merge of shards must share: {"scenario_hash" (of the resolved base),
+// "vary", "zip", "replications", "precision" (null or {"target", "metric",
+// "max_replications"}), "level", "seeds" (the rule's most, from the base's
+// seed), "forksim_version", "git_commit" (null outside a checkout)}.
+nlohmann::json sweep_definition(const SweepPlan& plan, const SweepOptions& opt);
+// The definition's fingerprint: fnv1a64 of its compact dump, 16 hex digits.
+std::string sweep_definition_hash(const nlohmann::json& definition);
+// The fields (top-level keys) whose values differ between two definitions,
+// in the order above, each with both values when they are short (named by
+// the labels): "seeds ([1,2] in this command, [7,8] in the log)"; empty
+// when they are equal.
+std::vector<std::string> definition_differences(const nlohmann::json& a, const std::string& a_label,
+                                                const nlohmann::json& b, const std::string& b_label);
+
+// {"index", "overrides", "sets", "replications", "metrics", "partial", "runs"},
+// or for a failed point {"index", "overrides", "failed": {"status", "message"}}.
 nlohmann::json sweep_point_json(std::size_t index, const SweepPoint& p, const PointResult& r,
                                 const StopRule& rule, int jobs);
 
-// Runs the plan; each decided point's JSON goes to on_point as it is
-// decided (the partial log).
-Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const ExperimentContext& ctx,
-                  const std::function<void(const nlohmann::json&)>& on_point = {});
+// The sweep's points by full-sweep index: each finished or failed point's
+// JSON (sweep_point_json), absent while it has not run.
+using SweepTable = std::vector<std::optional<nlohmann::json>>;
 
-// The sweep's result (without the manifest): the decided points in index
-// order, "complete" false when some were not.
-nlohmann::json sweep_json(const SweepPlan& plan, const SweepOptions& opt, const Outcome& o, int jobs);
+// Runs the plan's points at `indices`; each one's JSON goes to on_point as
+// it is decided or fails (the partial log). A failed point does not stop
+// the others, unless it is a budget stop once `budget_spent` (the sweep's
+// own --max-wall-s): that stops the sweep (status 3, the rest not run).
+Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const ExperimentContext& ctx,
+                  const std::vector<std::size_t>& indices,
+                  const std::function<void(const nlohmann::json&)>& on_point,
+                  const std::function<bool()>& budget_spent = {});
+
+// The sweep's result (without the manifest): the table's points in index
+// order, "failed_points" their indices that failed, "complete" false when
+// some point failed or did not run.
+nlohmann::json sweep_json(const SweepPlan& plan, const SweepOptions& opt, const SweepTable& table);
 
 // Long form: header "<varied keys...>,metric,mean,half_width,n", one row
 // per point and metric (those every replication had), half_width empty
-// when there is none (one replication).
+// when there is none (one replication); a failed point has no row.
 std::string sweep_csv(const nlohmann::json& sweep);
 
 }  // namespace forksim

@@ -5,8 +5,14 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include "analysis/report.hpp"
 #include "scenarios/workload.hpp"
@@ -138,6 +144,38 @@ double erlang_c(int c, double a) {
   }
   double top = term * c / (c - a);
   return top / (below + top);
+}
+
+int run_cli_until(const TempDir& dir, std::vector<std::string> args, const std::function<bool(int)>& ready,
+                  const std::function<void(int)>& act) {
+  args.insert(args.begin(), FORKSIM_BINARY);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (chdir(dir.path.c_str()) != 0) _exit(126);
+    int err = open(".stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(err, 2);
+    signal(SIGINT, SIG_DFL);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  while (!ready(pid) && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  act(pid);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> v;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) v.push_back(l);
+  return v;
 }
 
 nlohmann::json run_forksim(const std::vector<std::string>& args) {

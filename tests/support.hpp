@@ -66,6 +66,16 @@ struct Result {
 // paths such as `-o r.json` land there) and stdin from /dev/null.
 Result run_cli(const TempDir& dir, const std::vector<std::string>& args);
 
+// Starts `forksim args...` in `dir` (stderr to dir/.stderr, SIGINT at its
+// default: Catch's handler is this process's), waits until ready(pid) says
+// so (or 60 s), calls act(pid) (a signal to it or to its workers) and
+// returns the exit status (128 + the signal when a signal ended it).
+int run_cli_until(const TempDir& dir, std::vector<std::string> args, const std::function<bool(int)>& ready,
+                  const std::function<void(int)>& act);
+
+// The text's lines, without their newlines.
+std::vector<std::string> lines(const std::string& text);
+
 // Runs `forksim run --quiet -o FILE ARGS...` and returns the report; fails
 // the test if forksim exits non-zero.
 nlohmann::json run_forksim(const std::vector<std::string>& args);
