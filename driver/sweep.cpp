@@ -17,7 +17,9 @@ SweepPlan plan_sweep(const json& base_raw, const SweepOptions& opt,
     const SweepPoint& p = plan.points[i];
     json raw = point_raw(base_raw, p.sets, "sweep " + point_label(i, p), check);
     plan.specs.push_back({std::move(raw), point_label(i, p), seeds, 0});
+    plan.indices.push_back(i);
   }
+  plan.total = plan.points.size();
   return plan;
 }
 
@@ -31,7 +33,7 @@ json sweep_point_json(std::size_t index, const SweepPoint& p, const PointResult&
 Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const ExperimentContext& ctx,
                   const std::function<void(const json&)>& on_point) {
   return run_points(plan.specs, opt.rule, ctx, [&](std::size_t i, const PointResult& r) {
-    if (on_point) on_point(sweep_point_json(i, plan.points[i], r, opt.rule, ctx.jobs));
+    if (on_point) on_point(sweep_point_json(plan.indices[i], plan.points[i], r, opt.rule, ctx.jobs));
   });
 }
 
@@ -53,7 +55,7 @@ json sweep_json(const SweepPlan& plan, const SweepOptions& opt, const Outcome& o
       continue;
     }
     most = std::max(most, r.runs.size());
-    points.push_back(sweep_point_json(i, plan.points[i], r, opt.rule, jobs));
+    points.push_back(sweep_point_json(plan.indices[i], plan.points[i], r, opt.rule, jobs));
   }
   uint64_t seed0 = plan.base.at("seed").get<uint64_t>();
   return {{"kind", "sweep"},
@@ -66,7 +68,7 @@ json sweep_json(const SweepPlan& plan, const SweepOptions& opt, const Outcome& o
             {"replications", opt.rule.replications},
             {"precision", precision},
             {"seeds", replication_seeds(seed0, most)},
-            {"points", plan.points.size()}}},
+            {"points", plan.total}}},
           {"points", points}};
 }
 

@@ -27,6 +27,10 @@ struct SweepPlan {
   nlohmann::json base;                // the base scenario, resolved
   std::vector<SweepPoint> points;
   std::vector<PointSpec> specs;       // one per point
+  // Each point's index in the whole sweep, and the whole sweep's number of
+  // points: a shard's plan (driver/shard.hpp) holds some of them.
+  std::vector<std::size_t> indices;
+  std::size_t total = 0;
 };
 
 // Applies each point's overrides to `base_raw` (the scenario before
