@@ -18,8 +18,8 @@ namespace {
 // The definition's fields in the order a mismatch is looked for: those a
 // user chooses first, so that a different seed is named as such rather
 // than as a different scenario hash.
-const char* const kDefinitionFields[] = {"vary", "zip", "replications", "precision", "points",
-                                         "seed", "scenario_hash", "forksim_version", "git_commit"};
+const char* const kDefinitionFields[] = {"vary", "zip", "replications", "precision", "seeds",
+                                         "scenario_hash", "forksim_version", "git_commit"};
 
 [[noreturn]] void not_a_shard(const std::string& name, const std::string& why) {
   throw MergeError(name + ": not a shard of a sweep: " + why);
@@ -149,12 +149,19 @@ json result_definition(const json& r, const std::string& name) {
   const json& scenario = field(r, "scenario", &json::is_object, "an object", name);
   const json& manifest = field(r, "manifest", &json::is_object, "an object", name);
   const json& git = nullable(manifest, "git_commit", &json::is_string, "a commit or null", name);
+  const json& precision = nullable(sweep, "precision", &json::is_object, "an object or null", name);
+  // The seeds the stop rule may use, as many as its most replications.
+  const std::size_t most =
+      precision.is_null()
+          ? field(sweep, "replications", &json::is_number_unsigned, "a count", name).get<std::size_t>()
+          : field(precision, "max_replications", &json::is_number_unsigned, "a count", name).get<std::size_t>();
+  if (most > 100000) not_a_shard(name, "it asks for " + std::to_string(most) + " replications");
   return {{"vary", field(sweep, "vary", &json::is_array, "an array", name)},
           {"zip", field(sweep, "zip", &json::is_boolean, "a boolean", name)},
           {"replications", field(sweep, "replications", &json::is_number_integer, "an integer", name)},
-          {"precision", nullable(sweep, "precision", &json::is_object, "an object or null", name)},
-          {"points", field(sweep, "points", &json::is_number_unsigned, "a count", name)},
-          {"seed", field(scenario, "seed", &json::is_number_unsigned, "a seed", name)},
+          {"precision", precision},
+          {"seeds", replication_seeds(field(scenario, "seed", &json::is_number_unsigned, "a seed", name).get<uint64_t>(),
+                                      most)},
           {"scenario_hash", scenario_hash(scenario)},
           {"forksim_version", field(manifest, "forksim_version", &json::is_string, "a string", name)},
           {"git_commit", git}};
@@ -183,7 +190,9 @@ Merged merge_shards(const std::vector<ShardFile>& files) {
                        at->second->file->name + " and " + s.file->name);
   }
 
-  const std::size_t total = first.definition.at("points").get<std::size_t>();
+  const std::size_t total =
+      field(first.file->result.at("sweep"), "points", &json::is_number_unsigned, "a count", first.file->name)
+          .get<std::size_t>();
   const std::vector<SweepPoint> expected = enumerate(first.file->result.at("sweep"), first.file->name);
   if (expected.size() != total)
     not_a_shard(first.file->name, "its sweep has " + std::to_string(total) + " points but its \"vary\" makes " +
@@ -229,7 +238,7 @@ Merged merge_shards(const std::vector<ShardFile>& files) {
     m.shards.push_back(std::move(prov));
   }
   json sweep = first.file->result.at("sweep");
-  sweep["seeds"] = replication_seeds(first.definition.at("seed").get<uint64_t>(), most);
+  sweep["seeds"] = replication_seeds(first.file->result.at("scenario").at("seed").get<uint64_t>(), most);
   m.result = {{"kind", "sweep"},
               {"schema_version", first.file->result.value("schema_version", 1)},
               {"scenario", first.file->result.at("scenario")},

@@ -27,12 +27,14 @@ struct ShardFile {
   nlohmann::json result;
 };
 
-// The sweep a result belongs to (design: the sweep's definition): the
-// fields of its "sweep" object that fix its points and their seeds, the
-// base scenario's seed and hash (analysis/scenario_hash.hpp), and the
-// forksim version and commit of its manifest. Two shards merge only when
-// theirs are equal. Throws MergeError (not a sweep result) when a field is
-// missing.
+// The sweep a result belongs to (design: the sweep's definition), read
+// from the result: {"vary", "zip", "replications", "precision" of its
+// "sweep" object, "seeds" (the stop rule's most, from the base scenario's
+// seed), "scenario_hash" of its base scenario, "forksim_version" and
+// "git_commit" of its manifest}: sweep_definition(plan, opt)'s fields but
+// "level", which no result records (it is always 0.95). Two shards merge
+// only when theirs are equal. Throws MergeError (not a sweep result) when
+// a field is missing or mistyped.
 nlohmann::json result_definition(const nlohmann::json& result, const std::string& name);
 
 struct Merged {

@@ -13,7 +13,7 @@ namespace {
 
 // A positive integer, all of the text (no sign, no spaces).
 bool read_count(const std::string& text, int& v) {
-  if (text.empty() || text.size() > 9) return false;
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   return ec == std::errc() && end == text.data() + text.size();
 }
