@@ -233,8 +233,14 @@ Merged merge_shards(const std::vector<ShardFile>& files) {
     if (r.contains("failed_points") && r.at("failed_points").is_array())
       for (const json& f : r.at("failed_points"))
         if (f.is_number_unsigned()) failed.insert(f.get<std::size_t>());
-    json prov = {{"index", s->index}, {"command_line", r.at("manifest").value("command_line", json::array())}};
-    if (r.at("manifest").contains("host")) prov["host"] = r.at("manifest").at("host");
+    // Provenance as the shard recorded it; a malformed part is left out
+    // rather than carried into the merged manifest.
+    const json& manifest = r.at("manifest");
+    json prov = {{"index", s->index}, {"command_line", json::array()}};
+    if (manifest.contains("command_line") && manifest.at("command_line").is_array())
+      for (const json& a : manifest.at("command_line"))
+        if (a.is_string()) prov["command_line"].push_back(a);
+    if (manifest.contains("host") && manifest.at("host").is_string()) prov["host"] = manifest.at("host");
     m.shards.push_back(std::move(prov));
   }
   json sweep = first.file->result.at("sweep");
