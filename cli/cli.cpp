@@ -13,6 +13,7 @@
 
 #include "analysis/compare.hpp"
 #include "cli/lockstat_options.hpp"
+#include "cli/merge_command.hpp"
 #include "analysis/report.hpp"
 #include "cli/compare_text.hpp"
 #include "cli/auto_warmup.hpp"
@@ -62,6 +63,9 @@ const char* kUsage =
     "                        run --replay RESULT.json reruns a result and checks its figures\n"
     "  sweep SCENARIO --vary KEY=LIST -o FILE\n"
     "                        run every point of a parameter sweep, replicated\n"
+    "                        (--shard I/N: one of N slices, for a batch job array)\n"
+    "  merge OUT.json SHARD...\n"
+    "                        the shards of a sweep combined into its whole result\n"
     "  validate [SCENARIO]   check a scenario (the built-in default without one)\n"
     "                        and print it resolved\n"
     "  explain [PATH]        the steps of a fork path: seed lines, locks, costs\n"
@@ -397,6 +401,7 @@ int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
   try {
     if (args[0] == "run") return cmd_run(rest, command_line, out, err);
     if (args[0] == "sweep") return cmd_sweep(rest, command_line, out, err);
+    if (args[0] == "merge") return cmd_merge(rest, command_line, out, err);
     if (args[0] == "compare") return cmd_compare(rest, out, err);
     if (args[0] == "validate") return cmd_validate(rest, out);
     if (args[0] == "explain") return cmd_explain(rest, out);
@@ -404,7 +409,7 @@ int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (args[0] == "sensitivity") return cmd_sensitivity(rest, command_line, out, err);
     if (args[0] == "report") return cmd_report(rest, out);
     err << "forksim: unknown command '" << printable(args[0]) << "'"
-        << did_you_mean(args[0], {"run", "sweep", "validate", "explain", "list", "compare", "sensitivity", "report"}) << "\n" << kUsage;
+        << did_you_mean(args[0], {"run", "sweep", "merge", "validate", "explain", "list", "compare", "sensitivity", "report"}) << "\n" << kUsage;
     return kBadInput;
   } catch (const ScenarioError& e) {
     err << "forksim: " << e.what() << "\n";

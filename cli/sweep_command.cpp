@@ -6,8 +6,10 @@
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <fstream>
+#include <unistd.h>
 #include <optional>
 #include <sstream>
 
@@ -23,6 +25,7 @@
 #include "driver/capacity.hpp"
 #include "driver/partial_log.hpp"
 #include "driver/pool_point_runner.hpp"
+#include "driver/shard.hpp"
 #include "driver/slo_search.hpp"
 #include "driver/sweep.hpp"
 #include "driver/sweep_resume.hpp"
@@ -66,23 +69,24 @@ std::string failed_list(const json& result) {
   return s;
 }
 
-// The knee, the USL and the SLO answer of the points that finished (a
-// failed point has no metrics to put on the curve).
-void add_answers(json& result, const PointRunner& run, const CapacityOptions& capacity) {
-  json finished = result;
-  finished["points"] = json::array();
-  for (const json& p : result["points"])
-    if (!p.contains("failed")) finished["points"].push_back(p);
-  add_capacity_answers(finished, run, capacity);
-  for (const char* k : {"knee", "usl", "slo"})
-    if (finished.contains(k)) result[k] = finished[k];
-  // The knee's "index" is a position in "points": the failed ones count there.
-  if (result.contains("knee") && result["knee"].contains("index")) {
-    const json& at = finished["points"].at(result["knee"]["index"].get<std::size_t>())["index"];
-    const json& all = result["points"];
-    for (std::size_t i = 0; i < all.size(); ++i)
-      if (all[i]["index"] == at) result["knee"]["index"] = i;
-  }
+// A shard's manifest names the machine that ran it, which a merge keeps.
+std::string host_name() {
+  char name[HOST_NAME_MAX + 1] = {};
+  return ::gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string();
+}
+
+// The capacity answers need the whole curve: a shard leaves them to the
+// merge, and the SLO search, which adds points between the swept ones from
+// the scenario as given, to an unsharded sweep.
+void check_shard_options(const po::variables_map& vm) {
+  if (vm.count("slo"))
+    throw Usage("--slo cannot be used with --shard: the SLO search adds points between the whole "
+                "sweep's, which no shard has; run the search as one sweep (forksim sweep --slo ...), "
+                "or shard the sweep without --slo and read the knee of the merged result");
+  if (!vm["knee-metric"].defaulted())
+    throw Usage("--knee-metric is not a shard's: the knee and the USL are found when the shards "
+                "are merged: forksim merge OUT.json SHARD... --knee-metric " +
+                printable(vm["knee-metric"].as<std::string>(), 200));
 }
 
 }  // namespace
@@ -113,6 +117,11 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
       ("progress", po::value<std::string>()->default_value("auto"),
        "progress on stderr: on, off, or auto (when stderr is a terminal and not --quiet)");
   d.add_options()
+      ("shard", po::value<std::string>(),
+       "run only the I-th of N slices of the points, I/N from 1/N to N/N (a job array's "
+       "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT), balanced by each point's expected cost; "
+       "the result holds those points and a \"shard\" object; forksim merge combines the N "
+       "results (no knee, USL or --slo here)")
       ("slo", po::value<std::string>(),
        "an objective, METRIC<=BOUND or METRIC>=BOUND (\"paths.fork1.latency_s.p99<=0.005\"): "
        "the highest load of the one varied key that meets it with 95% confidence, refined by "
@@ -130,6 +139,11 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   if (!vm.count("output")) throw Usage("needs -o FILE for the result");
   const std::string path = vm["output"].as<std::string>();
   check_sweep_output(path);
+  std::optional<ShardSpec> shard;
+  if (vm.count("shard")) {
+    shard = parse_shard(vm["shard"].as<std::string>());
+    check_shard_options(vm);
+  }
 
   SweepOptions opt;
   for (const std::string& v : vm["vary"].as<std::vector<std::string>>()) opt.vary.push_back(parse_vary(v));
@@ -137,12 +151,15 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   opt.rule = stop_rule(vm, kDefaultSweepReplications);
   json raw = load_raw(vm, edits);
   parse_scenario(raw);  // the base itself, before its points
+  // A shard takes the whole sweep's --jobs default, so that its points
+  // record what they would in the whole sweep.
   const std::size_t npoints = sweep_points(opt.vary, opt.zip).size();
   const int jobs = jobs_option(vm, npoints * static_cast<std::size_t>(opt.rule.most()));
   RunBudgets budgets = run_budgets(vm, jobs);
   budgets.command_line = command_line;
   auto fits = [&budgets](const Scenario& s) { check_report_fits(s, budgets.monitor.max_memory_mb); };
-  SweepPlan plan = plan_sweep(raw, opt, fits);
+  SweepPlan plan = plan_sweep(raw, opt, fits);  // every point checked, a shard's or not
+  if (shard) plan = shard_plan(plan, *shard);
   CapacityOptions capacity;
   capacity.metric = vm["knee-metric"].as<std::string>();
   if (vm.count("slo")) capacity.slo = vm["slo"].as<std::string>();
@@ -198,7 +215,9 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   };
   Outcome o = run_sweep(plan, opt, ctx, to_run, [&](const json& point) {
     log.append(point.dump());
-    table[point.at("index").get<std::size_t>()] = point;
+    const std::size_t index = point.at("index").get<std::size_t>();
+    table[static_cast<std::size_t>(std::find(plan.indices.begin(), plan.indices.end(), index) -
+                                   plan.indices.begin())] = point;
   }, wall_spent);
   end_progress(err);
   if (o.status == 2) {  // a bad --metric, seen on the first report: bad input
@@ -214,10 +233,14 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   json result = sweep_json(plan, opt, table);
   result["manifest"] =
       make_manifest(result["scenario"], result["sweep"]["seeds"].get<std::vector<uint64_t>>(), command_line);
+  if (shard) {
+    result["shard"] = shard_json(*shard, plan);
+    if (std::string host = host_name(); !host.empty()) result["manifest"]["host"] = host;
+  }
   // The knee, the USL and the SLO answer; the SLO search runs more points,
   // so it can fail or be interrupted: the finished points stay in the log.
   try {
-    add_answers(result, pool_point_runner(raw, ctx, fits), capacity);
+    if (!shard) add_capacity_answers(result, pool_point_runner(raw, ctx, fits), capacity);
   } catch (const ExperimentStopped& e) {
     end_progress(err);
     err << "forksim sweep: " << e.what() << " (in the SLO search); the " << logged_points()
@@ -235,7 +258,13 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   const bool complete = result["complete"].get<bool>();
   // Kept until every point has finished: the same command resumes from it.
   if (complete) log.remove();
-  if (!vm.count("quiet")) print_sweep_summary(out, result);
+  if (!vm.count("quiet")) {
+    print_sweep_summary(out, result);
+    if (shard)
+      out << "shard " << shard->index << "/" << shard->count << ": points "
+          << (plan.indices.empty() ? std::string("none") : result["shard"]["points"].dump())
+          << "; forksim merge OUT.json SHARD... combines the " << shard->count << " shards\n";
+  }
   const std::string kept = "; " + printable(log_path, 200) +
                            " is kept: the same command runs the missing points, with --retry-failed "
                            "the failed ones too";

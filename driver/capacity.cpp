@@ -131,7 +131,10 @@ void check_capacity_options(const nlohmann::json& def, const CapacityOptions& op
 
 void add_capacity_answers(nlohmann::json& sweep, const PointRunner& run, const CapacityOptions& opt) {
   check_capacity_options(sweep.at("sweep"), opt);
-  const nlohmann::json& points = sweep.at("points");
+  // The curve is the finished points': a failed one has no metrics.
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& p : sweep.at("points"))
+    if (!p.contains("failed")) points.push_back(p);
   std::string why;
   const std::optional<std::string> key = load_key(sweep.at("sweep"), why);
   if (!key) {

@@ -20,7 +20,9 @@ SweepPlan plan_sweep(const json& base_raw, const SweepOptions& opt,
     const SweepPoint& p = plan.points[i];
     json raw = point_raw(base_raw, p.sets, "sweep " + point_label(i, p), check);
     plan.specs.push_back({std::move(raw), point_label(i, p), seeds, 0});
+    plan.indices.push_back(i);
   }
+  plan.total = plan.points.size();
   return plan;
 }
 
@@ -44,13 +46,13 @@ json precision_json(const StopRule& rule) {
 // the scenario that also holds it.
 const char* const kDefinitionFields[] = {"vary",         "zip",  "replications",   "precision",
                                          "level",        "seeds", "scenario_hash", "forksim_version",
-                                         "git_commit"};
+                                         "git_commit",   "shard_points"};
 
 }  // namespace
 
 json sweep_definition(const SweepPlan& plan, const SweepOptions& opt) {
   const std::string commit = FORKSIM_GIT_COMMIT;
-  return {{"scenario_hash", scenario_hash(plan.base)},
+  json d = {{"scenario_hash", scenario_hash(plan.base)},
           {"vary", vary_json(opt)},
           {"zip", opt.zip},
           {"replications", opt.rule.replications},
@@ -59,6 +61,10 @@ json sweep_definition(const SweepPlan& plan, const SweepOptions& opt) {
           {"seeds", replication_seeds(plan.base.at("seed").get<uint64_t>(), opt.rule.most())},
           {"forksim_version", kForksimVersion},
           {"git_commit", commit.empty() ? json(nullptr) : json(commit)}};
+  // A shard's log holds its own points only: another shard's must not
+  // resume from it.
+  if (plan.indices.size() != plan.total) d["shard_points"] = plan.indices;
+  return d;
 }
 
 std::string sweep_definition_hash(const json& definition) { return scenario_hash(definition); }
@@ -99,7 +105,7 @@ Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const Experime
       specs, opt.rule, ctx,
       [&](std::size_t k, const PointResult& r) {
         const std::size_t i = indices[k];
-        if (on_point) on_point(sweep_point_json(i, plan.points[i], r, opt.rule, ctx.jobs));
+        if (on_point) on_point(sweep_point_json(plan.indices[i], plan.points[i], r, opt.rule, ctx.jobs));
       },
       failures);
 }
@@ -133,7 +139,7 @@ json sweep_json(const SweepPlan& plan, const SweepOptions& opt, const SweepTable
             {"replications", opt.rule.replications},
             {"precision", precision_json(opt.rule)},
             {"seeds", replication_seeds(seed0, most)},
-            {"points", plan.points.size()}}},
+            {"points", plan.total}}},
           {"points", points}};
 }
 

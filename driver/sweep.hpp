@@ -27,6 +27,10 @@ struct SweepPlan {
   nlohmann::json base;                // the base scenario, resolved
   std::vector<SweepPoint> points;
   std::vector<PointSpec> specs;       // one per point
+  // Each point's index in the whole sweep, and the whole sweep's number of
+  // points: a shard's plan (driver/shard.hpp) holds some of them.
+  std::vector<std::size_t> indices;
+  std::size_t total = 0;
 };
 
 // Applies each point's overrides to `base_raw` (the scenario before
@@ -56,11 +60,13 @@ std::vector<std::string> definition_differences(const nlohmann::json& a, const s
 nlohmann::json sweep_point_json(std::size_t index, const SweepPoint& p, const PointResult& r,
                                 const StopRule& rule, int jobs);
 
-// The sweep's points by full-sweep index: each finished or failed point's
-// JSON (sweep_point_json), absent while it has not run.
+// The plan's points by their position in the plan (the full-sweep index
+// but for a shard's plan, whose positions map to plan.indices): each
+// finished or failed point's JSON (sweep_point_json, its "index" the
+// full-sweep one), absent while it has not run.
 using SweepTable = std::vector<std::optional<nlohmann::json>>;
 
-// Runs the plan's points at `indices`; each one's JSON goes to on_point as
+// Runs the plan's points at positions `indices`; each one's JSON goes to on_point as
 // it is decided or fails (the partial log). A failed point does not stop
 // the others, unless it is a budget stop once `budget_spent` (the sweep's
 // own --max-wall-s): that stops the sweep (status 3, the rest not run).

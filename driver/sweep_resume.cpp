@@ -1,5 +1,8 @@
 #include "driver/sweep_resume.hpp"
 
+#include <algorithm>
+#include <optional>
+
 #include "scenarios/json_text.hpp"
 #include "scenarios/scenario.hpp"
 
@@ -32,15 +35,23 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
+// The plan's position of a full-sweep index (a shard's plan holds some).
+std::optional<std::size_t> position_of(const SweepPlan& plan, std::size_t index) {
+  auto it = std::find(plan.indices.begin(), plan.indices.end(), index);
+  if (it == plan.indices.end()) return std::nullopt;
+  return static_cast<std::size_t>(it - plan.indices.begin());
+}
+
 // Whether a line is a point of the plan as a sweep writes it.
 std::string point_problem(const json& j, const SweepPlan& plan) {
   if (!j.is_object()) return "not a JSON object";
   if (!j.contains("index") || !j["index"].is_number_unsigned()) return "no \"index\"";
   std::size_t i = j["index"].get<std::size_t>();
-  if (i >= plan.points.size())
-    return "index " + std::to_string(i) + " is past the sweep's " + std::to_string(plan.points.size()) +
-           " points";
-  if (j.value("overrides", json()) != json(plan.points[i].overrides))
+  if (i >= plan.total)
+    return "index " + std::to_string(i) + " is past the sweep's " + std::to_string(plan.total) + " points";
+  const std::optional<std::size_t> at = position_of(plan, i);
+  if (!at) return "point " + std::to_string(i) + " is not one of this shard's points";
+  if (j.value("overrides", json()) != json(plan.points[*at].overrides))
     return "its overrides are not those of point " + std::to_string(i);
   if (j.contains("failed")) {
     const json& f = j["failed"];
@@ -93,7 +104,7 @@ LoggedSweep read_partial_log(const std::string& text, const std::string& name, c
     if (std::string why = j.is_discarded() ? "not JSON" : point_problem(j, plan); !why.empty())
       throw ScenarioError("-o", where + ": line " + std::to_string(line) + ": " + why +
                                     "; move it away or choose another -o");
-    log.points[j["index"].get<std::size_t>()] = std::move(j);
+    log.points[*position_of(plan, j["index"].get<std::size_t>())] = std::move(j);
     at = end + 1;
     log.valid_bytes = at;
   }

@@ -19,9 +19,10 @@ API or a newer one), every $ref resolved locally from the schemas' own $id
   incomplete report stopped by a budget) are valid, every object in one of
   them is closed (an added key fails) and every value typed (a changed type
   fails);
-- the replicated, sweep, sensitivity and comparison formats accept the
-  design's shape and refuse a broken one; when this forksim has the command,
-  its own output is validated too (a command it refuses as unknown is
+- the replicated, sweep (a shard's too), sensitivity and comparison
+  formats accept the design's shape and refuse a broken one; when this
+  forksim has the command, its own output (a sweep's shards and their
+  merge included) is validated too (a command it refuses as unknown is
   reported as SKIP; any other refusal fails).
 Prints each failure and exits 1 if any; python3-jsonschema missing is a
 failure too, not a skip.
@@ -525,7 +526,11 @@ def examples(report):
                                                    significant=False, test="none (single runs)")},
                "not_compared": {"paths.fork1.latency_s.p999": "absent from some run of A"},
                "fail_if": [{"rule": "throughput.forks_per_s<-2%", "breached": False, "breaches": []}]}
-    return {"replicated": replicated, "sweep": sweep, "sensitivity": sensitivity, "compare": compare}
+    shard = dict(sweep, points=sweep["points"][1:], shard={"index": 2, "count": 2, "points": [1]})
+    for k in ("knee", "slo", "usl"):
+        del shard[k]
+    return {"replicated": replicated, "sweep": sweep, "sweep shard": shard, "sensitivity": sensitivity,
+            "compare": compare}
 
 
 def broken(kind, doc):
@@ -535,6 +540,8 @@ def broken(kind, doc):
         doc["replications"]["stopped"]["reason"] = "tired"
     elif kind == "sweep":
         doc["points"][0]["runs"][0]["throughput"]["forks_per_s"] = "fast"
+    elif kind == "sweep shard":
+        doc["shard"]["index"] = 0
     elif kind == "sensitivity":
         doc["costs"][0]["basis"] = "hunch"
     else:
@@ -544,8 +551,9 @@ def broken(kind, doc):
 
 def check_results(fs, validators, report, workdir):
     for kind, doc in examples(report).items():
-        expect_valid(validators, kind, doc, "the design's example of a %s result" % kind)
-        expect_invalid(validators, kind, broken(kind, doc), "a broken %s result" % kind)
+        schema = kind.split()[0]
+        expect_valid(validators, schema, doc, "the design's example of a %s result" % kind)
+        expect_invalid(validators, schema, broken(kind, doc), "a broken %s result" % kind)
 
     # The commands' own output, once this forksim has them.
     scenario = os.path.join(workdir, "short.json")
@@ -556,6 +564,12 @@ def check_results(fs, validators, report, workdir):
          "replicated.json"),
         ("sweep", ["sweep", scenario, "--vary", "machine.ncpus=2,4", "--replications", "2", "-o", "sweep.json"],
          "sweep.json"),
+        # The same sweep as two shards, and the shards merged.
+        ("sweep", ["sweep", scenario, "--vary", "machine.ncpus=2,4", "--replications", "2", "--shard", "1/2",
+                   "-o", "shard1.json"], "shard1.json"),
+        ("sweep", ["sweep", scenario, "--vary", "machine.ncpus=2,4", "--replications", "2", "--shard", "2/2",
+                   "-o", "shard2.json"], "shard2.json"),
+        ("sweep", ["merge", "merged.json", "shard1.json", "shard2.json"], "merged.json"),
         ("sensitivity", ["sensitivity", scenario, "--metric", "throughput.forks_per_s", "--costs",
                          "as_dup,exec_load", "--replications", "2", "-o", "sensitivity.json"], "sensitivity.json"),
         ("compare", ["compare", "a.json", "b.json", "--json"], None),
