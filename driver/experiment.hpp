@@ -4,6 +4,7 @@
 // once, how to learn of an interrupt, and where progress goes.
 #pragma once
 #include <functional>
+#include <memory>
 #include <vector>
 #include <utility>
 #include <nlohmann/json.hpp>
@@ -33,9 +34,14 @@ struct Progress {
   double elapsed_s = 0;
 };
 
+class RunPool;  // driver/run_pool.hpp
+
 struct ExperimentContext {
   Simulator sim;
   int jobs = 1;
+  // Where the runs go (a fresh pool per experiment); empty: jobs children
+  // on this machine (local_run_pool). The MPI pool's jobs are its workers.
+  std::function<std::unique_ptr<RunPool>()> make_pool;
   std::function<bool()> interrupted;               // the caller's SIGINT/SIGTERM flag; may be empty
   std::function<int()> interrupt_signal;           // which signal (forwarded to the children)
   std::function<void(const Progress&)> progress;   // may be empty

@@ -8,8 +8,9 @@
 #include <map>
 
 #include "analysis/stats.hpp"
-#include "driver/child_pool.hpp"
 #include "driver/metric_name.hpp"
+#include "driver/run_pool.hpp"
+#include "driver/shard.hpp"
 
 using nlohmann::json;
 
@@ -52,7 +53,8 @@ class Scheduler {
             const FailurePolicy& failures)
       : points_(points), rule_(rule), ctx_(ctx), on_point_(on_point), failures_(failures),
         state_(points.size()),
-        pool_(std::max(1, ctx.jobs)), t0_(std::chrono::steady_clock::now()) {
+        pool_(ctx.make_pool ? ctx.make_pool() : local_run_pool(ctx.sim, std::max(1, ctx.jobs))),
+        order_(by_cost(points)), t0_(std::chrono::steady_clock::now()) {
     out_.points.resize(points.size());
     for (const PointSpec& p : points) {
       StopRule r = rule;
@@ -72,8 +74,8 @@ class Scheduler {
         begin_stop(128 + signal_number(), interrupt_message());
       }
       if (!stopping()) launch();
-      if (pool_.running() == 0) break;
-      std::optional<ChildOutcome> o = pool_.wait_one(/*interruptible=*/true);
+      if (pool_->running() == 0) break;
+      std::optional<ChildOutcome> o = pool_->wait_one(/*interruptible=*/true);
       if (o) take(*o);
       // A failure or a bad --metric: the rest are killed with the pool.
       if (out_.status == 1 || out_.status == 2) return finish();
@@ -102,7 +104,7 @@ class Scheduler {
     // The children share our terminal's signal only when it came from one;
     // forwarded, a child that also had it dies of the second, which is as
     // good: nothing of an interrupted run is kept.
-    if (status > 128) pool_.signal_all(status - 128);
+    if (status > 128) pool_->signal_all(status - 128);
   }
 
   bool all_decided() const {
@@ -116,23 +118,33 @@ class Scheduler {
     const PointState& s = state_[p];
     if (s.decided || s.launched >= static_cast<std::size_t>(rules_[p].most())) return false;
     if (s.launched < static_cast<std::size_t>(rules_[p].initial())) return true;
-    return s.launched - s.prefix < static_cast<std::size_t>(pool_.jobs());
+    return s.launched - s.prefix < static_cast<std::size_t>(std::max(1, pool_->jobs()));
+  }
+
+  // The points by descending expected cost (ties: the lower index first):
+  // the longest runs start first, so that none is left to run alone at the
+  // end. Results do not depend on it (they are kept by point and seed).
+  static std::vector<std::size_t> by_cost(const std::vector<PointSpec>& points) {
+    std::vector<double> cost;
+    for (const PointSpec& p : points) cost.push_back(point_cost(parse_scenario(p.raw)));
+    std::vector<std::size_t> order(points.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&cost](std::size_t a, std::size_t b) { return cost[a] > cost[b]; });
+    return order;
   }
 
   void launch() {
-    while (!pool_.full()) {
-      std::size_t p = 0;
-      while (p < points_.size() && !may_launch(p)) ++p;
-      if (p == points_.size()) return;
+    while (!pool_->full()) {
+      auto next = std::find_if(order_.begin(), order_.end(), [this](std::size_t p) { return may_launch(p); });
+      if (next == order_.end()) return;
+      const std::size_t p = *next;
       PointState& s = state_[p];
       std::size_t rep = s.launched++;
       json raw = points_[p].raw;
       raw["seed"] = points_[p].seeds[rep];
-      Scenario sc = parse_scenario(raw);
       uint64_t id = next_id_++;
       jobs_[id] = {p, rep};
-      const Simulator& sim = ctx_.sim;
-      pool_.start(id, [&sim, sc] { return sim.run(sc); }, sim.exit_status);
+      pool_->start(id, raw);
     }
   }
 
@@ -141,6 +153,7 @@ class Scheduler {
     jobs_.erase(o.id);
     PointState& s = state_[p];
     const uint64_t seed = points_[p].seeds[rep];
+    if (o.status == kRunLost) return lose_point(p, o.error);
     if (o.status > 128 && o.result) {
       // The child was stopped by a signal it had itself (a terminal's ^C).
       begin_stop(o.status, interrupt_message());
@@ -223,11 +236,51 @@ class Scheduler {
     report_progress();
   }
 
+  // Its rank went silent: nothing is known of the point's run, so the
+  // point is neither decided nor failed (nor handed to on_point): a rerun
+  // runs it. The experiment goes on over the other ranks.
+  void lose_point(std::size_t p, const std::string& why) {
+    PointState& s = state_[p];
+    if (std::find(lost_why_.begin(), lost_why_.end(), why) == lost_why_.end()) lost_why_.push_back(why);
+    if (s.decided) return;
+    s.decided = true;
+    s.finished.clear();
+    out_.lost.push_back(p);
+    PointResult r;
+    r.stopped = {"lost", std::nullopt};
+    out_.points[p] = std::move(r);
+  }
+
+  // Lost runs, or points no rank was left to run, end an experiment that
+  // nothing else stopped with status 1, naming them.
+  void report_lost() {
+    std::vector<std::size_t> not_run;
+    for (std::size_t p = 0; p < points_.size(); ++p)
+      if (!state_[p].decided) not_run.push_back(p);
+    if (out_.lost.empty() && not_run.empty()) return;
+    std::string m;
+    for (const std::string& w : lost_why_) m += (m.empty() ? "" : "; ") + w;
+    if (m.empty()) m = "no worker was left to run on";
+    auto names = [this](const std::vector<std::size_t>& ps) {
+      std::string s;
+      for (std::size_t p : ps) s += (s.empty() ? "" : ", ") + (points_[p].label.empty() ? "the point" : points_[p].label);
+      return s;
+    };
+    std::sort(out_.lost.begin(), out_.lost.end());
+    if (!out_.lost.empty()) m += "; lost the runs of " + names(out_.lost);
+    if (!not_run.empty()) m += "; no worker left to run " + names(not_run);
+    for (std::size_t p : not_run) out_.lost.push_back(p);
+    std::sort(out_.lost.begin(), out_.lost.end());
+    out_.status = 1;
+    out_.message = m;
+  }
+
   Outcome finish() {
+    if (out_.status == 0) report_lost();
     std::string reason = out_.status == 3 ? "budget" : out_.status > 128 ? "interrupted" : "failed";
     // (never "asked": an undecided point was stopped by one of these)
     for (std::size_t p = 0; p < points_.size(); ++p) {
-      if (state_[p].decided) continue;
+      if (state_[p].decided || std::count(out_.lost.begin(), out_.lost.end(), p)) continue;
       Stopped why{reason, rel_half_width(state_[p].values, rule_.level)};
       out_.points[p] = prefix_result(p, why, false);
     }
@@ -267,7 +320,9 @@ class Scheduler {
   const std::function<void(std::size_t, const PointResult&)>& on_point_;
   const FailurePolicy& failures_;
   std::vector<PointState> state_;
-  ChildPool pool_;
+  std::unique_ptr<RunPool> pool_;
+  std::vector<std::size_t> order_;  // launch order (by_cost)
+  std::vector<std::string> lost_why_;
   std::map<uint64_t, std::pair<std::size_t, std::size_t>> jobs_;
   uint64_t next_id_ = 0;
   bool metric_checked_ = false;

@@ -71,6 +71,10 @@ struct Outcome {
   // Per point: its result; one not decided has the runs finished in an
   // unbroken prefix of its seeds (none after a failure).
   std::vector<PointResult> points;
+  // The points (ascending) whose runs were lost with a rank that went
+  // silent, or that no rank was left to run (MPI): status 1, the message
+  // names them; they are not handed to on_point, so a rerun runs them.
+  std::vector<std::size_t> lost;
 };
 
 // base_raw with `sets` applied (--set's syntax), checked by parse_scenario
