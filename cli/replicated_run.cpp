@@ -8,6 +8,7 @@
 #include "cli/experiment_summary.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/manifest.hpp"
+#include "cli/mpi_worker.hpp"
 #include "cli/options.hpp"
 #include "cli/output_file.hpp"
 #include "cli/report_budget.hpp"
@@ -48,6 +49,7 @@ void add_replication_options(po::options_description& d, const char* replication
        "throughput.forks_per_s)")
       ("max-replications", po::value<std::string>(),
        "with --precision: stop at this many replications (default 50)");
+  add_mpi_options(d);
 }
 
 bool replications_asked(const po::variables_map& vm) {
@@ -55,6 +57,7 @@ bool replications_asked(const po::variables_map& vm) {
     if (vm.count(o)) return true;
   // A single run has one process: --jobs alone would change nothing.
   if (vm.count("jobs")) throw Usage("--jobs goes with --replications or --precision");
+  if (mpi_asked(vm)) throw Usage("--mpi goes with --replications or --precision");
   return false;
 }
 
@@ -81,13 +84,16 @@ StopRule stop_rule(const po::variables_map& vm, int default_replications) {
 int run_replicated(const po::variables_map& vm, const json& raw, const Scenario& s,
                    const std::vector<std::string>& command_line, std::ostream& out, std::ostream& err) {
   StopRule rule = stop_rule(vm, 1);
-  const int jobs = jobs_option(vm, static_cast<std::size_t>(rule.most()));
-  RunBudgets budgets = checked_budgets(vm, jobs, command_line, s);
+  std::unique_ptr<MpiRun> mpi = MpiRun::start(vm);  // a worker rank serves its runs
+  const int jobs = runs_at_once(mpi.get(), vm, static_cast<std::size_t>(rule.most()));
+  RunBudgets budgets = checked_budgets(vm, runs_sharing_memory(mpi.get(), jobs), command_line, s);
+  if (mpi && mpi->worker()) return mpi->serve(budgets);
   InterruptGuard interrupts;
   std::optional<OutputFile> output = output_option(vm);
   std::ostream& summary = output && output->is_stdout() ? err : out;
 
   ExperimentContext ctx = experiment_context(budgets, jobs, budgets.monitor.progress, err);
+  if (mpi) mpi->use(ctx);
   PointSpec spec{raw, "", replication_seeds(s.seed, rule.most()), 0};
   Outcome o = run_points({spec}, rule, ctx);
   end_progress(err);

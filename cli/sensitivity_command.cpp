@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/mpi_worker.hpp"
 #include "cli/options.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/output_file.hpp"
@@ -143,6 +144,7 @@ int cmd_sensitivity(const std::vector<std::string>& args,
       ("progress", po::value<std::string>()->default_value("auto"),
        "progress on stderr: on, off, or auto (when stderr is a terminal and not --quiet)")
       ("quiet,q", "print no table");
+  add_mpi_options(d);
   add_scenario_options(d);
   po::variables_map vm;
   std::vector<Edit> edits;
@@ -159,8 +161,10 @@ int cmd_sensitivity(const std::vector<std::string>& args,
   opt.seed = s.seed;
   const std::vector<CostEntry> costs = cost_entries(s, vm);
   // The baseline and two runs a cost, each replicated.
-  const int jobs = jobs_option(vm, (2 * costs.size() + 1) * opt.replications);
-  RunBudgets budgets = checked_budgets(vm, jobs, command_line, s);
+  std::unique_ptr<MpiRun> mpi = MpiRun::start(vm);  // a worker rank serves its runs
+  const int jobs = runs_at_once(mpi.get(), vm, (2 * costs.size() + 1) * opt.replications);
+  RunBudgets budgets = checked_budgets(vm, runs_sharing_memory(mpi.get(), jobs), command_line, s);
+  if (mpi && mpi->worker()) return mpi->serve(budgets);
   auto fits = [&budgets](const Scenario& p) { check_report_fits(p, budgets.monitor.max_memory_mb); };
 
   InterruptGuard interrupts;
@@ -169,6 +173,7 @@ int cmd_sensitivity(const std::vector<std::string>& args,
   std::ostream& table = output && output->is_stdout() ? err : out;
 
   ExperimentContext ctx = experiment_context(budgets, jobs, budgets.monitor.progress, err);
+  if (mpi) mpi->use(ctx);
   json result;
   try {
     result = sensitivity(costs, pool_point_runner(raw, ctx, fits), opt);

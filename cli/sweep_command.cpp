@@ -17,6 +17,7 @@
 #include "cli/experiment_summary.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/manifest.hpp"
+#include "cli/mpi_worker.hpp"
 #include "cli/options.hpp"
 #include "cli/output_file.hpp"
 #include "cli/replicated_run.hpp"
@@ -151,12 +152,17 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   opt.rule = stop_rule(vm, kDefaultSweepReplications);
   json raw = load_raw(vm, edits);
   parse_scenario(raw);  // the base itself, before its points
+  // Every rank has read the same command line this far; a worker rank
+  // leaves here for its loop. With --mpi the runs at once are the worker
+  // ranks, and each run's memory budget is its share of its host's.
+  std::unique_ptr<MpiRun> mpi = MpiRun::start(vm);
   // A shard takes the whole sweep's --jobs default, so that its points
   // record what they would in the whole sweep.
   const std::size_t npoints = sweep_points(opt.vary, opt.zip).size();
-  const int jobs = jobs_option(vm, npoints * static_cast<std::size_t>(opt.rule.most()));
-  RunBudgets budgets = run_budgets(vm, jobs);
+  const int jobs = runs_at_once(mpi.get(), vm, npoints * static_cast<std::size_t>(opt.rule.most()));
+  RunBudgets budgets = run_budgets(vm, runs_sharing_memory(mpi.get(), jobs));
   budgets.command_line = command_line;
+  if (mpi && mpi->worker()) return mpi->serve(budgets);
   auto fits = [&budgets](const Scenario& s) { check_report_fits(s, budgets.monitor.max_memory_mb); };
   SweepPlan plan = plan_sweep(raw, opt, fits);  // every point checked, a shard's or not
   if (shard) plan = shard_plan(plan, *shard);
@@ -208,6 +214,7 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= max_wall_s;
   };
   ExperimentContext ctx = experiment_context(budgets, jobs, budgets.monitor.progress, err);
+  if (mpi) mpi->use(ctx);
   ctx.named_metrics.emplace_back("--knee-metric", capacity.metric);
   if (capacity.slo) ctx.named_metrics.emplace_back("--slo", parse_objective(*capacity.slo).metric);
   auto logged_points = [&table] {
@@ -227,7 +234,8 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   }
   if (o.status == 1 || o.status > 128) {
     err << "forksim sweep: " << o.message << "; the " << logged_points() << " finished or failed points are in "
-        << log.path() << "; " << printable(path, 200) << " was not written\n";
+        << log.path() << "; " << printable(path, 200) << " was not written"
+        << (o.lost.empty() ? "" : "; the same command runs the lost points again") << "\n";
     return o.status;
   }
   json result = sweep_json(plan, opt, table);

@@ -9,6 +9,7 @@ pkgs=(g++ cmake make pkg-config libsimgrid-dev libboost-dev
       libgsl-dev                   # the USL fit's nonlinear least squares (analysis/usl.cpp)
       python3 python3-jsonschema   # the schema tests (schemas/, tests/schema_check.py)
       chromium fonts-dejavu-core   # the HTML report rendered headless (tests/render_check.py), docs/images/
+      openmpi-bin libopenmpi-dev libboost-mpi-dev  # forksim sweep --mpi (driver/mpi_pool.hpp), tests labelled mpi
       "$@")
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,153 @@
+#include "cli/mpi_worker.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "cli/experiment_setup.hpp"
+#include "cli/interrupt.hpp"
+#include "cli/options.hpp"
+#include "driver/run_pool.hpp"
+#include "scenarios/json_text.hpp"
+#ifdef FORKSIM_HAVE_MPI
+#include "driver/mpi_pool.hpp"
+#endif
+
+namespace po = boost::program_options;
+
+namespace forksim {
+
+void add_mpi_options(po::options_description& d) {
+  d.add_options()
+      ("mpi", "run under mpirun: rank 0 hands the runs to the other ranks as they become free, "
+              "largest points first, and writes the result (not with --jobs: the worker ranks are "
+              "the runs at once)")
+      ("mpi-timeout-s", po::value<std::string>()->default_value("60"),
+       "with --mpi: a worker rank silent this long while it has a run is lost; its points are "
+       "reported and left for a rerun of the same command (0.5 to 86400)");
+}
+
+bool mpi_asked(const po::variables_map& vm) {
+  if (vm.count("mpi")) return true;
+  if (!vm["mpi-timeout-s"].defaulted()) throw Usage("--mpi-timeout-s goes with --mpi");
+  return false;
+}
+
+int runs_at_once(const MpiRun* mpi, const po::variables_map& vm, std::size_t needed) {
+  if (!mpi) return jobs_option(vm, needed);
+  return static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(mpi->workers()),
+                                                std::max<std::size_t>(needed, 1)));
+}
+
+int runs_sharing_memory(const MpiRun* mpi, int jobs) { return mpi ? mpi->ranks_on_host() : jobs; }
+
+#ifdef FORKSIM_HAVE_MPI
+
+namespace {
+
+double timeout_option(const po::variables_map& vm) {
+  const std::string& text = vm["mpi-timeout-s"].as<std::string>();
+  char* end = nullptr;
+  double t = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end || !(t >= 0.5 && t <= 86400))
+    throw Usage("--mpi-timeout-s must be a number of seconds from 0.5 to 86400, got '" + printable(text) + "'");
+  return t;
+}
+
+}  // namespace
+
+struct MpiRun::Impl {
+  double timeout_s = 60;
+  MpiWorld world;  // before the coordinator, which goes first
+  std::unique_ptr<MpiCoordinator> coordinator;
+};
+
+MpiRun::MpiRun(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MpiRun::~MpiRun() = default;
+
+std::unique_ptr<MpiRun> MpiRun::start(const po::variables_map& vm) {
+  if (!mpi_asked(vm)) return nullptr;
+  if (vm.count("jobs"))
+    throw Usage("--jobs cannot be used with --mpi: the worker ranks run one run each at a time "
+                "(mpirun -np N gives N - 1 at once)");
+  const double timeout = timeout_option(vm);
+  auto impl = std::make_unique<Impl>();
+  impl->timeout_s = timeout;
+  if (impl->world.size() < 2)
+    throw Usage("--mpi needs at least 2 ranks (mpirun -np N with N >= 2): rank 0 hands out the runs, "
+                "the others run them");
+  if (impl->world.rank() == 0) impl->coordinator = std::make_unique<MpiCoordinator>(impl->world, timeout);
+  return std::unique_ptr<MpiRun>(new MpiRun(std::move(impl)));
+}
+
+bool MpiRun::worker() const { return impl_->world.rank() != 0; }
+int MpiRun::workers() const { return impl_->world.size() - 1; }
+int MpiRun::ranks_on_host() const { return impl_->world.ranks_on_host(); }
+
+void MpiRun::use(ExperimentContext& ctx) {
+  MpiCoordinator* c = impl_->coordinator.get();
+  const int most = std::max(1, ctx.jobs);
+  ctx.make_pool = [c, most] { return c->pool(most); };
+}
+
+int MpiRun::serve(const RunBudgets& per_run) {
+  // The children inherit its handlers: a signal rank 0 forwards stops a
+  // run as ^C stops a plain one, with its partial report.
+  InterruptGuard interrupts;
+  MpiWorkerLink link;
+  const ExperimentContext ctx = experiment_context(per_run, 1, /*progress=*/false, std::cerr);
+  std::unique_ptr<RunPool> pool = local_run_pool(ctx.sim, 1);
+  const auto beat = std::chrono::duration<double>(heartbeat_period(impl_->timeout_s));
+  auto last_beat = std::chrono::steady_clock::now();
+  while (true) {
+    if (std::optional<MpiWorkerLink::Order> order = link.poll()) {
+      if (order->kind == MpiWorkerLink::Order::kStop) return 0;  // a run left is killed with the pool
+      if (order->kind == MpiWorkerLink::Order::kSignal) {
+        pool->signal_all(order->signal);
+        continue;
+      }
+      try {
+        pool->start(order->id, order->raw);
+      } catch (const std::exception& e) {
+        link.done({order->id, std::nullopt, 1, e.what()});
+      }
+      last_beat = std::chrono::steady_clock::now();
+      continue;
+    }
+    if (pool->running() == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      continue;
+    }
+    if (std::optional<ChildOutcome> o = pool->wait_one(/*interruptible=*/true)) {
+      link.done(*o);
+    } else if (std::chrono::steady_clock::now() - last_beat >= beat) {
+      link.heartbeat();
+      last_beat = std::chrono::steady_clock::now();
+    }
+  }
+}
+
+#else  // built without MPI: --mpi is refused, saying so
+
+struct MpiRun::Impl {};
+MpiRun::MpiRun(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MpiRun::~MpiRun() = default;
+
+std::unique_ptr<MpiRun> MpiRun::start(const po::variables_map& vm) {
+  if (!mpi_asked(vm)) return nullptr;
+  throw Usage("--mpi: forksim was built without MPI (install libopenmpi-dev and libboost-mpi-dev, "
+              "scripts/setup.sh does, and build again)");
+}
+
+bool MpiRun::worker() const { return false; }
+int MpiRun::workers() const { return 0; }
+int MpiRun::ranks_on_host() const { return 1; }
+int MpiRun::serve(const RunBudgets&) { return 1; }
+void MpiRun::use(ExperimentContext&) {}
+
+#endif
+
+}  // namespace forksim

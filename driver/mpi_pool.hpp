@@ -1,0 +1,99 @@
+// Runs over MPI (`mpirun -np N forksim sweep ... --mpi`): rank 0 is the
+// coordinator, whose RunPool hands each run to a free worker rank (1..N-1)
+// as a work queue; a worker runs it in a forked child as locally
+// (cli/mpi_worker.hpp) and sends back its status, error and report.
+//
+// While a run goes on its worker sends a heartbeat every
+// heartbeat_period(timeout) seconds; a worker with a run that is silent for
+// `timeout_s` is lost for good: its run comes back as kRunLost
+// (driver/run_pool.hpp) and the other workers go on. Open MPI aborts the
+// whole job when a rank dies unless mpirun has `--mca orte_enable_recovery 1`.
+//
+// Messages are JSON text (MPI_BYTE) from rank 0 to a worker: run {"id",
+// "raw"}, signal {"signal"}, stop; from a worker: heartbeat, done {"id",
+// "status", "error", "result"?}. Polled (MPI_Iprobe and short sleeps), never
+// a blocking receive, which in Open MPI spins on a core the runs need.
+// Only built with MPI (FORKSIM_MPI).
+#pragma once
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "driver/run_pool.hpp"
+
+namespace forksim {
+
+// MPI_Init on construction (errors returned, not fatal: a lost rank must
+// not abort the others), MPI_Finalize on destruction. One per process.
+class MpiWorld {
+ public:
+  MpiWorld();
+  ~MpiWorld();
+  MpiWorld(const MpiWorld&) = delete;
+  MpiWorld& operator=(const MpiWorld&) = delete;
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  // How many ranks share this rank's host (MPI_COMM_TYPE_SHARED).
+  int ranks_on_host() const { return on_host_; }
+
+ private:
+  int rank_ = 0, size_ = 1, on_host_ = 1;
+};
+
+// How often a worker says it is alive, for a timeout: a fifth of it, at
+// most a second.
+double heartbeat_period(double timeout_s);
+
+// Rank 0's side: the workers, which are alive, which run each has.
+class MpiCoordinator {
+ public:
+  MpiCoordinator(const MpiWorld& world, double timeout_s);
+  // Tells every live worker to stop (their loop ends).
+  ~MpiCoordinator();
+  MpiCoordinator(const MpiCoordinator&) = delete;
+  MpiCoordinator& operator=(const MpiCoordinator&) = delete;
+
+  int workers_alive() const;
+  // A pool over the live workers, at most `most` runs at once; one pool at
+  // a time (its destructor kills and waits out its runs).
+  std::unique_ptr<RunPool> pool(int most);
+
+ private:
+  friend class MpiRunPool;
+  struct Worker {
+    int rank = 0;
+    bool alive = true;
+    std::optional<uint64_t> run;  // the id it runs
+    std::chrono::steady_clock::time_point heard;
+  };
+  struct Send;  // a message on its way (its buffer lives until it is sent)
+
+  void send(int rank, int tag, std::string text);
+  // Receives what has come; outcomes of finished or lost runs go to ready_.
+  void poll();
+  void reap_sends();
+
+  double timeout_s_;
+  std::vector<Worker> workers_;
+  std::vector<std::unique_ptr<Send>> sends_;
+  std::vector<ChildOutcome> ready_;
+};
+
+// A worker rank's side of the messages: what rank 0 asks, and answers.
+class MpiWorkerLink {
+ public:
+  struct Order {
+    enum Kind { kRun, kSignal, kStop } kind = kStop;
+    uint64_t id = 0;
+    nlohmann::json raw;  // kRun
+    int signal = 0;      // kSignal
+  };
+  // An order when one has come (not waiting).
+  std::optional<Order> poll();
+  void heartbeat();
+  void done(const ChildOutcome& o);
+};
+
+}  // namespace forksim
