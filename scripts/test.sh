@@ -40,7 +40,12 @@ export UBSAN_OPTIONS=print_stacktrace=1
 # Both leave out the tests labelled "long" and "render" (CMakeLists.txt),
 # which Release runs.
 tested="forksim forksim_tests fuzz_scenario_replay fuzz_set_replay"
-suite build-asan "$tested" "-LE long|render" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
+# ASan also leaves out the tests labelled "mpi": LeakSanitizer reports Open
+# MPI 4.1's own allocations in MPI_Init that MPI_Finalize never frees
+# (open-mpi/ompi issues 10048 and 6242), in modules it loads at run time,
+# which no suppression names. The pool's logic is tested under ASan through
+# a scripted RunPool (tests/test_run_pool.cpp); Debug runs the mpi tests.
+suite build-asan "$tested" "-LE long|render|mpi" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
   -DFORKSIM_SANITIZE=ON
 # Debug's -O0 without -g: the debug information was a large part of the
 # build's time and nothing here reads it.

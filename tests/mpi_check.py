@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""`forksim sweep --mpi` under mpirun, against the same sweep run locally.
+
+usage: mpi_check.py --forksim BUILD/forksim --work DIR {equal,lost}
+
+equal: `mpirun --oversubscribe -np 3 forksim sweep ... --mpi` writes the
+  result `--jobs 2` writes locally (2 worker ranks, 2 jobs), but for the
+  fields that cannot agree: each run's wall_time_s and the manifests'
+  command_line (--mpi against --jobs 2) and host.
+lost: with `--mca orte_enable_recovery 1`, worker rank 2 is SIGKILLed while
+  it has a run; rank 0 names the rank and the lost points, exits 1 (read
+  through a wrapper: mpirun itself exits 0 with recovery on), writes no
+  result, and its partial log holds no lost point; the same command again
+  resumes and ends with the uninterrupted result.
+Prints what differs and exits 1 on a failure.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_rmaps_base_oversubscribe="1")
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def comparable(x, key=None):
+    """x without what differs between runs of the same sweep."""
+    if isinstance(x, dict):
+        out = {}
+        for k, v in x.items():
+            if k == "wall_time_s":
+                continue
+            if key == "manifest" and k in ("command_line", "host"):
+                continue
+            out[k] = comparable(v, k)
+        return out
+    if isinstance(x, list):
+        return [comparable(v) for v in x]
+    return x
+
+
+def first_difference(a, b, path=""):
+    if type(a) is not type(b):
+        return f"{path}: {a!r} against {b!r}"
+    if isinstance(a, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return f"{path}.{k}: only in {'the first' if k in a else 'the second'}"
+            d = first_difference(a[k], b[k], f"{path}.{k}")
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items against {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = first_difference(x, y, f"{path}[{i}]")
+            if d:
+                return d
+        return None
+    return None if a == b else f"{path}: {a!r} against {b!r}"
+
+
+def same_result(mpi_path, local_path):
+    with open(mpi_path) as f:
+        a = comparable(json.load(f))
+    with open(local_path) as f:
+        b = comparable(json.load(f))
+    d = first_difference(a, b)
+    if d:
+        fail(f"{mpi_path} and {local_path} differ at {d}")
+
+
+def sweep_args(out, extra):
+    return ["sweep", "base.json", "-o", out] + extra
+
+
+def run_local(forksim, work, out, extra):
+    r = subprocess.run([forksim] + sweep_args(out, extra + ["--jobs", "2"]), cwd=work,
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        fail(f"the local sweep exited {r.returncode}: {r.stderr}")
+
+
+def mpirun_command(forksim, out, extra, recovery):
+    cmd = ["mpirun", "--oversubscribe", "-np", "3"]
+    if recovery:
+        cmd += ["--mca", "orte_enable_recovery", "1"]
+    # Each rank's own exit status, which mpirun does not pass on with recovery on.
+    wrapper = '"$0" "$@"; s=$?; echo $s > status.$OMPI_COMM_WORLD_RANK; exit $s'
+    return cmd + ["sh", "-c", wrapper, forksim] + sweep_args(out, extra + ["--mpi"])
+
+
+def rank0_status(work):
+    with open(os.path.join(work, "status.0")) as f:
+        return int(f.read())
+
+
+def case_equal(forksim, work):
+    extra = ["--vary", "machine.ncpus=1,2,4", "--replications", "2",
+             "--set", "duration_s=0.2", "--set", "timeseries_s=0.1"]
+    run_local(forksim, work, "local.json", extra)
+    r = subprocess.run(mpirun_command(forksim, "mpi.json", extra, False), cwd=work, env=ENV,
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0 or rank0_status(work) != 0:
+        fail(f"mpirun exited {r.returncode}: {r.stdout}{r.stderr}")
+    same_result(os.path.join(work, "mpi.json"), os.path.join(work, "local.json"))
+    with open(os.path.join(work, "mpi.json")) as f:
+        jobs = json.load(f)["points"][0]["replications"]["jobs"]
+    if jobs != 2:
+        fail(f"the MPI sweep records {jobs} jobs, not its 2 worker ranks")
+
+
+def parent(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def descends(pid, ancestor):
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        pid = parent(pid)
+    return False
+
+
+def rank_pids(rank, mpirun):
+    """The forksim processes under mpirun that are the rank itself, not its runs."""
+    pids = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open(f"/proc/{p}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                argv0 = f.read().split(b"\0")[0]
+        except OSError:
+            continue
+        if f"OMPI_COMM_WORLD_RANK={rank}".encode() not in env or not argv0.endswith(b"forksim"):
+            continue
+        ppid = parent(int(p))
+        if not descends(ppid, mpirun):
+            continue
+        try:
+            with open(f"/proc/{ppid}/cmdline", "rb") as f:
+                parent_argv0 = f.read().split(b"\0")[0]
+        except OSError:
+            continue
+        if not parent_argv0.endswith(b"forksim"):
+            pids.append(int(p))
+    return pids
+
+
+def has_child(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return bool(f.read().split())
+    except OSError:
+        return False
+
+
+def case_lost(forksim, work):
+    # Runs long enough (some 0.5 s each) that rank 2 is caught in one.
+    extra = ["--vary", "workload.parents=2,4,6,8", "--replications", "2", "--mpi-timeout-s", "1",
+             "--set", "duration_s=1", "--set", "timeseries_s=0.5"]
+    local_extra = [a for a in extra if a not in ("--mpi-timeout-s", "1")]
+    run_local(forksim, work, "local.json", local_extra)
+    cmd = mpirun_command(forksim, "mpi.json", extra, True)
+    log = os.path.join(work, "mpi.json.partial.jsonl")
+    p = subprocess.Popen(cmd, cwd=work, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = None
+    deadline = time.time() + 60
+    while killed is None and time.time() < deadline and p.poll() is None:
+        lines = open(log).read().count("\n") if os.path.exists(log) else 0
+        for pid in rank_pids(2, p.pid):
+            if lines >= 2 and has_child(pid):  # a point logged, and rank 2 in a run
+                os.kill(pid, signal.SIGKILL)
+                killed = pid
+        time.sleep(0.01)
+    out, err = p.communicate(timeout=120)
+    if killed is None:
+        fail(f"rank 2 was never caught in a run (mpirun exited {p.returncode}): {err}")
+    status = rank0_status(work)
+    if status != 1:
+        fail(f"rank 0 exited {status}, not 1: {err}")
+    m = re.search(r"rank 2 went silent for 1 s \(--mpi-timeout-s\) and is lost; lost the runs of "
+                  r"((?:point \d+ \([^)]*\)(?:, )?)+);", err)
+    if not m:
+        fail(f"rank 0 does not name rank 2 and its lost points: {err}")
+    lost = [int(i) for i in re.findall(r"point (\d+)", m.group(1))]
+    if "the same command runs the lost points again" not in err:
+        fail(f"rank 0 does not say how to run the lost points: {err}")
+    if os.path.exists(os.path.join(work, "mpi.json")):
+        fail("a result was written though points were lost")
+    with open(log) as f:
+        logged = [json.loads(line)["index"] for line in f.read().splitlines()[1:]]
+    if set(lost) & set(logged) or len(set(logged)) != len(logged):
+        fail(f"the partial log has points {logged}, lost {lost}")
+    os.remove(os.path.join(work, "status.0"))
+    r = subprocess.run(mpirun_command(forksim, "mpi.json", extra, True), cwd=work, env=ENV,
+                       capture_output=True, text=True, timeout=120)
+    if rank0_status(work) != 0:
+        fail(f"the rerun exited {rank0_status(work)}: {r.stderr}")
+    if f"running {4 - len(logged)}" not in r.stderr:
+        fail(f"the rerun does not resume the {4 - len(logged)} points left: {r.stderr}")
+    same_result(os.path.join(work, "mpi.json"), os.path.join(work, "local.json"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--forksim", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("case", choices=["equal", "lost"])
+    a = ap.parse_args()
+    if not shutil.which("mpirun"):
+        fail("mpirun not found (scripts/setup.sh installs openmpi-bin)")
+    shutil.rmtree(a.work, ignore_errors=True)
+    os.makedirs(a.work)
+    with open(os.path.join(a.work, "base.json"), "w") as f:
+        f.write("{}\n")
+    {"equal": case_equal, "lost": case_lost}[a.case](os.path.abspath(a.forksim), a.work)
+    print(f"mpi_check {a.case}: ok")
+
+
+if __name__ == "__main__":
+    main()
