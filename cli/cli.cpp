@@ -64,6 +64,7 @@ const char* kUsage =
     "  sweep SCENARIO --vary KEY=LIST -o FILE\n"
     "                        run every point of a parameter sweep, replicated\n"
     "                        (--shard I/N: one of N slices, for a batch job array)\n"
+    "                        (--mpi: under mpirun, the runs spread over its ranks)\n"
     "  merge OUT.json SHARD...\n"
     "                        the shards of a sweep combined into its whole result\n"
     "  validate [SCENARIO]   check a scenario (the built-in default without one)\n"

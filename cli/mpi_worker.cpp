@@ -102,6 +102,7 @@ int MpiRun::serve(const RunBudgets& per_run) {
   std::unique_ptr<RunPool> pool = local_run_pool(ctx.sim, 1);
   const auto beat = std::chrono::duration<double>(heartbeat_period(impl_->timeout_s));
   auto last_beat = std::chrono::steady_clock::now();
+  bool forwarded = false;
   while (true) {
     if (std::optional<MpiWorkerLink::Order> order = link.poll()) {
       if (order->kind == MpiWorkerLink::Order::kStop) return 0;  // a run left is killed with the pool
@@ -117,7 +118,16 @@ int MpiRun::serve(const RunBudgets& per_run) {
       last_beat = std::chrono::steady_clock::now();
       continue;
     }
+    // A signal to the worker itself (mpirun aborting the job, say): its
+    // run, if any, stops as a plain run would (rank 0 hears of it and stops
+    // too), then the worker leaves; rank 0 counts it lost if it goes on.
+    const int sig = interrupt_signal();
+    if (sig && !forwarded && pool->running() > 0) {
+      pool->signal_all(sig);
+      forwarded = true;
+    }
     if (pool->running() == 0) {
+      if (sig) return 128 + sig;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
       continue;
     }

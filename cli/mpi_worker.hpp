@@ -31,7 +31,8 @@ class MpiRun {
   int workers() const;        // the ranks but rank 0
   int ranks_on_host() const;  // that share this host's memory
   // A worker's loop: each run rank 0 sends, in a child under `per_run`
-  // as locally, until rank 0 says stop. Returns the exit status (0).
+  // as locally, until rank 0 says stop (0), or until a SIGINT/SIGTERM to
+  // the worker itself has stopped its run (128 + the signal).
   int serve(const RunBudgets& per_run);
   // ctx's runs go to the workers, ctx.jobs at most at once (rank 0).
   void use(ExperimentContext& ctx);

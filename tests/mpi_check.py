@@ -174,23 +174,26 @@ def has_child(pid):
 
 
 def case_lost(forksim, work):
-    # Runs long enough (some 0.5 s each) that rank 2 is caught in one.
+    # Runs long enough (some 0.3 s each) that rank 2 is caught in one
+    # after a point is logged.
     extra = ["--vary", "workload.parents=2,4,6,8", "--replications", "2", "--mpi-timeout-s", "1",
-             "--set", "duration_s=1", "--set", "timeseries_s=0.5"]
+             "--set", "duration_s=2", "--set", "timeseries_s=0.5"]
     local_extra = [a for a in extra if a not in ("--mpi-timeout-s", "1")]
     run_local(forksim, work, "local.json", local_extra)
     cmd = mpirun_command(forksim, "mpi.json", extra, True)
     log = os.path.join(work, "mpi.json.partial.jsonl")
     p = subprocess.Popen(cmd, cwd=work, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     killed = None
+    rank2 = []
     deadline = time.time() + 60
     while killed is None and time.time() < deadline and p.poll() is None:
+        rank2 = rank2 or rank_pids(2, p.pid)
         lines = open(log).read().count("\n") if os.path.exists(log) else 0
-        for pid in rank_pids(2, p.pid):
+        for pid in rank2:
             if lines >= 2 and has_child(pid):  # a point logged, and rank 2 in a run
                 os.kill(pid, signal.SIGKILL)
                 killed = pid
-        time.sleep(0.01)
+        time.sleep(0.005)
     out, err = p.communicate(timeout=120)
     if killed is None:
         fail(f"rank 2 was never caught in a run (mpirun exited {p.returncode}): {err}")
