@@ -12,6 +12,9 @@ lost: with `--mca orte_enable_recovery 1`, worker rank 2 is SIGKILLed while
   through a wrapper: mpirun itself exits 0 with recovery on), writes no
   result, and its partial log holds no lost point; the same command again
   resumes and ends with the uninterrupted result.
+interrupt: SIGINT to rank 0 while both workers run: the workers' runs stop
+  (their reports say so), rank 0 exits 130 keeping its partial log and
+  writing no result, the workers exit 0.
 Prints what differs and exits 1 on a failure.
 """
 import argparse
@@ -223,11 +226,45 @@ def case_lost(forksim, work):
     same_result(os.path.join(work, "mpi.json"), os.path.join(work, "local.json"))
 
 
+def case_interrupt(forksim, work):
+    # Runs far longer than the test: only a forwarded SIGINT ends them soon.
+    extra = ["--vary", "workload.parents=2,4", "--replications", "2", "--set", "duration_s=1000"]
+    p = subprocess.Popen(mpirun_command(forksim, "mpi.json", extra, False), cwd=work, env=ENV,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    workers = []
+    while time.time() < deadline and p.poll() is None:
+        workers = rank_pids(1, p.pid) + rank_pids(2, p.pid)
+        if len(workers) == 2 and all(has_child(w) for w in workers):
+            break
+        time.sleep(0.02)
+    rank0 = rank_pids(0, p.pid)
+    if len(workers) != 2 or len(rank0) != 1:
+        fail(f"the workers were never both in a run (mpirun exited {p.poll()})")
+    t0 = time.time()
+    os.kill(rank0[0], signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    took = time.time() - t0
+    statuses = [rank0_status(work)]
+    for r in (1, 2):
+        with open(os.path.join(work, f"status.{r}")) as f:
+            statuses.append(int(f.read()))
+    if statuses != [130, 0, 0]:
+        fail(f"rank 0, 1, 2 exited {statuses}, not [130, 0, 0]: {err}")
+    if "forksim sweep: interrupted by SIGINT; the 0 finished or failed points are in " not in err:
+        fail(f"rank 0 does not say it was interrupted: {err}")
+    if os.path.exists(os.path.join(work, "mpi.json")) or not os.path.exists(
+            os.path.join(work, "mpi.json.partial.jsonl")):
+        fail("an interrupted sweep must keep its partial log and write no result")
+    if took > 20:
+        fail(f"the workers' runs took {took:.1f} s to stop")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--forksim", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("case", choices=["equal", "lost"])
+    ap.add_argument("case", choices=["equal", "lost", "interrupt"])
     a = ap.parse_args()
     if not shutil.which("mpirun"):
         fail("mpirun not found (scripts/setup.sh installs openmpi-bin)")
@@ -235,7 +272,7 @@ def main():
     os.makedirs(a.work)
     with open(os.path.join(a.work, "base.json"), "w") as f:
         f.write("{}\n")
-    {"equal": case_equal, "lost": case_lost}[a.case](os.path.abspath(a.forksim), a.work)
+    {"equal": case_equal, "lost": case_lost, "interrupt": case_interrupt}[a.case](os.path.abspath(a.forksim), a.work)
     print(f"mpi_check {a.case}: ok")
 
 
