@@ -54,7 +54,7 @@ class Scheduler {
       : points_(points), rule_(rule), ctx_(ctx), on_point_(on_point), failures_(failures),
         state_(points.size()),
         pool_(ctx.make_pool ? ctx.make_pool() : local_run_pool(ctx.sim, std::max(1, ctx.jobs))),
-        order_(by_cost(points)), t0_(std::chrono::steady_clock::now()) {
+        order_(launch_order(points, pool_->jobs())), t0_(std::chrono::steady_clock::now()) {
     out_.points.resize(points.size());
     for (const PointSpec& p : points) {
       StopRule r = rule;
@@ -121,14 +121,17 @@ class Scheduler {
     return s.launched - s.prefix < static_cast<std::size_t>(std::max(1, pool_->jobs()));
   }
 
-  // The points by descending expected cost (ties: the lower index first):
-  // the longest runs start first, so that none is left to run alone at the
-  // end. Results do not depend on it (they are kept by point and seed).
-  static std::vector<std::size_t> by_cost(const std::vector<PointSpec>& points) {
-    std::vector<double> cost;
-    for (const PointSpec& p : points) cost.push_back(point_cost(parse_scenario(p.raw)));
+  // With runs at once, the points by descending expected cost (ties: the
+  // lower index first): the longest runs start first, so that none is left
+  // to run alone at the end. One at a time, the order changes no wall time
+  // and the points go in index order. Results do not depend on it (they
+  // are kept by point and seed).
+  static std::vector<std::size_t> launch_order(const std::vector<PointSpec>& points, int jobs) {
     std::vector<std::size_t> order(points.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    if (jobs <= 1) return order;
+    std::vector<double> cost;
+    for (const PointSpec& p : points) cost.push_back(point_cost(parse_scenario(p.raw)));
     std::stable_sort(order.begin(), order.end(), [&cost](std::size_t a, std::size_t b) { return cost[a] > cost[b]; });
     return order;
   }
@@ -321,7 +324,7 @@ class Scheduler {
   const FailurePolicy& failures_;
   std::vector<PointState> state_;
   std::unique_ptr<RunPool> pool_;
-  std::vector<std::size_t> order_;  // launch order (by_cost)
+  std::vector<std::size_t> order_;  // launch order (launch_order)
   std::vector<std::string> lost_why_;
   std::map<uint64_t, std::pair<std::size_t, std::size_t>> jobs_;
   uint64_t next_id_ = 0;

@@ -70,7 +70,7 @@ forksim::ExperimentContext context(std::vector<Started>* log, int jobs,
 
 }  // namespace
 
-TEST_CASE("the scheduler starts the points of largest expected cost first, ties by index",
+TEST_CASE("with runs at once the scheduler starts the largest points first, ties by index; one at a time, by index",
           "[replications][driver]") {
   // point_cost grows with the duration: 5 s > 3 s > 1 s = 1 s.
   CHECK(forksim::point_cost(forksim::parse_scenario(json{{"duration_s", 5.0}})) >
@@ -78,12 +78,19 @@ TEST_CASE("the scheduler starts the points of largest expected cost first, ties 
   std::vector<Started> log;
   forksim::StopRule two;
   two.replications = 2;
-  forksim::Outcome o = forksim::run_points({point(1, "a"), point(5, "b"), point(3, "c"), point(1, "d")}, two,
-                                           context(&log, 1));
+  const std::vector<forksim::PointSpec> points = {point(1, "a"), point(5, "b"), point(3, "c"), point(1, "d")};
+  auto durations = [&log] {
+    std::vector<double> d;
+    for (const Started& s : log) d.push_back(s.duration_s);
+    return d;
+  };
+  // One job: the order cannot change the wall time, so it stays the index's.
+  REQUIRE(forksim::run_points(points, two, context(&log, 1)).status == 0);
+  CHECK(durations() == std::vector<double>{1, 1, 5, 5, 3, 3, 1, 1});
+  log.clear();
+  forksim::Outcome o = forksim::run_points(points, two, context(&log, 2));
   REQUIRE(o.status == 0);
-  std::vector<double> order;
-  for (const Started& s : log) order.push_back(s.duration_s);
-  CHECK(order == std::vector<double>{5, 5, 3, 3, 1, 1, 1, 1});
+  CHECK(durations() == std::vector<double>{5, 5, 3, 3, 1, 1, 1, 1});
   // The two 1 s points: "a" (index 0) before "d" (index 3), seeds 1 then 2.
   CHECK(log[4].id < log[6].id);
   // Results stay by point, in seed order, whatever the launch order.
