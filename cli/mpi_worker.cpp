@@ -66,7 +66,12 @@ struct MpiRun::Impl {
 };
 
 MpiRun::MpiRun(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-MpiRun::~MpiRun() = default;
+MpiRun::~MpiRun() {
+  if (!impl_->coordinator) return;
+  const bool lost = impl_->coordinator->lost_any();
+  impl_->coordinator.reset();  // the workers are told to stop
+  if (lost) impl_->world.abandon();
+}
 
 std::unique_ptr<MpiRun> MpiRun::start(const po::variables_map& vm) {
   if (!mpi_asked(vm)) return nullptr;
@@ -105,7 +110,10 @@ int MpiRun::serve(const RunBudgets& per_run) {
   bool forwarded = false;
   while (true) {
     if (std::optional<MpiWorkerLink::Order> order = link.poll()) {
-      if (order->kind == MpiWorkerLink::Order::kStop) return 0;  // a run left is killed with the pool
+      if (order->kind == MpiWorkerLink::Order::kStop) {  // a run left is killed with the pool
+        if (!order->finalize) impl_->world.abandon();
+        return 0;
+      }
       if (order->kind == MpiWorkerLink::Order::kSignal) {
         pool->signal_all(order->signal);
         continue;

@@ -80,7 +80,9 @@ MpiWorld::MpiWorld() {
   }
 }
 
-MpiWorld::~MpiWorld() { MPI_Finalize(); }
+MpiWorld::~MpiWorld() {
+  if (finalize_) MPI_Finalize();
+}
 
 double heartbeat_period(double timeout_s) { return std::min(1.0, timeout_s / 5); }
 
@@ -95,8 +97,9 @@ MpiCoordinator::MpiCoordinator(const MpiWorld& world, double timeout_s) : timeou
 }
 
 MpiCoordinator::~MpiCoordinator() {
+  const std::string stop = json{{"finalize", !lost_any()}}.dump();
   for (const Worker& w : workers_)
-    if (w.alive) send(w.rank, kTagStop, "");
+    if (w.alive) send(w.rank, kTagStop, stop);
   // The stops are small (sent at once); a lost rank's sends are left.
   const auto t0 = std::chrono::steady_clock::now();
   while (true) {
@@ -233,6 +236,7 @@ std::optional<MpiWorkerLink::Order> MpiWorkerLink::poll() {
     o.signal = json::parse(m->text).at("signal").get<int>();
   } else {
     o.kind = Order::kStop;
+    o.finalize = json::parse(m->text).value("finalize", true);
   }
   return o;
 }

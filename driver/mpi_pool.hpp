@@ -37,9 +37,13 @@ class MpiWorld {
   int size() const { return size_; }
   // How many ranks share this rank's host (MPI_COMM_TYPE_SHARED).
   int ranks_on_host() const { return on_host_; }
+  // Leave without MPI_Finalize: once a rank is lost, the survivors'
+  // finalize can wait for it for ever (seen with Open MPI 4.1 under load).
+  void abandon() { finalize_ = false; }
 
  private:
   int rank_ = 0, size_ = 1, on_host_ = 1;
+  bool finalize_ = true;
 };
 
 // How often a worker says it is alive, for a timeout: a fifth of it, at
@@ -56,6 +60,7 @@ class MpiCoordinator {
   MpiCoordinator& operator=(const MpiCoordinator&) = delete;
 
   int workers_alive() const;
+  bool lost_any() const { return workers_alive() < static_cast<int>(workers_.size()); }
   // A pool over the live workers, at most `most` runs at once; one pool at
   // a time (its destructor kills and waits out its runs).
   std::unique_ptr<RunPool> pool(int most);
@@ -87,8 +92,9 @@ class MpiWorkerLink {
   struct Order {
     enum Kind { kRun, kSignal, kStop } kind = kStop;
     uint64_t id = 0;
-    nlohmann::json raw;  // kRun
-    int signal = 0;      // kSignal
+    nlohmann::json raw;     // kRun
+    int signal = 0;         // kSignal
+    bool finalize = true;   // kStop: false once a rank was lost (MpiWorld::abandon)
   };
   // An order when one has come (not waiting).
   std::optional<Order> poll();
