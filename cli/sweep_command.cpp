@@ -285,7 +285,9 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   if (int sig = interrupt_signal()) return 128 + sig;
   const std::size_t nfailed = result["failed_points"].size();
   if (nfailed > 0) {
-    err << "forksim sweep: " << nfailed << " of " << plan.points.size() << " points failed"
+    const std::string counted = std::to_string(nfailed) + " of " + std::to_string(plan.points.size());
+    err << "forksim sweep: "
+        << (nfailed == plan.points.size() ? "every point failed (" + counted + ")" : counted + " points failed")
         << failed_list(result) << "\nthe result is marked incomplete" << kept << "\n";
     bool all_internal = nfailed == plan.points.size();
     for (const json& p : result.at("points"))

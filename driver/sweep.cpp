@@ -103,9 +103,10 @@ Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const Experime
   FailurePolicy failures{true, budget_spent};
   return run_points(
       specs, opt.rule, ctx,
-      [&](std::size_t k, const PointResult& r) {
+      [&](std::size_t k, PointResult& r) {
         const std::size_t i = indices[k];
         if (on_point) on_point(sweep_point_json(plan.indices[i], plan.points[i], r, opt.rule, ctx.jobs));
+        std::vector<nlohmann::json>().swap(r.runs);  // on disk now: the store and the partial log
       },
       failures);
 }

@@ -83,6 +83,7 @@ struct SweepTable {
 // it is decided or fails (the partial log). A failed point does not stop
 // the others, unless it is a budget stop once `budget_spent` (the sweep's
 // own --max-wall-s): that stops the sweep (status 3, the rest not run).
+// The outcome's points keep no runs: on_point has them.
 Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const ExperimentContext& ctx,
                   const std::vector<std::size_t>& indices,
                   const std::function<void(const nlohmann::json&)>& on_point,
