@@ -90,6 +90,8 @@ ChildRun run_child(const std::vector<std::string>& args, const std::string& stde
   r.exited = WIFEXITED(status);
   r.code = r.exited ? WEXITSTATUS(status) : WTERMSIG(status);
   r.maxrss_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: KiB
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec * 1e-6; };
+  r.cpu_s = seconds(ru.ru_utime) + seconds(ru.ru_stime);
   return r;
 }
 

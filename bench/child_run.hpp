@@ -22,6 +22,7 @@ struct ChildRun {
   int code = 0;         // exit status, or the signal that killed it
   double wall_s = 0;
   double maxrss_mib = 0;
+  double cpu_s = 0;  // user + system time of it and its reaped descendants
   std::vector<RssSample> rss;
 };
 

@@ -47,6 +47,8 @@ const char* const kMethod[] = {
     "the four shards two at a time, then forksim merge)",
     "write s: a sweep's, from the last change of its partial log (its last point, seen by polling "
     "every 20 ms) to the process's end; the shards' variant: forksim merge's whole wall time",
+    "CPU time: wait4() ru_utime + ru_stime of every forksim process and its runs; on a machine "
+    "other work shares, wall times grow with the load average printed, CPU times much less",
     "peak RSS: wait4() ru_maxrss, the largest of the process and every descendant it reaped (the "
     "sweep's runs are forked from it), in MB of 10^6 bytes; the shards' variant: forksim merge's",
 };
@@ -146,6 +148,8 @@ struct Variant {
   std::string skipped;  // why it did not run, when it did not
   std::string error;    // why it failed, when it did
   double wall_s = 0, write_s = NAN, peak_rss_mb = 0;
+  double cpu_s = 0;        // every process's CPU time
+  double write_cpu_s = NAN;  // the merge's (a sweep's writing is not timed apart)
   ResultFigures result;
   double overhead_ms() const { return (wall_s * kJobs - result.runs_wall_s) / kPoints * 1000; }
 };
@@ -173,6 +177,7 @@ void run_sweep(Variant& v, const std::vector<std::string>& args, const fs::path&
   ChildRun c = run_child(args, errlog.string(), o);
   const double end = realtime_now();
   v.wall_s = c.wall_s;
+  v.cpu_s = c.cpu_s;
   v.peak_rss_mb = megabytes(c.maxrss_mib);
   v.write_s = end - last_change;
   v.error = failure(c, errlog);
@@ -185,7 +190,8 @@ std::vector<std::string> sweep_args(const std::string& forksim, const std::strin
 }
 
 Variant jobs_variant(const std::string& forksim, const std::string& scenario, const fs::path& tmp) {
-  Variant v{"--jobs 2", "", "", 0, NAN, 0, {}};
+  Variant v;
+  v.name = "--jobs 2";
   const fs::path out = tmp / "jobs2.json";
   std::vector<std::string> args = sweep_args(forksim, scenario, out);
   args.insert(args.end(), {"--jobs", std::to_string(kJobs)});
@@ -195,7 +201,8 @@ Variant jobs_variant(const std::string& forksim, const std::string& scenario, co
 }
 
 Variant shards_variant(const std::string& forksim, const std::string& scenario, const fs::path& tmp) {
-  Variant v{"4 shards + merge", "", "", 0, NAN, 0, {}};
+  Variant v;
+  v.name = "4 shards + merge";
   auto shard_out = [&](int i) { return tmp / ("shard" + std::to_string(i) + ".json"); };
   std::atomic<int> next{1};
   std::mutex m;
@@ -210,6 +217,7 @@ Variant shards_variant(const std::string& forksim, const std::string& scenario, 
       o.period_s = kPollS;
       ChildRun c = run_child(args, errlog.string(), o);
       std::lock_guard<std::mutex> lock(m);
+      v.cpu_s += c.cpu_s;
       if (std::string e = failure(c, errlog); !e.empty() && v.error.empty()) v.error = "shard " + std::to_string(i) + ": " + e;
     }
   };
@@ -224,6 +232,8 @@ Variant shards_variant(const std::string& forksim, const std::string& scenario, 
   ChildRun c = run_child(args, (tmp / "merge.stderr").string(), ChildOptions{"", kPollS, {}});
   v.wall_s = since(t0);
   v.write_s = c.wall_s;
+  v.write_cpu_s = c.cpu_s;
+  v.cpu_s += c.cpu_s;
   v.peak_rss_mb = megabytes(c.maxrss_mib);
   v.error = failure(c, tmp / "merge.stderr");
   if (v.error.empty()) v.result = read_result(out);
@@ -251,7 +261,8 @@ bool has_mpi(const std::string& forksim, const fs::path& tmp) {
 }
 
 Variant mpi_variant(const std::string& forksim, const std::string& scenario, const fs::path& tmp) {
-  Variant v{"mpirun -np 3 --mpi", "", "", 0, NAN, 0, {}};
+  Variant v;
+  v.name = "mpirun -np 3 --mpi";
   const std::string mpirun = on_path("mpirun");
   if (!has_mpi(forksim, tmp)) {
     v.skipped = "this forksim was built without MPI (its sweep has no --mpi)";
@@ -294,10 +305,12 @@ bool print(std::ostream& out, const Variant& v) {
   }
   const double overhead = v.overhead_ms();
   out << head << "overhead " << fmt(overhead, 1) << " ms/point (wall " << fmt(v.wall_s, 1) << " s x " << kJobs
-      << " - runs' own " << fmt(v.result.runs_wall_s, 1) << " s, over " << kPoints << " points; target < "
+      << " - runs' own " << fmt(v.result.runs_wall_s, 1) << " s, over " << kPoints << " points; CPU time of "
+      << "every process " << fmt(v.cpu_s, 1) << " s; target < "
       << fmt(kOverheadTargetMs, 0) << " ms): " << verdict(overhead < kOverheadTargetMs) << "\n";
   out << head << "result of " << fmt(v.result.bytes / 1e6, 0) << " MB written in "
       << (std::isnan(v.write_s) ? std::string("? (the partial log was never seen)") : fmt(v.write_s, 2) + " s")
+      << (std::isnan(v.write_cpu_s) ? std::string() : " (CPU " + fmt(v.write_cpu_s, 2) + " s)")
       << " (target < " << fmt(kWriteTargetS, 0) << " s): " << verdict(!std::isnan(v.write_s) && v.write_s < kWriteTargetS)
       << "\n";
   out << head << "peak RSS " << fmt(v.peak_rss_mb, 0) << " MB (target < " << fmt(kRssTargetMb, 0)

@@ -46,7 +46,7 @@ const json& nullable(const json& o, const std::string& key, Test test, const cha
 std::string value_text(const json& v) { return printable(v.dump(), 200); }
 
 struct Shard {
-  const ShardFile* file = nullptr;
+  ShardFile* file = nullptr;
   int index = 0, count = 0;
   std::set<std::size_t> declared;  // the shard object's points
   json definition;
@@ -55,7 +55,7 @@ struct Shard {
   }
 };
 
-Shard read_shard(const ShardFile& f) {
+Shard read_shard(ShardFile& f) {
   const json& r = f.result;
   if (!r.is_object() || !r.contains("kind")) not_a_shard(f.name, "it has no \"kind\", so it is no sweep's result");
   if (r.at("kind") != "sweep") not_a_shard(f.name, "its kind is " + value_text(r.at("kind")) + ", not \"sweep\"");
@@ -167,10 +167,10 @@ json result_definition(const json& r, const std::string& name) {
           {"git_commit", git}};
 }
 
-Merged merge_shards(const std::vector<ShardFile>& files, const PointStore& store) {
+Merged merge_shards(std::vector<ShardFile>& files, const PointStore& store) {
   if (files.empty()) throw MergeError("no shards to merge");
   std::vector<Shard> shards;
-  for (const ShardFile& f : files) shards.push_back(read_shard(f));
+  for (ShardFile& f : files) shards.push_back(read_shard(f));
   const Shard& first = shards[0];
   for (const Shard& s : shards)
     if (s.count != first.count)
@@ -199,13 +199,13 @@ Merged merge_shards(const std::vector<ShardFile>& files, const PointStore& store
                                       std::to_string(expected.size()));
   struct Found {
     const Shard* shard;
-    const json* point;
+    json* point;
     std::size_t slot;
   };
   std::map<std::size_t, Found> points;
   for (const Shard& s : shards)
     for (std::size_t k = 0; k < s.file->result.at("points").size(); ++k) {
-      const json& p = s.file->result.at("points")[k];
+      json& p = s.file->result.at("points")[k];
       const std::size_t i = p.at("index").get<std::size_t>();
       const std::string at = "point " + std::to_string(i);
       if (i >= total) not_a_shard(s.file->name, at + " is past the sweep's " + std::to_string(total) + " points");
@@ -230,7 +230,7 @@ Merged merge_shards(const std::vector<ShardFile>& files, const PointStore& store
   std::size_t most = 0;
   for (const auto& [i, f] : points) {
     most = std::max(most, store.run_count(f.slot));
-    all.push_back(*f.point);
+    all.push_back(std::move(*f.point));  // the shards' digests are given up: no copy
     m.slots.push_back(f.slot);
   }
   bool complete = true;

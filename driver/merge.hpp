@@ -51,6 +51,8 @@ struct Merged {
   nlohmann::json shards = nlohmann::json::array();
 };
 
-Merged merge_shards(const std::vector<ShardFile>& files, const PointStore& store);
+// The files' points are moved into the merged result (their digests are
+// much of the memory a large merge takes).
+Merged merge_shards(std::vector<ShardFile>& files, const PointStore& store);
 
 }  // namespace forksim
