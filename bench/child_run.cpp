@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -93,6 +94,13 @@ ChildRun run_child(const std::vector<std::string>& args, const std::string& stde
   auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec * 1e-6; };
   r.cpu_s = seconds(ru.ru_utime) + seconds(ru.ru_stime);
   return r;
+}
+
+std::filesystem::path make_temp_dir(const std::string& prefix) {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + prefix + ".XXXXXX";
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp " + tmpl + ": " + std::strerror(errno));
+  return tmpl;
 }
 
 std::string file_tail(const std::string& path, size_t chars) {

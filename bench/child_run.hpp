@@ -4,6 +4,7 @@
 // every descendant it reaped) and its RSS over time (/proc/<pid>/status).
 #pragma once
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -44,6 +45,9 @@ std::optional<double> vm_rss_mib(pid_t pid);
 // to the sampling period.
 ChildRun run_child(const std::vector<std::string>& args, const std::string& stderr_path,
                    const ChildOptions& options = {});
+
+// A new directory $TMPDIR/PREFIX.XXXXXX (/tmp without TMPDIR) for the runs' files.
+std::filesystem::path make_temp_dir(const std::string& prefix);
 
 // The last `chars` characters of a file ("..." first when cut).
 std::string file_tail(const std::string& path, size_t chars);

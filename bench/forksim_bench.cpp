@@ -54,6 +54,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using bench::ChildRun;
 using bench::file_tail;
+using bench::make_temp_dir;
 using bench::run_child;
 using bench::RssSample;
 
@@ -506,20 +507,13 @@ Options parse_args(int argc, char** argv) {
   return o;
 }
 
-fs::path make_temp_dir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/forksim_bench.XXXXXX";
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp " + tmpl + ": " + std::strerror(errno));
-  return tmpl;
-}
-
 // The target for parallel sweeps: on 2 cores, --jobs 2 takes at
 // most 60% of the wall time of --jobs 1 (ideal: 50%; the rest is the
 // parent's share, the pool's forks and the cores' other work).
 constexpr double kSweepRatioTarget = 0.60;
 
 int sweep_speedup(const Options& o) {
-  fs::path tmp = make_temp_dir();
+  fs::path tmp = make_temp_dir("forksim_bench");
   const std::string scenario = std::string(FORKSIM_BENCH_CASES_DIR) + "/closed_8cpu.json";
   double wall[2] = {0, 0};
   bool ok = true;
@@ -553,7 +547,7 @@ int run_bench(const Options& o) {
   std::vector<Case> cases;
   for (const auto& a : o.cases) cases.push_back(make_case(a));
 
-  fs::path tmp = make_temp_dir();
+  fs::path tmp = make_temp_dir("forksim_bench");
   for (auto& c : cases) run_case(o, c, tmp);
   fs::remove_all(tmp);
 

@@ -318,19 +318,12 @@ bool print(std::ostream& out, const Variant& v) {
   return true;
 }
 
-fs::path make_temp_dir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/forksim_bench_scale.XXXXXX";
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp " + tmpl + ": " + std::strerror(errno));
-  return tmpl;
-}
-
 }  // namespace
 
 int sweep_scale(const std::string& forksim, const std::string& cases_dir) {
   const std::string scenario = cases_dir + "/sweep_scale.json";
   if (!fs::exists(scenario)) throw std::runtime_error("no case " + scenario);
-  const fs::path tmp = make_temp_dir();
+  const fs::path tmp = make_temp_dir("forksim_bench_scale");
   std::cout << "sweep-scale: " << kPoints << " points x " << kReplications << " replications of " << scenario
             << ", " << kJobs << " runs at once, " << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs online\n";
   bool ok = true;
