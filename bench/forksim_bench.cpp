@@ -39,6 +39,9 @@
 #include <string>
 #include <vector>
 
+#include "bench/child_run.hpp"
+#include "bench/sweep_scale.hpp"
+
 // CMake passes both; the fallbacks serve a build by hand from the repository root.
 #ifndef FORKSIM_BINARY
 #define FORKSIM_BINARY "build/forksim"
@@ -49,16 +52,21 @@
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using bench::ChildRun;
+using bench::file_tail;
+using bench::make_temp_dir;
+using bench::run_child;
+using bench::RssSample;
 
 namespace {
 
-constexpr double kSamplePeriodS = 0.5;  // RSS sampling period
 constexpr double kFlatGrowth = 0.10;    // "flat": RSS grows less than this from mid-run to the end
 constexpr size_t kStderrTailChars = 2000;
 
 const char* const kUsage =
     "usage: forksim_bench [CASE...] [--runs N] [--forksim PATH] [--json FILE]\n"
     "       forksim_bench --sweep-speedup [--forksim PATH]\n"
+    "       forksim_bench --sweep-scale [--forksim PATH]\n"
     "\n"
     "  CASE          a case name in " FORKSIM_BENCH_CASES_DIR " (closed_8cpu, bomb_30k, ...)\n"
     "                or a scenario file; all the cases there without one\n"
@@ -67,7 +75,11 @@ const char* const kUsage =
     "  --json FILE   write the JSON document to FILE instead of stdout\n"
     "  --sweep-speedup  a 40-point sweep (closed_8cpu, workload.parents=1:40:1, one\n"
     "                replication, 1 simulated s a point) with --jobs 1 and --jobs 2:\n"
-    "                both wall times and their ratio, PASS when <= 0.60 (on 2 cores)\n";
+    "                both wall times and their ratio, PASS when <= 0.60 (on 2 cores)\n"
+    "  --sweep-scale  1,000 points x 5 replications (sweep_scale) with --jobs 2, as 4 shards\n"
+    "                merged, and with mpirun --mpi when forksim has it: the overhead per point\n"
+    "                beyond the simulation (< 20 ms), the result's write time (< 5 s) and the\n"
+    "                peak RSS (< 500 MB)\n";
 
 // The method, printed under the table and stored in the JSON: a figure is
 // only comparable with one computed the same way.
@@ -98,102 +110,6 @@ const char* const kMethod[] = {
 };
 
 // ---------------------------------------------------------------------------
-// Running one child and measuring it from outside.
-
-struct RssSample {
-  double t_s;
-  double mib;
-};
-
-struct ChildRun {
-  bool exited = false;  // exited normally (rather than killed by a signal)
-  int code = 0;         // exit status, or the signal that killed it
-  double wall_s = 0;
-  double maxrss_mib = 0;
-  std::vector<RssSample> rss;
-};
-
-double since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-// VmRSS of a live process in MiB; nothing once it has exited (a zombie has no VmRSS line).
-std::optional<double> vm_rss_mib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // "VmRSS: N kB"
-  return std::nullopt;
-}
-
-// In the child between fork and exec: only async-signal-safe calls.
-[[noreturn]] void exec_child(const std::vector<char*>& argv, const sigset_t& old_mask,
-                             const char* stderr_path) {
-  sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-  int null = open("/dev/null", O_WRONLY);
-  int err = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (null >= 0) dup2(null, STDOUT_FILENO);
-  if (err >= 0) dup2(err, STDERR_FILENO);
-  if (null > STDERR_FILENO) close(null);
-  if (err > STDERR_FILENO) close(err);
-  execv(argv[0], argv.data());
-  const char msg[] = "forksim_bench: execv failed\n";
-  ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
-  (void)ignored;
-  _exit(127);
-}
-
-// Runs argv[0] with argv, its stderr to stderr_path, stdout discarded.
-// Waits for it in sigtimedwait() on SIGCHLD so that RSS can be sampled every
-// kSamplePeriodS while the end is still seen at once: the wall time is not
-// rounded to the sampling period.
-ChildRun run_child(const std::vector<std::string>& args, const std::string& stderr_path) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-
-  sigset_t chld, old_mask;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &chld, &old_mask);
-
-  ChildRun r;
-  auto t0 = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid < 0) {
-    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  }
-  if (pid == 0) exec_child(argv, old_mask, stderr_path.c_str());
-
-  int status = 0;
-  struct rusage ru {};
-  for (;;) {
-    pid_t w = wait4(pid, &status, WNOHANG, &ru);
-    if (w == pid) break;
-    if (w < 0 && errno != EINTR) throw std::runtime_error(std::string("wait4: ") + std::strerror(errno));
-    double t = since(t0);
-    if (auto mib = vm_rss_mib(pid)) r.rss.push_back({t, *mib});
-    timespec period{0, static_cast<long>(kSamplePeriodS * 1e9)};
-    sigtimedwait(&chld, nullptr, &period);  // SIGCHLD or the next sample, whichever first
-  }
-  r.wall_s = since(t0);
-  // Unblocking discards the SIGCHLD still pending (its default action is to ignore it).
-  sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-
-  r.exited = WIFEXITED(status);
-  r.code = r.exited ? WEXITSTATUS(status) : WTERMSIG(status);
-  r.maxrss_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: KiB
-  return r;
-}
-
-std::string file_tail(const std::string& path, size_t chars) {
-  std::ifstream in(path, std::ios::binary);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return s.size() > chars ? "..." + s.substr(s.size() - chars) : s;
-}
-
-// ---------------------------------------------------------------------------
 // The figures of one run.
 
 struct RssTrend {
@@ -205,7 +121,7 @@ struct RssTrend {
 // "Memory flat once the table is full", judged from outside: forksim reports
 // neither its RSS over time nor its simulated progress while it runs, so wall
 // time stands in for progress. Compare the sample nearest half the wall time
-// with the last one (taken at most kSamplePeriodS before the end).
+// with the last one (taken at most one sampling period before the end).
 RssTrend rss_trend(const std::vector<RssSample>& s, double wall_s) {
   RssTrend tr;
   if (s.size() < 2) return tr;
@@ -402,6 +318,7 @@ struct Case {
 
 struct Options {
   bool sweep_speedup = false;
+  bool sweep_scale = false;
   std::vector<std::string> cases;
   int runs = 3;
   std::string forksim = FORKSIM_BINARY;
@@ -577,6 +494,8 @@ Options parse_args(int argc, char** argv) {
       o.json_file = value(i);
     } else if (a == "--sweep-speedup") {
       o.sweep_speedup = true;
+    } else if (a == "--sweep-scale") {
+      o.sweep_scale = true;
     } else if (a.rfind("--", 0) == 0) {
       throw UsageError("unknown option " + a);
     } else {
@@ -588,20 +507,13 @@ Options parse_args(int argc, char** argv) {
   return o;
 }
 
-fs::path make_temp_dir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/forksim_bench.XXXXXX";
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp " + tmpl + ": " + std::strerror(errno));
-  return tmpl;
-}
-
 // The target for parallel sweeps: on 2 cores, --jobs 2 takes at
 // most 60% of the wall time of --jobs 1 (ideal: 50%; the rest is the
 // parent's share, the pool's forks and the cores' other work).
 constexpr double kSweepRatioTarget = 0.60;
 
 int sweep_speedup(const Options& o) {
-  fs::path tmp = make_temp_dir();
+  fs::path tmp = make_temp_dir("forksim_bench");
   const std::string scenario = std::string(FORKSIM_BENCH_CASES_DIR) + "/closed_8cpu.json";
   double wall[2] = {0, 0};
   bool ok = true;
@@ -629,12 +541,13 @@ int sweep_speedup(const Options& o) {
   return ok ? 0 : 1;
 }
 
-int bench(const Options& o) {
+int run_bench(const Options& o) {
   if (o.sweep_speedup) return sweep_speedup(o);
+  if (o.sweep_scale) return bench::sweep_scale(o.forksim, FORKSIM_BENCH_CASES_DIR);
   std::vector<Case> cases;
   for (const auto& a : o.cases) cases.push_back(make_case(a));
 
-  fs::path tmp = make_temp_dir();
+  fs::path tmp = make_temp_dir("forksim_bench");
   for (auto& c : cases) run_case(o, c, tmp);
   fs::remove_all(tmp);
 
@@ -655,7 +568,7 @@ int bench(const Options& o) {
 
 int main(int argc, char** argv) {
   try {
-    return bench(parse_args(argc, argv));
+    return run_bench(parse_args(argc, argv));
   } catch (const UsageError& e) {
     std::cerr << "forksim_bench: " << e.what() << "\n" << kUsage;
     return 2;

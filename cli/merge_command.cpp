@@ -12,6 +12,7 @@
 #include "cli/result_file.hpp"
 #include "driver/capacity.hpp"
 #include "driver/merge.hpp"
+#include "driver/result_text.hpp"
 #include "driver/sweep.hpp"
 #include "scenarios/json_text.hpp"
 
@@ -43,7 +44,7 @@ void check_out(const std::string& path, const std::vector<std::string>& shards) 
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return;
   try {
-    if (read_result_file(path).contains("shard"))
+    if (read_result_outline(path).contains("shard"))
       throw Usage("OUT " + printable(path, 200) + " is a shard of a sweep, not written over; the first "
                   "argument is the merged result's file: forksim merge OUT.json SHARD...");
   } catch (const ResultFileError&) {  // not a result: an ordinary file to replace
@@ -86,11 +87,18 @@ int cmd_merge(const std::vector<std::string>& args, const std::vector<std::strin
   CapacityOptions capacity;
   capacity.metric = vm["knee-metric"].as<std::string>();
 
+  // The shards' points go to the store as they are read: the runs of a
+  // large sweep are never all in memory (driver/point_store.hpp).
+  PointStore store;
   std::vector<ShardFile> shards;
-  for (const std::string& f : names) shards.push_back({printable(f, 200), read_result_file(f)});
+  for (const std::string& f : names) {
+    ShardFile s{printable(f, 200), json(), {}};
+    s.result = read_sweep_file(f, store, s.slots);
+    shards.push_back(std::move(s));
+  }
   Merged m;
   try {
-    m = merge_shards(shards);
+    m = merge_shards(shards, store);
   } catch (const MergeError& e) {
     throw Usage(e.what());
   }
@@ -103,7 +111,7 @@ int cmd_merge(const std::vector<std::string>& args, const std::vector<std::strin
   OutputFile output(files[0]);
   std::optional<OutputFile> csv;
   if (vm.count("csv")) csv.emplace(vm["csv"].as<std::string>());
-  output.write(result.dump(2) + "\n", out);
+  output.write([&](const TextSink& sink) { write_result(result, store, m.slots, sink); }, out);
   if (csv) csv->write(sweep_csv(result), out);
   if (!vm.count("quiet")) print_sweep_summary(output.is_stdout() ? err : out, result);
   if (result["complete"] == false) {

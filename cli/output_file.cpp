@@ -118,7 +118,7 @@ int create_temporary(const std::string& path, const std::string& target, const T
 }
 
 // Returns 0 or the errno of the failure.
-int write_all(int fd, const std::string& text) {
+int write_all(int fd, std::string_view text) {
   const char* p = text.data();
   size_t left = text.size();
   while (left > 0) {
@@ -133,13 +133,23 @@ int write_all(int fd, const std::string& text) {
   return 0;
 }
 
+// Writes what `produce` gives to fd; returns 0 or the errno of the first
+// failure (nothing is written after it).
+int write_produced(int fd, const TextProducer& produce) {
+  int err = 0;
+  produce([&](std::string_view piece) {
+    if (!err) err = write_all(fd, piece);
+  });
+  return err;
+}
+
 mode_t new_file_mode() {
   const mode_t mask = umask(0);
   umask(mask);
   return 0666 & ~mask;
 }
 
-void write_direct(const std::string& path, const Target& t, const std::string& text) {
+void write_direct(const std::string& path, const Target& t, const TextProducer& produce) {
   // No O_TRUNC: if the node was swapped for a regular file since it was
   // looked at, the check below refuses it before a byte is written.
   int fd = open(t.path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
@@ -149,12 +159,18 @@ void write_direct(const std::string& path, const Target& t, const std::string& t
     close(fd);
     fail(path, "changed while the report was being written");
   }
-  int err = write_all(fd, text);
+  int err = 0;
+  try {
+    err = write_produced(fd, produce);
+  } catch (...) {
+    close(fd);
+    throw;
+  }
   if (close(fd) != 0 && !err) err = errno;
   if (err) fail(path, "cannot write", err);
 }
 
-void replace_file(const std::string& path, const Target& t, const std::string& text,
+void replace_file(const std::string& path, const Target& t, const TextProducer& produce,
                   const TempNamer& namer) {
   std::string tmp;
   int fd = create_temporary(path, t.path, namer, tmp);
@@ -172,7 +188,16 @@ void replace_file(const std::string& path, const Target& t, const std::string& t
   }
   const mode_t mode = t.kind == Kind::Regular ? (t.st.st_mode & 07777) : new_file_mode();
   if (fchmod(fd, mode) != 0) drop("cannot set the mode of " + tmp, errno);
-  if (int err = write_all(fd, text)) drop("cannot write " + tmp, err);
+  int err = 0;
+  try {
+    err = write_produced(fd, produce);
+  } catch (...) {  // the text could not be made: nothing of it stays
+    close(fd);
+    unlink(tmp.c_str());
+    unregister_temporary();
+    throw;
+  }
+  if (err) drop("cannot write " + tmp, err);
   if (fsync(fd) != 0) drop("cannot sync " + tmp, errno);
   const int closed = close(fd);
   fd = -1;
@@ -190,12 +215,16 @@ void replace_file(const std::string& path, const Target& t, const std::string& t
 
 }  // namespace
 
-void write_output(const std::string& path, const std::string& text, const TempNamer& namer) {
+void write_output(const std::string& path, const TextProducer& produce, const TempNamer& namer) {
   Target t = classify(path);
   if (t.kind == Kind::Direct)
-    write_direct(path, t, text);
+    write_direct(path, t, produce);
   else
-    replace_file(path, t, text, namer);
+    replace_file(path, t, produce, namer);
+}
+
+void write_output(const std::string& path, const std::string& text, const TempNamer& namer) {
+  write_output(path, TextProducer([&text](const TextSink& sink) { sink(text); }), namer);
 }
 
 OutputFile::OutputFile(std::string path) : path_(std::move(path)), fd_(descriptor_of(path_)) {
@@ -220,18 +249,23 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)), fd_(descripto
 }
 
 void OutputFile::write(const std::string& text, std::ostream& out) const {
+  write(TextProducer([&text](const TextSink& sink) { sink(text); }), out);
+}
+
+void OutputFile::write(const TextProducer& produce, std::ostream& out) const {
   if (fd_ < 0) {
-    write_output(path_, text, {});
+    write_output(path_, produce, {});
     return;
   }
   if (fd_ == 1) {
     errno = 0;
-    out << text << std::flush;
+    produce([&out](std::string_view piece) { out << piece; });
+    out << std::flush;
     // Streams do not promise errno; say so rather than print "Success".
     if (!out) fail(path_, "cannot write to standard output", errno ? errno : EIO);
     return;
   }
-  if (int err = write_all(fd_, text)) fail(path_, "cannot write", err);
+  if (int err = write_produced(fd_, produce)) fail(path_, "cannot write", err);
 }
 
 }  // namespace forksim

@@ -20,8 +20,14 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace forksim {
+
+// A text made a piece at a time (a sweep's result, too large to hold as one
+// string): the producer hands each piece to the sink, in order.
+using TextSink = std::function<void(std::string_view)>;
+using TextProducer = std::function<void(const TextSink&)>;
 
 // Every message starts "-o PATH: " and says why.
 struct OutputError : std::runtime_error {
@@ -37,6 +43,9 @@ class OutputFile {
   bool is_stdout() const { return fd_ == 1; }
   // Writes the report; standard output is `out`.
   void write(const std::string& text, std::ostream& out) const;
+  // The same, the text made by `produce` as it is written (what it throws
+  // leaves nothing written over PATH).
+  void write(const TextProducer& produce, std::ostream& out) const;
 
  private:
   std::string path_;
@@ -50,5 +59,6 @@ using TempNamer = std::function<std::string(const std::string& prefix)>;
 // The writer for a PATH that names no descriptor, by the rules above,
 // without OutputFile's early checks. Throws OutputError.
 void write_output(const std::string& path, const std::string& text, const TempNamer& namer = {});
+void write_output(const std::string& path, const TextProducer& produce, const TempNamer& namer = {});
 
 }  // namespace forksim

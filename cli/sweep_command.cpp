@@ -26,6 +26,7 @@
 #include "driver/capacity.hpp"
 #include "driver/partial_log.hpp"
 #include "driver/pool_point_runner.hpp"
+#include "driver/result_text.hpp"
 #include "driver/shard.hpp"
 #include "driver/slo_search.hpp"
 #include "driver/sweep.hpp"
@@ -68,6 +69,13 @@ std::string failed_list(const json& result) {
     if (p.contains("failed"))
       s += "\n  point " + p["index"].dump() + ": " + p["failed"]["message"].get<std::string>();
   return s;
+}
+
+// The result's points (digests) with their runs, read back from the store.
+void with_runs(json& result, const SweepTable& table) {
+  const std::vector<std::size_t> slots = table.in_order();
+  for (std::size_t i = 0; i < slots.size(); ++i)
+    if (!table.store.failed(slots[i])) result["points"][i]["runs"] = table.store.point(slots[i]).at("runs");
 }
 
 // A shard's manifest names the machine that ran it, which a merge keeps.
@@ -181,7 +189,7 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   else if (vm.count("retry-failed"))
     throw Usage("--retry-failed resumes from " + printable(log_path, 200) +
                 ", which does not exist (a sweep keeps it until every point has finished)");
-  SweepTable table = logged ? logged->points : SweepTable(plan.points.size());
+  SweepTable table = logged ? std::move(logged->points) : SweepTable(plan.points.size());
   const std::vector<std::size_t> to_run = points_to_run(table, vm.count("retry-failed") > 0);
 
   InterruptGuard interrupts;
@@ -217,14 +225,13 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   if (mpi) mpi->use(ctx);
   ctx.named_metrics.emplace_back("--knee-metric", capacity.metric);
   if (capacity.slo) ctx.named_metrics.emplace_back("--slo", parse_objective(*capacity.slo).metric);
-  auto logged_points = [&table] {
-    return std::count_if(table.begin(), table.end(), [](const auto& p) { return p.has_value(); });
-  };
+  auto logged_points = [&table] { return table.count(); };
   Outcome o = run_sweep(plan, opt, ctx, to_run, [&](const json& point) {
     log.append(point.dump());
     const std::size_t index = point.at("index").get<std::size_t>();
-    table[static_cast<std::size_t>(std::find(plan.indices.begin(), plan.indices.end(), index) -
-                                   plan.indices.begin())] = point;
+    table.put(static_cast<std::size_t>(std::find(plan.indices.begin(), plan.indices.end(), index) -
+                                       plan.indices.begin()),
+              point);
   }, wall_spent);
   end_progress(err);
   if (o.status == 2) {  // a bad --metric, seen on the first report: bad input
@@ -248,6 +255,7 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   // The knee, the USL and the SLO answer; the SLO search runs more points,
   // so it can fail or be interrupted: the finished points stay in the log.
   try {
+    if (capacity.slo) with_runs(result, table);  // the SLO search starts from the points' runs
     if (!shard) add_capacity_answers(result, pool_point_runner(raw, ctx, fits), capacity);
   } catch (const ExperimentStopped& e) {
     end_progress(err);
@@ -261,7 +269,8 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
     return 2;
   }
   end_progress(err);
-  output.write(result.dump(2) + "\n", out);
+  const std::vector<std::size_t> slots = table.in_order();
+  output.write([&](const TextSink& sink) { write_result(result, table.store, slots, sink); }, out);
   if (csv) csv->write(sweep_csv(result), out);
   const bool complete = result["complete"].get<bool>();
   // Kept until every point has finished: the same command resumes from it.
@@ -284,7 +293,9 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   if (int sig = interrupt_signal()) return 128 + sig;
   const std::size_t nfailed = result["failed_points"].size();
   if (nfailed > 0) {
-    err << "forksim sweep: " << nfailed << " of " << plan.points.size() << " points failed"
+    const std::string counted = std::to_string(nfailed) + " of " + std::to_string(plan.points.size());
+    err << "forksim sweep: "
+        << (nfailed == plan.points.size() ? "every point failed (" + counted + ")" : counted + " points failed")
         << failed_list(result) << "\nthe result is marked incomplete" << kept << "\n";
     bool all_internal = nfailed == plan.points.size();
     for (const json& p : result.at("points"))

@@ -131,10 +131,23 @@ void check_capacity_options(const nlohmann::json& def, const CapacityOptions& op
 
 void add_capacity_answers(nlohmann::json& sweep, const PointRunner& run, const CapacityOptions& opt) {
   check_capacity_options(sweep.at("sweep"), opt);
-  // The curve is the finished points': a failed one has no metrics.
-  nlohmann::json points = nlohmann::json::array();
-  for (const auto& p : sweep.at("points"))
-    if (!p.contains("failed")) points.push_back(p);
+  // The curve is the finished points': a failed one has no metrics. They
+  // are lent, not copied (a large sweep's points are much of its memory),
+  // and given back however this ends.
+  struct Lent {
+    nlohmann::json& all;
+    std::vector<std::size_t> from;
+    nlohmann::json points = nlohmann::json::array();
+    ~Lent() {
+      for (std::size_t k = 0; k < from.size(); ++k) all[from[k]] = std::move(points[k]);
+    }
+  } lent{sweep.at("points"), {}};
+  for (std::size_t i = 0; i < lent.all.size(); ++i)
+    if (!lent.all[i].contains("failed")) {
+      lent.from.push_back(i);
+      lent.points.push_back(std::move(lent.all[i]));
+    }
+  const nlohmann::json& points = lent.points;
   std::string why;
   const std::optional<std::string> key = load_key(sweep.at("sweep"), why);
   if (!key) {

@@ -46,7 +46,7 @@ const json& nullable(const json& o, const std::string& key, Test test, const cha
 std::string value_text(const json& v) { return printable(v.dump(), 200); }
 
 struct Shard {
-  const ShardFile* file = nullptr;
+  ShardFile* file = nullptr;
   int index = 0, count = 0;
   std::set<std::size_t> declared;  // the shard object's points
   json definition;
@@ -55,7 +55,7 @@ struct Shard {
   }
 };
 
-Shard read_shard(const ShardFile& f) {
+Shard read_shard(ShardFile& f) {
   const json& r = f.result;
   if (!r.is_object() || !r.contains("kind")) not_a_shard(f.name, "it has no \"kind\", so it is no sweep's result");
   if (r.at("kind") != "sweep") not_a_shard(f.name, "its kind is " + value_text(r.at("kind")) + ", not \"sweep\"");
@@ -167,10 +167,10 @@ json result_definition(const json& r, const std::string& name) {
           {"git_commit", git}};
 }
 
-Merged merge_shards(const std::vector<ShardFile>& files) {
+Merged merge_shards(std::vector<ShardFile>& files, const PointStore& store) {
   if (files.empty()) throw MergeError("no shards to merge");
   std::vector<Shard> shards;
-  for (const ShardFile& f : files) shards.push_back(read_shard(f));
+  for (ShardFile& f : files) shards.push_back(read_shard(f));
   const Shard& first = shards[0];
   for (const Shard& s : shards)
     if (s.count != first.count)
@@ -197,9 +197,15 @@ Merged merge_shards(const std::vector<ShardFile>& files) {
   if (expected.size() != total)
     not_a_shard(first.file->name, "its sweep has " + std::to_string(total) + " points but its \"vary\" makes " +
                                       std::to_string(expected.size()));
-  std::map<std::size_t, std::pair<const Shard*, const json*>> points;
+  struct Found {
+    const Shard* shard;
+    json* point;
+    std::size_t slot;
+  };
+  std::map<std::size_t, Found> points;
   for (const Shard& s : shards)
-    for (const json& p : s.file->result.at("points")) {
+    for (std::size_t k = 0; k < s.file->result.at("points").size(); ++k) {
+      json& p = s.file->result.at("points")[k];
       const std::size_t i = p.at("index").get<std::size_t>();
       const std::string at = "point " + std::to_string(i);
       if (i >= total) not_a_shard(s.file->name, at + " is past the sweep's " + std::to_string(total) + " points");
@@ -207,10 +213,11 @@ Merged merge_shards(const std::vector<ShardFile>& files) {
       if (p.at("overrides") != expected[i].overrides)
         not_a_shard(s.file->name, at + " has the overrides " + value_text(p.at("overrides")) +
                                       ", not the sweep's " + value_text(expected[i].overrides));
-      auto [slot, fresh] = points.emplace(i, std::make_pair(&s, &p));
+      if (k >= s.file->slots.size()) throw std::logic_error("merge_shards: a shard's point has no slot");
+      auto [there, fresh] = points.emplace(i, Found{&s, &p, s.file->slots[k]});
       if (!fresh) {
-        if (slot->second.first == &s) not_a_shard(s.file->name, at + " is in it twice");
-        throw MergeError(at + " is in both " + slot->second.first->label() + " and " + s.label());
+        if (there->second.shard == &s) not_a_shard(s.file->name, at + " is in it twice");
+        throw MergeError(at + " is in both " + there->second.shard->label() + " and " + s.label());
       }
     }
   std::vector<std::size_t> missing;
@@ -221,9 +228,10 @@ Merged merge_shards(const std::vector<ShardFile>& files) {
   Merged m;
   json all = json::array();
   std::size_t most = 0;
-  for (const auto& [i, sp] : points) {
-    most = std::max(most, sp.second->value("runs", json::array()).size());
-    all.push_back(*sp.second);
+  for (const auto& [i, f] : points) {
+    most = std::max(most, store.run_count(f.slot));
+    all.push_back(std::move(*f.point));  // the shards' digests are given up: no copy
+    m.slots.push_back(f.slot);
   }
   bool complete = true;
   std::set<std::size_t> failed;

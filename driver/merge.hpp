@@ -16,15 +16,21 @@
 #include <string>
 #include <vector>
 
+#include "driver/point_store.hpp"
+
 namespace forksim {
 
 struct MergeError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A shard's result as read_sweep_file (cli/result_file.hpp) gives it: its
+// points are digests (driver/point_store.hpp), each one's whole point in
+// the store at the slot of the same position.
 struct ShardFile {
   std::string name;  // names the file in messages
   nlohmann::json result;
+  std::vector<std::size_t> slots;
 };
 
 // The sweep a result belongs to (design: the sweep's definition), read
@@ -38,12 +44,15 @@ struct ShardFile {
 nlohmann::json result_definition(const nlohmann::json& result, const std::string& name);
 
 struct Merged {
-  nlohmann::json result;  // without "manifest", "knee", "usl"
+  nlohmann::json result;  // without "manifest", "knee", "usl"; its points digests
+  std::vector<std::size_t> slots;  // the store's slot of each of them, for write_result
   // Each shard's provenance, in shard order: {"index", "command_line", and
   // "host" when its manifest has one}, for the merged manifest.
   nlohmann::json shards = nlohmann::json::array();
 };
 
-Merged merge_shards(const std::vector<ShardFile>& files);
+// The files' points are moved into the merged result (their digests are
+// much of the memory a large merge takes).
+Merged merge_shards(std::vector<ShardFile>& files, const PointStore& store);
 
 }  // namespace forksim

@@ -49,7 +49,7 @@ std::string where(const PointSpec& p, uint64_t seed) {
 class Scheduler {
  public:
   Scheduler(const std::vector<PointSpec>& points, const StopRule& rule, const ExperimentContext& ctx,
-            const std::function<void(std::size_t, const PointResult&)>& on_point,
+            const std::function<void(std::size_t, PointResult&)>& on_point,
             const FailurePolicy& failures)
       : points_(points), rule_(rule), ctx_(ctx), on_point_(on_point), failures_(failures),
         state_(points.size()),
@@ -320,7 +320,7 @@ class Scheduler {
   const StopRule& rule_;
   std::vector<StopRule> rules_;  // per point
   const ExperimentContext& ctx_;
-  const std::function<void(std::size_t, const PointResult&)>& on_point_;
+  const std::function<void(std::size_t, PointResult&)>& on_point_;
   const FailurePolicy& failures_;
   std::vector<PointState> state_;
   std::unique_ptr<RunPool> pool_;
@@ -338,7 +338,7 @@ class Scheduler {
 
 Outcome run_points(const std::vector<PointSpec>& points, const StopRule& rule,
                    const ExperimentContext& ctx,
-                   const std::function<void(std::size_t, const PointResult&)>& on_point,
+                   const std::function<void(std::size_t, PointResult&)>& on_point,
                    const FailurePolicy& failures) {
   return Scheduler(points, rule, ctx, on_point, failures).run();
 }

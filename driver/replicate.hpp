@@ -83,13 +83,15 @@ nlohmann::json point_raw(const nlohmann::json& base_raw, const std::vector<std::
                          const std::string& label, const std::function<void(const Scenario&)>& check);
 
 // Runs the points by the rule. `on_point` is called (in the parent) as each
-// point is decided or fails (by `failures`), in that order. A budget stop
+// point is decided or fails (by `failures`), in that order; it may take the
+// point's runs, which the outcome then lacks (a sweep keeps them on disk,
+// so that the driver, forked for every run, stays small). A budget stop
 // lets the running runs end, then gives up; an interrupt forwards the
 // signal to the children and waits for them; a failed run gives up at once
 // unless `failures` records it.
 Outcome run_points(const std::vector<PointSpec>& points, const StopRule& rule,
                    const ExperimentContext& ctx,
-                   const std::function<void(std::size_t, const PointResult&)>& on_point = {},
+                   const std::function<void(std::size_t, PointResult&)>& on_point = {},
                    const FailurePolicy& failures = {});
 
 // The "replications" object of a result: {"n", "seeds", "seed_rule", "jobs",

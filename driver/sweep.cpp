@@ -103,30 +103,41 @@ Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const Experime
   FailurePolicy failures{true, budget_spent};
   return run_points(
       specs, opt.rule, ctx,
-      [&](std::size_t k, const PointResult& r) {
+      [&](std::size_t k, PointResult& r) {
         const std::size_t i = indices[k];
         if (on_point) on_point(sweep_point_json(plan.indices[i], plan.points[i], r, opt.rule, ctx.jobs));
+        std::vector<nlohmann::json>().swap(r.runs);  // on disk now: the store and the partial log
       },
       failures);
+}
+
+std::size_t SweepTable::count() const {
+  std::size_t n = 0;
+  for (const auto& s : slots) n += s.has_value();
+  return n;
+}
+
+std::vector<std::size_t> SweepTable::in_order() const {
+  std::vector<std::size_t> v;
+  for (const auto& s : slots)
+    if (s) v.push_back(*s);
+  return v;
 }
 
 json sweep_json(const SweepPlan& plan, const SweepOptions& opt, const SweepTable& table) {
   json points = json::array(), failed = json::array();
   std::size_t most = 0;
-  bool complete = table.size() == plan.points.size();
-  for (const std::optional<json>& p : table) {
-    if (!p) {
-      complete = false;
-      continue;
-    }
-    if (p->contains("failed")) {
-      complete = false;
-      failed.push_back(p->at("index"));
+  bool complete = table.slots.size() == plan.points.size();
+  for (const std::size_t slot : table.in_order()) {
+    json p = table.store.digest(slot);
+    if (p.contains("failed")) {
+      failed.push_back(p.at("index"));
     } else {
-      most = std::max(most, p->at("replications").at("n").get<std::size_t>());
+      most = std::max(most, p.at("replications").at("n").get<std::size_t>());
     }
-    points.push_back(*p);
+    points.push_back(std::move(p));
   }
+  complete = complete && failed.empty() && points.size() == plan.points.size();
   uint64_t seed0 = plan.base.at("seed").get<uint64_t>();
   return {{"kind", "sweep"},
           {"schema_version", 1},

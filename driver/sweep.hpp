@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "driver/experiment.hpp"
+#include "driver/point_store.hpp"
 #include "driver/replicate.hpp"
 #include "driver/stopping.hpp"
 #include "driver/vary.hpp"
@@ -62,14 +63,27 @@ nlohmann::json sweep_point_json(std::size_t index, const SweepPoint& p, const Po
 
 // The plan's points by their position in the plan (the full-sweep index
 // but for a shard's plan, whose positions map to plan.indices): each
-// finished or failed point's JSON (sweep_point_json, its "index" the
-// full-sweep one), absent while it has not run.
-using SweepTable = std::vector<std::optional<nlohmann::json>>;
+// finished or failed point (sweep_point_json, its "index" the full-sweep
+// one) is kept in the store, its slot here; absent while it has not run.
+// A point put again (a retried failure) replaces the one before.
+struct SweepTable {
+  explicit SweepTable(std::size_t positions) : slots(positions) {}
+  std::vector<std::optional<std::size_t>> slots;
+  PointStore store;
+
+  void put(std::size_t position, const nlohmann::json& point) { slots.at(position) = store.add(point); }
+  bool has(std::size_t position) const { return slots.at(position).has_value(); }
+  bool failed(std::size_t position) const { return has(position) && store.failed(*slots[position]); }
+  std::size_t count() const;
+  // The slots of the points there, by position: the order of a result's points.
+  std::vector<std::size_t> in_order() const;
+};
 
 // Runs the plan's points at positions `indices`; each one's JSON goes to on_point as
 // it is decided or fails (the partial log). A failed point does not stop
 // the others, unless it is a budget stop once `budget_spent` (the sweep's
 // own --max-wall-s): that stops the sweep (status 3, the rest not run).
+// The outcome's points keep no runs: on_point has them.
 Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const ExperimentContext& ctx,
                   const std::vector<std::size_t>& indices,
                   const std::function<void(const nlohmann::json&)>& on_point,
@@ -77,7 +91,9 @@ Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const Experime
 
 // The sweep's result (without the manifest): the table's points in index
 // order, "failed_points" their indices that failed, "complete" false when
-// some point failed or did not run.
+// some point failed or did not run. Its points are the digests (without
+// "runs"); write_result (driver/result_text.hpp) with table.in_order()
+// writes them whole.
 nlohmann::json sweep_json(const SweepPlan& plan, const SweepOptions& opt, const SweepTable& table);
 
 // Long form: header "<varied keys...>,metric,mean,half_width,n", one row

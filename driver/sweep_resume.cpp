@@ -70,8 +70,7 @@ std::string point_problem(const json& j, const SweepPlan& plan) {
 LoggedSweep read_partial_log(const std::string& text, const std::string& name, const SweepPlan& plan,
                              const json& definition) {
   const std::string where = printable(name, 200);
-  LoggedSweep log;
-  log.points.resize(plan.points.size());
+  LoggedSweep log{SweepTable(plan.points.size())};
   const std::size_t eol = text.find('\n');
   if (eol == std::string::npos) {
     // Cut short inside the header: only a beginning of this sweep's own.
@@ -104,7 +103,7 @@ LoggedSweep read_partial_log(const std::string& text, const std::string& name, c
     if (std::string why = j.is_discarded() ? "not JSON" : point_problem(j, plan); !why.empty())
       throw ScenarioError("-o", where + ": line " + std::to_string(line) + ": " + why +
                                     "; move it away or choose another -o");
-    log.points[*position_of(plan, j["index"].get<std::size_t>())] = std::move(j);
+    log.points.put(*position_of(plan, j["index"].get<std::size_t>()), j);
     at = end + 1;
     log.valid_bytes = at;
   }
@@ -113,8 +112,8 @@ LoggedSweep read_partial_log(const std::string& text, const std::string& name, c
 
 std::vector<std::size_t> points_to_run(const SweepTable& table, bool retry_failed) {
   std::vector<std::size_t> v;
-  for (std::size_t i = 0; i < table.size(); ++i)
-    if (!table[i] || (retry_failed && table[i]->contains("failed"))) v.push_back(i);
+  for (std::size_t i = 0; i < table.slots.size(); ++i)
+    if (!table.has(i) || (retry_failed && table.failed(i))) v.push_back(i);
   return v;
 }
 

@@ -1,0 +1,121 @@
+#include "driver/point_store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "driver/result_text.hpp"
+
+using nlohmann::json;
+
+namespace forksim {
+namespace {
+
+constexpr std::size_t kPointIndent = 4;  // a result's points[i] is nested two levels deep
+
+[[noreturn]] void fail(const std::string& what) {
+  throw std::runtime_error("the sweep's point store: " + what + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+PointStore::PointStore() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string name = std::string(tmp && *tmp ? tmp : "/tmp") + "/forksim-points-XXXXXX";
+  fd_ = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd_ < 0) fail("cannot make a temporary file (" + name + ")");
+  ::unlink(name.c_str());  // the descriptor keeps it; nothing is left behind
+}
+
+PointStore::~PointStore() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+PointStore::PointStore(PointStore&& o) noexcept : fd_(o.fd_), end_(o.end_), slots_(std::move(o.slots_)) {
+  o.fd_ = -1;
+}
+
+PointStore& PointStore::operator=(PointStore&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.fd_;
+    end_ = o.end_;
+    slots_ = std::move(o.slots_);
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+std::size_t PointStore::append(const std::string& text) {
+  const std::size_t at = end_;
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::pwrite(fd_, text.data() + done, text.size() - done, static_cast<off_t>(at + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("cannot write");
+    done += static_cast<std::size_t>(n);
+  }
+  end_ += text.size();
+  return at;
+}
+
+std::string PointStore::read(std::size_t at, std::size_t size) const {
+  std::string s(size, '\0');
+  std::size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pread(fd_, s.data() + done, size - done, static_cast<off_t>(at + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("cannot read");
+    done += static_cast<std::size_t>(n);
+  }
+  return s;
+}
+
+std::size_t PointStore::add(const json& point) {
+  Slot s{};
+  const std::string text = indented(point.dump(2), kPointIndent);
+  s.text_size = text.size();
+  s.text_at = append(text);
+  std::string digest;
+  if (point.is_object() && point.contains("runs")) {
+    const json& runs = point["runs"];
+    s.runs = runs.is_array() ? runs.size() : 0;
+    json d = json::object();  // the point but its runs, which are most of it: not copied
+    for (const auto& [key, value] : point.items())
+      if (key != "runs") d[key] = value;
+    digest = d.dump();
+  } else {
+    digest = point.dump();
+  }
+  s.failed = point.is_object() && point.contains("failed");
+  s.digest_size = digest.size();
+  s.digest_at = append(digest);
+  slots_.push_back(s);
+  return slots_.size() - 1;
+}
+
+json PointStore::digest(std::size_t slot) const {
+  const Slot& s = slots_.at(slot);
+  return json::parse(read(s.digest_at, s.digest_size));
+}
+
+json PointStore::point(std::size_t slot) const {
+  const Slot& s = slots_.at(slot);
+  return json::parse(read(s.text_at, s.text_size));
+}
+
+void PointStore::write(std::size_t slot, const TextSink& sink) const {
+  const Slot& s = slots_.at(slot);
+  constexpr std::size_t kPiece = 1 << 20;
+  for (std::size_t done = 0; done < s.text_size; done += kPiece) {
+    const std::size_t n = std::min(kPiece, s.text_size - done);
+    sink(read(s.text_at + done, n));
+  }
+}
+
+}  // namespace forksim
