@@ -46,7 +46,7 @@ std::string esc(const std::string& s) { return xml_escape(s); }
 
 std::string pretty(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace); }
 
-std::string num(const std::optional<double>& v, int digits = 6) {
+std::string num_or_na(const std::optional<double>& v, int digits = 6) {
   return v ? format_number(*v, digits) : std::string("n/a");
 }
 
@@ -128,7 +128,7 @@ std::vector<std::vector<std::string>> headline_rows(const json& shape, const Fig
   return rows;
 }
 
-std::string scenario_name(const json& result) {
+std::string shown_scenario_name(const json& result) {
   std::string n = text_at(result, "scenario.name");
   return n.empty() ? "(unnamed scenario)" : n;
 }
@@ -136,7 +136,7 @@ std::string scenario_name(const json& result) {
 std::string header_html(const json& result, const std::string& kind_line, const std::string& body,
                         const HtmlExtras& extras) {
   std::ostringstream o;
-  o << "<header><h1>forksim report: " << esc(scenario_name(result)) << "</h1><p class=\"kind\">"
+  o << "<header><h1>forksim report: " << esc(shown_scenario_name(result)) << "</h1><p class=\"kind\">"
     << esc(kind_line) << "</p>";
   const std::string q = text_at(result, "scenario.description");
   if (!q.empty()) o << "<p class=\"question\">" << esc(q) << "</p>";
@@ -192,8 +192,8 @@ std::string charts_html(const std::vector<ChartFigure>& figures) {
 
 std::string run_page(const json& r, const HtmlExtras& extras) {
   const Figures figures = [&r](const std::string& k) { return report_figure(r, k); };
-  std::string kind = "run report, seed " + num(number_at(r, "seed"), 20) + ", " +
-                     num(number_at(r, "sim_time_s")) + " s simulated";
+  std::string kind = "run report, seed " + num_or_na(number_at(r, "seed"), 20) + ", " +
+                     num_or_na(number_at(r, "sim_time_s")) + " s simulated";
   std::vector<ChartFigure> charts = run_charts(r, figures, false);
   for (ChartFigure& f : timeseries_charts(r, "")) charts.push_back(std::move(f));
   return header_html(r, kind, table_html(headline_rows(r, figures, nullptr), "headline"), extras) +
@@ -205,12 +205,12 @@ std::string replicated_page(const json& r, const HtmlExtras& extras) {
   const Figures figures = [&metrics](const std::string& k) { return metrics_figure(metrics, k); };
   const json* runs = at_key(r, "runs");
   const json& first = runs && runs->is_array() && !runs->empty() ? (*runs)[0] : object_at(r, "none");
-  std::string kind = "replicated run: " + num(number_at(r, "replications.n")) + " replications";
+  std::string kind = "replicated run: " + num_or_na(number_at(r, "replications.n")) + " replications";
   const std::string stopped = text_at(r, "replications.stopped.reason");
   if (!stopped.empty()) kind += ", stopped: " + stopped;
   std::vector<ChartFigure> charts = replicated_charts(r);
   for (ChartFigure& f : run_charts(first, figures, true)) charts.push_back(std::move(f));
-  const std::string seed = num(number_at(first, "seed"), 20);
+  const std::string seed = num_or_na(number_at(first, "seed"), 20);
   for (ChartFigure& f : timeseries_charts(first, "replication 0 (seed " + seed + ") alone"))
     charts.push_back(std::move(f));
   return header_html(r, kind, table_html(headline_rows(first, figures, &metrics), "headline"), extras) +
@@ -234,8 +234,8 @@ std::string sweep_page(const json& r, const HtmlExtras& extras) {
   if (!knee.empty()) {
     body << "<li>Knee of " << esc(text_at(knee, "metric")) << ": ";
     if (knee.value("found", false))
-      body << esc(text_at(knee, "key")) << " = " << esc(num(number_at(knee, "x"))) << " ("
-           << esc(num(number_at(knee, "y"))) << ")";
+      body << esc(text_at(knee, "key")) << " = " << esc(num_or_na(number_at(knee, "x"))) << " ("
+           << esc(num_or_na(number_at(knee, "y"))) << ")";
     else
       body << "none (" << esc(text_at(knee, "reason")) << ")";
     body << "</li>";
@@ -244,10 +244,10 @@ std::string sweep_page(const json& r, const HtmlExtras& extras) {
   if (!usl.empty()) {
     body << "<li>USL fit of " << esc(text_at(usl, "metric")) << ": ";
     if (number_at(usl, "sigma"))
-      body << "sigma " << esc(num(number_at(usl, "sigma"), 4)) << ", kappa " << esc(num(number_at(usl, "kappa"), 4))
-           << ", R\xC2\xB2 " << esc(num(number_at(usl, "r2"), 4))
-           << (number_at(usl, "peak_ncpus") ? "; peak " + esc(num(number_at(usl, "peak_throughput"))) + " at " +
-                                                  esc(num(number_at(usl, "peak_ncpus"), 3)) + " CPUs"
+      body << "sigma " << esc(num_or_na(number_at(usl, "sigma"), 4)) << ", kappa " << esc(num_or_na(number_at(usl, "kappa"), 4))
+           << ", R\xC2\xB2 " << esc(num_or_na(number_at(usl, "r2"), 4))
+           << (number_at(usl, "peak_ncpus") ? "; peak " + esc(num_or_na(number_at(usl, "peak_throughput"))) + " at " +
+                                                  esc(num_or_na(number_at(usl, "peak_ncpus"), 3)) + " CPUs"
                                             : std::string("; no peak"));
     else
       body << "none (" << esc(text_at(usl, "reason")) << ")";
@@ -266,7 +266,7 @@ std::string sweep_page(const json& r, const HtmlExtras& extras) {
   body << "</ul>";
   const json* points = at_key(r, "points");
   const std::size_t n = points && points->is_array() ? points->size() : 0;
-  std::string kind = "sweep: " + std::to_string(n) + " points, " + num(number_at(r, "sweep.replications")) +
+  std::string kind = "sweep: " + std::to_string(n) + " points, " + num_or_na(number_at(r, "sweep.replications")) +
                      " replications each";
   return header_html(r, kind, body.str(), extras) + charts_html(sweep_charts(r)) + closing_sections(r, extras);
 }
@@ -279,7 +279,7 @@ std::string interval_cell(const json& iv) {
 std::string sensitivity_page(const json& r, const HtmlExtras& extras) {
   std::ostringstream body;
   body << "<p>Elasticity of " << esc(text_at(r, "metric")) << " to each step cost (each cost times 1 \xE2\x88\x93 "
-       << esc(num(number_at(r, "delta"), 3)) << "), baseline " << esc(num(number_at(r, "baseline.mean")))
+       << esc(num_or_na(number_at(r, "delta"), 3)) << "), baseline " << esc(num_or_na(number_at(r, "baseline.mean")))
        << " " << esc(interval_cell(object_at(r, "baseline"))) << ".</p>";
   std::vector<std::vector<std::string>> rows = {
       {"rank", "cost", "basis", "cost (ns)", "elasticity", "95% interval"}};
@@ -289,10 +289,10 @@ std::string sensitivity_page(const json& r, const HtmlExtras& extras) {
       const json& e = object_at(c, "elasticity");
       std::string basis = text_at(c, "basis");
       if (const json* set = at_key(c, "set_by_scenario"); set && set->is_boolean() && set->get<bool>()) basis += "*";
-      rows.push_back({std::to_string(i + 1), text_at(c, "cost"), basis, num(number_at(c, "cost_ns")),
-                      num(number_at(e, "mean"), 4), interval_cell(e)});
+      rows.push_back({std::to_string(i + 1), text_at(c, "cost"), basis, num_or_na(number_at(c, "cost_ns")),
+                      num_or_na(number_at(e, "mean"), 4), interval_cell(e)});
     }
-  std::string kind = "sensitivity: " + num(number_at(r, "replications")) + " replications a cost";
+  std::string kind = "sensitivity: " + num_or_na(number_at(r, "replications")) + " replications a cost";
   return header_html(r, kind, body.str(), extras) + "<section id=\"tables\"><h2>Elasticities</h2>" +
          table_html(rows, "sensitivity") +
          "<p>basis: where the default cost comes from; * the scenario sets this cost.</p></section>" +
@@ -303,7 +303,7 @@ std::vector<std::vector<std::string>> comparison_rows(const json& metrics) {
   std::vector<std::vector<std::string>> rows = {{"metric", "A", "B", "B - A", "relative", "95% interval", "significant"}};
   for (const auto& [name, m] : metrics.items()) {
     const json* sig = at_key(m, "significant");
-    rows.push_back({name, num(number_at(m, "a")), num(number_at(m, "b")), num(number_at(m, "diff")),
+    rows.push_back({name, num_or_na(number_at(m, "a")), num_or_na(number_at(m, "b")), num_or_na(number_at(m, "diff")),
                     number_at(m, "rel") ? format_number(*number_at(m, "rel") * 100, 3) + "%" : "n/a",
                     interval_cell(object_at(m, "interval")),
                     sig && sig->is_boolean() && sig->get<bool>() ? "yes" : "no"});
@@ -346,7 +346,7 @@ std::string html_report(const json& result, const HtmlExtras& extras) {
   else
     page = run_page(result, extras);
   return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>forksim report: " +
-         esc(scenario_name(result)) + "</title><style>" + kStyle + "</style></head><body>" + page +
+         esc(shown_scenario_name(result)) + "</title><style>" + kStyle + "</style></head><body>" + page +
          "</body></html>\n";
 }
 

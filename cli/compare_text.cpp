@@ -15,7 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string num(double x, const char* fmt = "%.6g") {
+std::string number_text(double x, const char* fmt = "%.6g") {
   char buf[48];
   std::snprintf(buf, sizeof buf, fmt, x);
   return buf;
@@ -63,13 +63,13 @@ std::string verdict(const json& m) {
   return m["diff"].get<double>() == 0 ? "identical" : "no interval";
 }
 
-std::string interval_text(const json& m) {
+std::string bounds_text(const json& m) {
   const json& iv = m["interval"];
   if (iv.is_null()) return "-";
   std::string s = "[";
-  s += num(iv["lo"].get<double>(), "%.4g");
+  s += number_text(iv["lo"].get<double>(), "%.4g");
   s += ", ";
-  s += num(iv["hi"].get<double>(), "%.4g");
+  s += number_text(iv["hi"].get<double>(), "%.4g");
   return s + "]";
 }
 
@@ -98,10 +98,10 @@ void print_table(std::ostream& out, const json& c, bool all) {
       {"metric", "A", "B", "diff", "rel %", "95% interval", "verdict"}};
   for (const Row& r : rows) {
     const json& m = *r.m;
-    cells.push_back({printable(r.name, 200), num(m["a"].get<double>()), num(m["b"].get<double>()),
-                     num(m["diff"].get<double>()),
-                     m["rel"].is_number() ? num(100 * m["rel"].get<double>(), "%+.2f") : "-",
-                     interval_text(m), verdict(m)});
+    cells.push_back({printable(r.name, 200), number_text(m["a"].get<double>()), number_text(m["b"].get<double>()),
+                     number_text(m["diff"].get<double>()),
+                     m["rel"].is_number() ? number_text(100 * m["rel"].get<double>(), "%+.2f") : "-",
+                     bounds_text(m), verdict(m)});
   }
   std::vector<std::size_t> w(cells[0].size(), 0);
   for (const auto& row : cells)

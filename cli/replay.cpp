@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kMatch = 0, kDiffer = 1, kStopped = 3;
+constexpr int kReplayMatch = 0, kReplayDiffer = 1, kReplayStopped = 3;
 constexpr std::size_t kShown = 20;
 
 std::string exact(const std::optional<double>& v) {
@@ -69,20 +69,20 @@ int replay_run(const json& report, const std::string& file, const RunHere& run, 
   if (replayed.contains("complete") && replayed["complete"] == false) {
     err << "forksim: replay stopped early: "
         << replayed.value("incomplete_reason", std::string()) << "; nothing compared\n";
-    return kStopped;
+    return kReplayStopped;
   }
   std::size_t compared = 0;
   const auto diffs = metric_differences(report, replayed, &compared);
   if (diffs.empty()) {
     out << "replay: " << compared << " metrics match\n";
-    return kMatch;
+    return kReplayMatch;
   }
   out << "replay: " << diffs.size() << " of " << compared << " metrics differ";
   out << (diffs.size() > kShown ? " (the first " + std::to_string(kShown) + ")" : "") << ":\n";
   for (std::size_t i = 0; i < diffs.size() && i < kShown; ++i)
     out << "  " << diffs[i].name << ": recorded " << exact(diffs[i].recorded) << ", replayed "
         << exact(diffs[i].replayed) << "\n";
-  return kDiffer;
+  return kReplayDiffer;
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ using nlohmann::json;
 namespace forksim {
 namespace {
 
-constexpr int kOk = 0, kSignalBase = 128;
+constexpr int kExitOk = 0, kExitSignalBase = 128;
 
 // "25%" or "0.25": a fraction in (0, 1).
 double cost_change(const std::string& text) {
@@ -88,7 +88,7 @@ std::vector<CostEntry> cost_entries(const Scenario& s, const po::variables_map& 
   return out;
 }
 
-std::string interval_text(const json& i) {
+std::string elasticity_text(const json& i) {
   if (i.is_null()) return "n/a";
   std::ostringstream s;
   s << std::setprecision(3) << i["mean"].get<double>();
@@ -96,10 +96,10 @@ std::string interval_text(const json& i) {
   return s.str();
 }
 
-void print_table(std::ostream& out, const json& r) {
+void print_elasticities(std::ostream& out, const json& r) {
   out << "elasticity of " << r["metric"].get<std::string>() << " to each step cost (x(1 -/+ "
       << r["delta"].get<double>() * 100 << "%), " << r["replications"] << " replications, baseline "
-      << interval_text(r["baseline"]) << ")\n";
+      << elasticity_text(r["baseline"]) << ")\n";
   std::size_t w = 4;
   for (const auto& c : r["costs"]) w = std::max(w, c["cost"].get<std::string>().size());
   out << std::left << std::setw(6) << "rank" << std::setw(static_cast<int>(w + 2)) << "cost"
@@ -111,7 +111,7 @@ void print_table(std::ostream& out, const json& r) {
     std::string basis = c["basis"].get<std::string>() + (c["set_by_scenario"].get<bool>() ? "*" : "");
     out << std::left << std::setw(6) << ++rank << std::setw(static_cast<int>(w + 2))
         << c["cost"].get<std::string>() << std::setw(11) << basis << std::setw(12) << ns.str()
-        << interval_text(c["elasticity"]) << "\n";
+        << elasticity_text(c["elasticity"]) << "\n";
   }
   if (!r["skipped"].empty())
     out << r["skipped"].size() << " steps of cost 0 skipped (scaling them changes nothing)\n";
@@ -148,7 +148,7 @@ int cmd_sensitivity(const std::vector<std::string>& args,
   add_scenario_options(d);
   po::variables_map vm;
   std::vector<Edit> edits;
-  if (!parse(args, d, "scenario", out, vm, edits)) return kOk;
+  if (!parse(args, d, "scenario", out, vm, edits)) return kExitOk;
   if (!vm.count("metric"))
     throw Usage("--metric is required: the report's metric by its dotted key, e.g. "
                 "paths.fork1.latency_s.p99");
@@ -190,9 +190,9 @@ int cmd_sensitivity(const std::vector<std::string>& args,
               {"scenario", s.to_json()}};
   doc.update(result);
   if (output) output->write(doc.dump(2) + "\n", out);
-  if (!vm.count("quiet")) print_table(table, doc);
-  if (int sig = interrupt_signal()) return kSignalBase + sig;
-  return kOk;
+  if (!vm.count("quiet")) print_elasticities(table, doc);
+  if (int sig = interrupt_signal()) return kExitSignalBase + sig;
+  return kExitOk;
 }
 
 }  // namespace forksim

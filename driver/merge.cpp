@@ -18,7 +18,7 @@ namespace {
 // The definition's fields in the order a mismatch is looked for: those a
 // user chooses first, so that a different seed is named as such rather
 // than as a different scenario hash.
-const char* const kDefinitionFields[] = {"vary", "zip", "replications", "precision", "seeds",
+const char* const kMismatchOrder[] = {"vary", "zip", "replications", "precision", "seeds",
                                          "scenario_hash", "forksim_version", "git_commit"};
 
 [[noreturn]] void not_a_shard(const std::string& name, const std::string& why) {
@@ -177,7 +177,7 @@ Merged merge_shards(std::vector<ShardFile>& files, const PointStore& store) {
       throw MergeError(s.label() + " and " + first.label() + " are shards of different N (" +
                        std::to_string(s.count) + " and " + std::to_string(first.count) + ")");
   for (const Shard& s : shards)
-    for (const char* key : kDefinitionFields)
+    for (const char* key : kMismatchOrder)
       if (s.definition.at(key) != first.definition.at(key))
         throw MergeError(first.file->name + " and " + s.file->name +
                          " are shards of different sweeps: their definitions differ in \"" + key + "\" (" +

@@ -21,10 +21,12 @@ suite() {
   shift 3
   echo "== test.sh: $dir" >&2
   cmake -S . -B "$dir" "$@" >/dev/null
+  TIMEFORMAT="== test.sh: $dir built in %R s (CPU %U s user, %S s sys)"
   # shellcheck disable=SC2086 # a list of targets, split on purpose
-  cmake --build "$dir" -j"$jobs" --target $targets
+  time cmake --build "$dir" -j"$jobs" --target $targets
+  TIMEFORMAT="== test.sh: $dir tested in %R s (CPU %U s user, %S s sys)"
   # shellcheck disable=SC2086
-  (cd "$dir" && ctest --output-on-failure -j"$jobs" $select)
+  time (cd "$dir" && ctest --output-on-failure -j"$jobs" $select)
 }
 
 suite build all "" -DCMAKE_BUILD_TYPE=Release
@@ -59,7 +61,8 @@ fi
 echo "== test.sh: build-fuzz" >&2
 CXX=$clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Release >/dev/null
 targets=(fuzz_scenario fuzz_set)
-cmake --build build-fuzz -j"$jobs" --target "${targets[@]}"
+TIMEFORMAT="== test.sh: build-fuzz built in %R s (CPU %U s user, %S s sys)"
+time cmake --build build-fuzz -j"$jobs" --target "${targets[@]}"
 # The fuzzers run side by side, one per core: a minute each in one minute.
 pids=()
 for t in "${targets[@]}"; do

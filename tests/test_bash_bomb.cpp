@@ -23,13 +23,13 @@ namespace {
 const std::vector<std::string> kBashBomb = {
     "workload.type=fork_bomb", "workload.fan_out=2", "workload.retry={\"policy\":\"bash\"}"};
 
-std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
+std::vector<std::string> bomb_with(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
 }
 
 // --set arguments for run_forksim.
-std::vector<std::string> sets(const std::vector<std::string>& assignments) {
+std::vector<std::string> bomb_sets(const std::vector<std::string>& assignments) {
   std::vector<std::string> args;
   for (const auto& a : assignments) args.insert(args.end(), {"--set", a});
   return args;
@@ -38,7 +38,7 @@ std::vector<std::string> sets(const std::vector<std::string>& assignments) {
 }  // namespace
 
 TEST_CASE("bash bomb settings resolve and round-trip", "[scenario][bomb]") {
-  Scenario s = scenario(json::object(), with(kBashBomb, {"workload.exit_after_fork=true"}));
+  Scenario s = scenario(json::object(), bomb_with(kBashBomb, {"workload.exit_after_fork=true"}));
   CHECK(s.workload.fan_out == 2);
   CHECK(s.workload.exit_after_fork);
   CHECK(s.workload.retry.kind == RetryPolicy::Kind::Bash);
@@ -96,7 +96,7 @@ TEST_CASE("bad bash bomb values exit 2 naming the key", "[cli][bomb]") {
 // every give-up comes after exactly bash's four sleeps, 15 s, and five
 // failed attempts.
 TEST_CASE("a bash bomb process gives up after sleeping 1, 2, 4 and 8 s", "[model][bomb]") {
-  auto s = scenario(json::object(), with(kBashBomb, {"machine.ncpus=8", "tunables.max_nprocs=400",
+  auto s = scenario(json::object(), bomb_with(kBashBomb, {"machine.ncpus=8", "tunables.max_nprocs=400",
                                                      "duration_s=40", "warmup_s=0"}));
   json r = run_here(s);
   const json& rt = r["retry"];
@@ -123,7 +123,7 @@ TEST_CASE("a bash bomb process gives up after sleeping 1, 2, 4 and 8 s", "[model
 // generation 6 pidlock's forks per second cap the growth.
 TEST_CASE("a bash bomb doubles per generation until the fork rate caps it", "[model][bomb]") {
   auto s = scenario(json::object(),
-                    with(kBashBomb, {"workload.exit_after_fork=true", "machine.ncpus=256",
+                    bomb_with(kBashBomb, {"workload.exit_after_fork=true", "machine.ncpus=256",
                                      "costs.child_start=1000000", "duration_s=0.012",
                                      "warmup_s=0", "timeseries_s=0.001"}));
   json r = run_here(s);
@@ -147,7 +147,7 @@ TEST_CASE("a bash bomb doubles per generation until the fork rate caps it", "[mo
 // still total 15 s on average, now with a standard deviation of
 // sqrt((1 + 4 + 16 + 64) * 0.2^2 / 12) = 0.53 s.
 TEST_CASE("jitter spreads bash's retry sleeps around the same mean", "[model][bomb]") {
-  json r = run_forksim(sets(with(kBashBomb, {"workload.retry.jitter=0.1", "machine.ncpus=8",
+  json r = run_forksim(bomb_sets(bomb_with(kBashBomb, {"workload.retry.jitter=0.1", "machine.ncpus=8",
                                              "tunables.max_nprocs=400", "duration_s=40",
                                              "warmup_s=0"})));
   const json& h = r["retry"]["gave_up_sleep_s"];

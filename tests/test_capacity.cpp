@@ -19,11 +19,11 @@ using nlohmann::json;
 
 namespace {
 
-using Figures = std::function<json(double load, uint64_t seed)>;
+using LoadFigures = std::function<json(double load, uint64_t seed)>;
 
 // A sweep object as the sweep command writes it (the design's shape), one
 // key varied, `reps` replications at seeds 1, 2, ...
-json sweep_of(const std::string& key, const std::vector<int>& values, int reps, const Figures& f) {
+json sweep_of(const std::string& key, const std::vector<int>& values, int reps, const LoadFigures& f) {
   json points = json::array();
   json seeds = json::array();
   for (int i = 0; i < reps; ++i) seeds.push_back(1 + i);
@@ -44,7 +44,7 @@ json sweep_of(const std::string& key, const std::vector<int>& values, int reps, 
           {"points", points}};
 }
 
-forksim::PointRunner runner(const Figures& f) {
+forksim::PointRunner runner(const LoadFigures& f) {
   return [f](const std::vector<PointRequest>& batch) {
     std::vector<std::vector<json>> out;
     for (const auto& r : batch) {

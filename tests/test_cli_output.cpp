@@ -27,6 +27,7 @@
 using Catch::Matchers::Contains;
 using nlohmann::json;
 namespace fs = std::filesystem;
+using forksim::test::concat;
 using forksim::test::is_char_device;
 using forksim::test::names_in;
 using forksim::test::read_file;
@@ -37,7 +38,7 @@ using forksim::test::write_text;
 
 namespace {
 
-const std::vector<std::string> kShort = {"--set", "duration_s=0.05", "--set", "warmup_s=0.01"};
+const std::vector<std::string> kShortOutput = {"--set", "duration_s=0.05", "--set", "warmup_s=0.01"};
 // Long enough that only a stop ends it within the test's time.
 const std::vector<std::string> kLong = {"--quiet", "--set", "duration_s=1e6", "--set", "warmup_s=0"};
 // Minutes long, yet the monitor (called every 1/1000 of the duration) sees
@@ -45,12 +46,7 @@ const std::vector<std::string> kLong = {"--quiet", "--set", "duration_s=1e6", "-
 const std::vector<std::string> kInterruptible = {"--quiet", "--set", "duration_s=2000", "--set",
                                                  "warmup_s=0"};
 
-std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-json parse_json(const std::string& text) {
+json parse_output_json(const std::string& text) {
   INFO("text: " << text.substr(0, 2000));
   json j;
   REQUIRE_NOTHROW(j = json::parse(text));
@@ -116,7 +112,7 @@ void check_interrupted(int sig, int expected_status, const std::string& name) {
   INFO("stderr: " << read_file(io / "stderr"));
   CHECK(status == expected_status);
   CHECK_THAT(read_file(io / "stderr"), Contains("stopped early: interrupted by " + name));
-  json rep = parse_json(read_file(d / "r.json"));
+  json rep = parse_output_json(read_file(d / "r.json"));
   CHECK(rep["complete"] == false);
   CHECK_THAT(rep["incomplete_reason"].get<std::string>(), Contains("interrupted by " + name));
   CHECK(rep["window"]["end_s"].get<double>() < 2000);
@@ -131,7 +127,7 @@ TEST_CASE("run -o /dev/null writes the report and /dev/null stays a device", "[c
     return;
   }
   TempDir d;
-  Result r = run_cli(d, concat({"run", "--quiet", "-o", "/dev/null"}, kShort));
+  Result r = run_cli(d, concat({"run", "--quiet", "-o", "/dev/null"}, kShortOutput));
   CHECK(r.status == 0);
   CHECK(r.err.empty());
   CHECK(is_char_device("/dev/null"));
@@ -139,7 +135,7 @@ TEST_CASE("run -o /dev/null writes the report and /dev/null stays a device", "[c
 
 TEST_CASE("run -o /dev/full exits 2 naming ENOSPC and /dev/full stays a device", "[cli][output]") {
   TempDir d;
-  Result r = run_cli(d, concat({"run", "--quiet", "-o", "/dev/full"}, kShort));
+  Result r = run_cli(d, concat({"run", "--quiet", "-o", "/dev/full"}, kShortOutput));
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("forksim run: -o /dev/full: cannot write: No space left on device"));
   CHECK(is_char_device("/dev/full"));
@@ -147,9 +143,9 @@ TEST_CASE("run -o /dev/full exits 2 naming ENOSPC and /dev/full stays a device",
 
 TEST_CASE("run -o - gives the report on stdout and the summary on stderr", "[cli][output]") {
   TempDir d;
-  Result r = run_cli(d, concat({"run", "-o", "-"}, kShort));
+  Result r = run_cli(d, concat({"run", "-o", "-"}, kShortOutput));
   CHECK(r.status == 0);
-  json rep = parse_json(r.out);
+  json rep = parse_output_json(r.out);
   CHECK(rep["complete"] == true);
   CHECK(rep["scenario"]["duration_s"] == 0.05);
   CHECK_THAT(r.err, Contains("throughput"));
@@ -199,26 +195,26 @@ TEST_CASE("run -o replaces a file safely: links, modes and PATH.tmp", "[cli][out
     fs::create_directory(d / "runs");
     write_text(d / "runs" / "5.json", "old");
     fs::create_symlink("runs/5.json", d / "latest.json");
-    Result r = run_cli(d, concat({"run", "--quiet", "-o", "latest.json"}, kShort));
+    Result r = run_cli(d, concat({"run", "--quiet", "-o", "latest.json"}, kShortOutput));
     CHECK(r.status == 0);
     CHECK(fs::is_symlink(d / "latest.json"));
     CHECK(fs::read_symlink(d / "latest.json") == "runs/5.json");
-    CHECK(parse_json(read_file(d / "runs" / "5.json"))["complete"] == true);
+    CHECK(parse_output_json(read_file(d / "runs" / "5.json"))["complete"] == true);
     CHECK(names_in(d / "runs") == std::set<std::string>{"5.json"});
   }
   SECTION("a mode-600 report stays 600") {
     write_text(d / "r.json", "old");
     REQUIRE(chmod((d / "r.json").c_str(), 0600) == 0);
-    Result r = run_cli(d, concat({"run", "--quiet", "-o", "r.json"}, kShort));
+    Result r = run_cli(d, concat({"run", "--quiet", "-o", "r.json"}, kShortOutput));
     CHECK(r.status == 0);
     struct stat st;
     REQUIRE(stat((d / "r.json").c_str(), &st) == 0);
     CHECK((st.st_mode & 07777) == 0600);
-    CHECK(parse_json(read_file(d / "r.json"))["complete"] == true);
+    CHECK(parse_output_json(read_file(d / "r.json"))["complete"] == true);
   }
   SECTION("a user's PATH.tmp is untouched") {
     write_text(d / "r.json.tmp", "MINE");
-    Result r = run_cli(d, concat({"run", "--quiet", "-o", "r.json"}, kShort));
+    Result r = run_cli(d, concat({"run", "--quiet", "-o", "r.json"}, kShortOutput));
     CHECK(r.status == 0);
     CHECK(read_file(d / "r.json.tmp") == "MINE");
     CHECK(names_in(d.path) == std::set<std::string>{"r.json", "r.json.tmp"});
@@ -226,22 +222,22 @@ TEST_CASE("run -o replaces a file safely: links, modes and PATH.tmp", "[cli][out
   SECTION("a symbolic link at PATH.tmp is not followed") {
     write_text(d / "victim", "VICTIM");
     fs::create_symlink("victim", d / "r.json.tmp");
-    Result r = run_cli(d, concat({"run", "--quiet", "-o", "r.json"}, kShort));
+    Result r = run_cli(d, concat({"run", "--quiet", "-o", "r.json"}, kShortOutput));
     CHECK(r.status == 0);
     CHECK(read_file(d / "victim") == "VICTIM");
     CHECK(fs::read_symlink(d / "r.json.tmp") == "victim");
-    CHECK(parse_json(read_file(d / "r.json"))["complete"] == true);
+    CHECK(parse_output_json(read_file(d / "r.json"))["complete"] == true);
     CHECK(names_in(d.path) == std::set<std::string>{"r.json", "r.json.tmp", "victim"});
   }
 }
 
 TEST_CASE("a run whose write fails keeps the previous report", "[cli][output]") {
   TempDir d, io;
-  Result first = run_cli(d, concat({"run", "--quiet", "-o", "r.json"}, kShort));
+  Result first = run_cli(d, concat({"run", "--quiet", "-o", "r.json"}, kShortOutput));
   REQUIRE(first.status == 0);
   const std::string kept = read_file(d / "r.json");
   // A file-size limit below the report's size fails the write, root too.
-  pid_t pid = spawn(d.path, io.path, concat({"run", "--quiet", "--seed", "2", "-o", "r.json"}, kShort), [] {
+  pid_t pid = spawn(d.path, io.path, concat({"run", "--quiet", "--seed", "2", "-o", "r.json"}, kShortOutput), [] {
     signal(SIGXFSZ, SIG_IGN);
     struct rlimit rl = {1000, 1000};
     setrlimit(RLIMIT_FSIZE, &rl);
@@ -255,13 +251,13 @@ TEST_CASE("a run whose write fails keeps the previous report", "[cli][output]") 
 TEST_CASE("two runs at once with the same -o leave one whole report", "[cli][output]") {
   TempDir d, io1, io2;
   const auto args = [](const char* seed) {
-    return concat({"run", "--quiet", "--seed", seed, "-o", "r.json"}, kShort);
+    return concat({"run", "--quiet", "--seed", seed, "-o", "r.json"}, kShortOutput);
   };
   pid_t a = spawn(d.path, io1.path, args("1"));
   pid_t b = spawn(d.path, io2.path, args("2"));
   CHECK(wait_for(a) == 0);
   CHECK(wait_for(b) == 0);
-  json rep = parse_json(read_file(d / "r.json"));
+  json rep = parse_output_json(read_file(d / "r.json"));
   CHECK(rep["complete"] == true);
   CHECK((rep["seed"] == 1 || rep["seed"] == 2));
   CHECK(names_in(d.path) == std::set<std::string>{"r.json"});
@@ -289,7 +285,7 @@ TEST_CASE("SIGINT during the warm-up pilot: exit 130, the pilot's partial report
   CHECK(status == 130);
   CHECK_THAT(read_file(io / "stderr"),
              Contains("stopped early: interrupted by SIGINT") && Contains("(in the warm-up pilot)"));
-  json rep = parse_json(read_file(d / "r.json"));
+  json rep = parse_output_json(read_file(d / "r.json"));
   CHECK(rep["complete"] == false);
   CHECK(rep["warmup"]["cut_s"] == nullptr);
   CHECK_THAT(rep["warmup"]["reason"].get<std::string>(), Contains("interrupted by SIGINT"));

@@ -42,7 +42,7 @@ Co<void> thrower() {
   throw std::runtime_error("model bug");
 }
 
-Co<void> caller(Log& log) {
+Co<void> engine_caller(Log& log) {
   int v = co_await twice(21);
   log.add("got " + std::to_string(v));
   try {
@@ -74,7 +74,7 @@ TEST_CASE("the engine resumes coroutines in time order and ties in request order
 TEST_CASE("co_await carries values and exceptions between coroutines", "[engine]") {
   SimEngine eng;
   Log log;
-  spawn(caller(log));
+  spawn(engine_caller(log));
   eng.run();
   CHECK(log.lines == std::vector<std::string>{"got 42@1.000000", "model bug@1.500000"});
 }

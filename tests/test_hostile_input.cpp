@@ -26,7 +26,7 @@ using forksim::test::TempDir;
 
 namespace {
 
-void write_file(const std::filesystem::path& p, const std::string& text) {
+void write_text_file(const std::filesystem::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
 }
 
@@ -52,8 +52,8 @@ void expect_bad_input(const TempDir& d, const std::vector<std::string>& args,
 
 TEST_CASE("a number beyond a double names its key", "[cli][hostile]") {
   TempDir d;
-  write_file(d / "big.json", "{\"duration_s\": 1e400}");
-  write_file(d / "top.json", "1e400");
+  write_text_file(d / "big.json", "{\"duration_s\": 1e400}");
+  write_text_file(d / "top.json", "1e400");
   expect_bad_input(d, {"validate", "big.json"},
                    {"duration_s: number out of the range of a double: 1e400 (big.json, byte 20)"});
   expect_bad_input(d, {"run", "big.json"}, {"duration_s", "out of the range of a double"});
@@ -77,7 +77,7 @@ TEST_CASE("deep nesting is refused, never a crash", "[cli][hostile]") {
        "costs.pid_probe.mean[0][0][0][0][0][...]"},
   };
   for (const Where& w : wheres) {
-    write_file(d / w.file, w.text);
+    write_text_file(d / w.file, w.text);
     const std::string message = w.key + ": nested deeper than 64 levels (" + w.file + ")";
     expect_bad_input(d, {"validate", w.file}, {message});
     expect_bad_input(d, {"run", w.file}, {message});
@@ -95,7 +95,7 @@ TEST_CASE("text that is not UTF-8 is refused and breaks nothing after it", "[cli
   expect_bad_input(d, {"validate", "--set", "name=caf\xe9", "--set", "name=ok"},
                    {"name: the value \"caf\\xe9\" " + reason});
   expect_bad_input(d, {"validate", "--set", "na\xffme=1"}, {"--set: key \"na\\xffme\" " + reason});
-  write_file(d / "latin1.json", "{\"name\": \"caf\xe9\"}");
+  write_text_file(d / "latin1.json", "{\"name\": \"caf\xe9\"}");
   expect_bad_input(d, {"validate", "latin1.json"}, {"latin1.json: not valid JSON", "UTF-8"});
   SECTION("UTF-8 itself is fine") {
     Result r = run_cli(d, {"validate", "--set", "name=caf\xc3\xa9"});
@@ -126,7 +126,7 @@ TEST_CASE("a budget that is not a number >= 0 is refused", "[cli][hostile]") {
 
 TEST_CASE("a duplicate key is refused", "[cli][hostile]") {
   TempDir d;
-  write_file(d / "dup.json", "{\"machine\": {\"ncpus\": 4, \"ncpus\": 5}}");
+  write_text_file(d / "dup.json", "{\"machine\": {\"ncpus\": 4, \"ncpus\": 5}}");
   expect_bad_input(d, {"validate", "dup.json"}, {"machine.ncpus: duplicate key (dup.json)"});
   expect_bad_input(d, {"run", "--set", "workload={\"type\": \"open\", \"type\": \"closed\"}"},
                    {"workload.type: duplicate key (--set workload)"});
@@ -146,13 +146,13 @@ TEST_CASE("a scenario that is not a regular file is refused without waiting", "[
 TEST_CASE("huge input is refused and shown cut short", "[cli][hostile]") {
   TempDir d;
   SECTION("a 50 MB key: past the size cap") {
-    write_file(d / "key.json", "{\"" + std::string(50u << 20, 'k') + "\": 1}");
+    write_text_file(d / "key.json", "{\"" + std::string(50u << 20, 'k') + "\": 1}");
     Result r = run_cli(d, {"validate", "key.json"});
     CHECK(r.status == 2);
     CHECK(r.err == "forksim: key.json: larger than the 16 MiB a scenario may have (at least 52428807 bytes)\n");
   }
   SECTION("a 1 MB key: cut short in the message") {
-    write_file(d / "key.json", "{\"" + std::string(1u << 20, 'k') + "\": 1}");
+    write_text_file(d / "key.json", "{\"" + std::string(1u << 20, 'k') + "\": 1}");
     Result r = run_cli(d, {"validate", "key.json"});
     CHECK(r.status == 2);
     CHECK(r.err == "forksim: " + std::string(40, 'k') + "... (1048576 bytes): unknown key\n");

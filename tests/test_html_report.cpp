@@ -425,14 +425,14 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-const std::vector<std::string> kShort = {"--set", "duration_s=0.3", "--set", "warmup_s=0.1",
+const std::vector<std::string> kShortReport = {"--set", "duration_s=0.3", "--set", "warmup_s=0.1",
                                          "--set", "timeseries_s=0.05", "--set", "workload.parents=8"};
 
 }  // namespace
 
 TEST_CASE("forksim report draws a run and a replicated run", "[html][cli]") {
   TempDir d;
-  REQUIRE(run_cli(d, concat({"run", "-q", "-o", "r.json"}, kShort)).status == 0);
+  REQUIRE(run_cli(d, concat({"run", "-q", "-o", "r.json"}, kShortReport)).status == 0);
   Result r = run_cli(d, {"report", "r.json", "-o", "r.html"});
   INFO(r.err);
   REQUIRE(r.status == 0);
@@ -449,7 +449,7 @@ TEST_CASE("forksim report draws a run and a replicated run", "[html][cli]") {
   CHECK(s.status == 0);
   CHECK(s.out == page);
 
-  REQUIRE(run_cli(d, concat({"run", "-q", "--replications", "2", "-o", "rep.json"}, kShort)).status == 0);
+  REQUIRE(run_cli(d, concat({"run", "-q", "--replications", "2", "-o", "rep.json"}, kShortReport)).status == 0);
   Result rep = run_cli(d, {"report", "rep.json", "-o", "rep.html"});
   INFO(rep.err);
   REQUIRE(rep.status == 0);
@@ -465,7 +465,7 @@ TEST_CASE("forksim report draws a sweep with its USL fit, and a fork bomb's time
   TempDir d;
   Result sw = run_cli(d, concat({"sweep", "--vary", "machine.ncpus=1,2,4,8", "--replications", "2", "--quiet",
                                  "-o", "s.json"},
-                                kShort));
+                                kShortReport));
   INFO(sw.err);
   REQUIRE(sw.status == 0);
   Result r = run_cli(d, {"report", "s.json", "-o", "s.html"});

@@ -12,7 +12,7 @@ using namespace forksim;
 namespace {
 
 // The caller: p's own thread makes the three calls, then exits.
-Co<void> caller(Kernel& k, Proc& p, std::vector<ForkResult>& got) {
+Co<void> forking_caller(Kernel& k, Proc& p, std::vector<ForkResult>& got) {
   Kthread& t = *p.thread;
   co_await k.dispatcher().run(t);
   got.push_back(co_await k.forksys(p, t, 3, 0));
@@ -33,7 +33,7 @@ TEST_CASE("forksys with a bad subcode and cfork with bad flags fail EINVAL", "[m
   REQUIRE(p != nullptr);
   int nproc = k.table().nproc();
   std::vector<ForkResult> got;
-  spawn(caller(k, *p, got));
+  spawn(forking_caller(k, *p, got));
   eng.run();
   REQUIRE(got.size() == 3);
   CHECK(got[0].err == Err::EINVAL_);

@@ -67,7 +67,7 @@ std::vector<std::string> layering_violations(const fs::path& root) {
   return found;
 }
 
-void write(const fs::path& p, const std::string& text) {
+void write_source(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream(p) << text;
 }
@@ -86,14 +86,14 @@ TEST_CASE("the engine, the model, the analysis and the driver include nothing fr
 TEST_CASE("the layering check names each banned include by file and line", "[layering]") {
   fs::path root = fs::temp_directory_path() / ("forksim-layering-" + std::to_string(::getpid()));
   fs::remove_all(root);
-  write(root / "models" / "a.hpp",
+  write_source(root / "models" / "a.hpp",
         "#pragma once\n#include \"sim/dist.hpp\"\n#include \"analysis/probes.hpp\"\n"
         "#include \"scenarios/scenario.hpp\"\n");
-  write(root / "models" / "b.cpp", "  #  include \"cli/cli.hpp\"\n#include <map>\n");
-  write(root / "sim" / "c.hpp",
+  write_source(root / "models" / "b.cpp", "  #  include \"cli/cli.hpp\"\n#include <map>\n");
+  write_source(root / "sim" / "c.hpp",
         "#include \"sim/coro.hpp\"\n#include \"analysis/probes.hpp\"\n"
         "#include \"models/kernel.hpp\"\n#include \"analysis/report.hpp\"\n");
-  write(root / "scenarios" / "d.cpp", "#include \"cli/cli.hpp\"\n");  // no rule for scenarios/
+  write_source(root / "scenarios" / "d.cpp", "#include \"cli/cli.hpp\"\n");  // no rule for scenarios/
   std::vector<std::string> v = layering_violations(root);
   fs::remove_all(root);
   CHECK(v == std::vector<std::string>{"models/a.hpp:4 includes scenarios/scenario.hpp",

@@ -45,7 +45,7 @@ using forksim::test::kZeroCost;
 
 // Engine, probes over [0, 1 s], free context switches, one mutex whose
 // backoff step lasts `unit_ns` with draws from `seed`.
-struct Machine {
+struct LockMachine {
   SimEngine eng;
   Probes probes;
   Dispatcher disp;
@@ -54,14 +54,14 @@ struct Machine {
   LockStats lock_stats;
   KMutex lock{"lock", lock_stats, costs};
 
-  Machine(int ncpus, double unit_ns, uint64_t seed = 1)
+  LockMachine(int ncpus, double unit_ns, uint64_t seed = 1)
       : probes(forksim::test::probes_over(0, 1e9)), disp(ncpus, probes, kZeroCost), rng(seed),
         costs{kZeroCost, unit_ns, &rng} {}
 };
 
 // W: the mutex at 0, 0.1 ms of work, then cv_wait on it; signalled at
 // 0.3 ms, it takes the mutex again and leaves. Its caller is site 5.
-Co<void> cv_waiter(Machine& m, KCondVar& cv, Kthread& w, double* back) {
+Co<void> cv_waiter(LockMachine& m, KCondVar& cv, Kthread& w, double* back) {
   co_await m.disp.run(w);
   co_await m.lock.enter(w, 5);
   co_await w.charge(0.1 * ms * 1e9);
@@ -74,7 +74,7 @@ Co<void> cv_waiter(Machine& m, KCondVar& cv, Kthread& w, double* back) {
 // A thread that wants a CPU at `at`, then the mutex, holds it `hold_s` of
 // work and leaves; *got is when it had the mutex, *released (if given)
 // when it let it go.
-Co<void> locker(Machine& m, Kthread& s, double at, double hold_s, double* got,
+Co<void> locker(LockMachine& m, Kthread& s, double at, double hold_s, double* got,
                 double* released = nullptr) {
   co_await start_at(at);
   co_await m.disp.run(s);
@@ -97,7 +97,7 @@ Co<void> locker(Machine& m, Kthread& s, double at, double hold_s, double* got,
 // turnstile (a third dispatch) the instant W left. W, signalled at 0.3 ms,
 // finds the mutex free (S left it at 0.2 ms) and has it at once.
 TEST_CASE("cv_wait releases the mutex before the CPU, so a spinner keeps spinning", "[locks]") {
-  Machine m(2, 0);
+  LockMachine m(2, 0);
   KCondVar cv;
   Kthread w(m.disp, 1), s(m.disp, 2);
   double w_back = -1, s_got = -1;
@@ -140,7 +140,7 @@ namespace {
 
 // A: the mutex at 0, off CPU holding it until 1 ms, then 0.5 ms of work
 // on CPU before releasing it.
-Co<void> sleepy_owner(Machine& m, Kthread& a, double* released) {
+Co<void> sleepy_owner(LockMachine& m, Kthread& a, double* released) {
   co_await m.disp.run(a);
   co_await m.lock.enter(a, 0);
   co_await a.sleep_until(1 * ms);
@@ -160,7 +160,7 @@ Co<void> sleepy_owner(Machine& m, Kthread& a, double* released) {
 // 1.5 ms and spin behind D rather than sleep until D's release. D holds
 // 0.1 ms; then B and C have it in turn.
 TEST_CASE("mutex_vector_exit wakes every sleeper even when a thread spins", "[locks]") {
-  Machine m(4, 0);
+  LockMachine m(4, 0);
   Kthread a(m.disp, 1), b(m.disp, 2), c(m.disp, 3), d(m.disp, 4);
   double released = -1, b_got = -1, c_got = -1, d_got = -1;
   Kthread::State b_before = Kthread::State::New, b_after = b_before, c_after = b_before;
@@ -222,7 +222,7 @@ double mean_first_look(int b, int n) {
 void gap_test(int n) {
   constexpr double unit_ns = 100;
   constexpr int rounds = 4000;
-  Machine m(n + 2, unit_ns, 7 + n);
+  LockMachine m(n + 2, unit_ns, 7 + n);
   Kthread a(m.disp, 0);
   std::vector<std::unique_ptr<Kthread>> sp;
   for (int i = 0; i < n; ++i) sp.push_back(std::make_unique<Kthread>(m.disp, i + 1));
@@ -292,7 +292,7 @@ TEST_CASE("with several spinners the lock goes to the first to look after the re
 // C's and D's copies (200 ns); at B's, C pays for D's (100 ns); D, alone,
 // pays nothing. Exact.
 TEST_CASE("a hand-off pays for every other spinner's copy of the lock's line", "[locks]") {
-  Machine m(4, 0);
+  LockMachine m(4, 0);
   m.costs.sharer_ns = 100;
   Kthread a(m.disp, 1), b(m.disp, 2), c(m.disp, 3), d(m.disp, 4);
   double got[4], released[4];

@@ -17,10 +17,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kShort = {"--set", "duration_s=0.2", "--set", "warmup_s=0.05"};
+const std::vector<std::string> kShortManifest = {"--set", "duration_s=0.2", "--set", "warmup_s=0.05"};
 
 json run_report(const TempDir& d, const std::vector<std::string>& extra) {
-  Result r = run_cli(d, concat(concat({"run", "--quiet", "-o", "r.json"}, kShort), extra));
+  Result r = run_cli(d, concat(concat({"run", "--quiet", "-o", "r.json"}, kShortManifest), extra));
   INFO(r.err);
   REQUIRE(r.status == 0);
   return json::parse(read_file(d / "r.json"));
@@ -75,7 +75,7 @@ TEST_CASE("forksim run's report has a manifest: versions, commit, scenario hash,
   }
   CHECK(m["scenario_hash"] == scenario_hash(r["scenario"]));
   CHECK(m["seeds"] == json::array({7}));
-  CHECK(m["command_line"] == json(concat(concat({"forksim", "run", "--quiet", "-o", "r.json"}, kShort),
+  CHECK(m["command_line"] == json(concat(concat({"forksim", "run", "--quiet", "-o", "r.json"}, kShortManifest),
                                          {"--seed", "7"})));
 }
 

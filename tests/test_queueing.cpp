@@ -50,14 +50,14 @@ using forksim::test::kZeroCost;
 
 // The machine: engine, probes with a window, a dispatcher with free context
 // switches, and a lock with a free hand-off.
-struct Machine {
+struct QueueMachine {
   SimEngine eng;
   Probes probes;
   Dispatcher disp;
   LockStats lock_stats;
   KMutex lock{"lock", lock_stats, kFreeLock};
 
-  Machine(int ncpus, double window_start, double window_end)
+  QueueMachine(int ncpus, double window_start, double window_end)
       : probes(forksim::test::probes_over(window_start, window_end)),
         disp(ncpus, probes, kZeroCost) {}
   double window_s() const { return probes.window_end_s - probes.window_start_s; }
@@ -119,7 +119,7 @@ class OpenSystem {
  public:
   using Body = std::function<Co<double>(Kthread&, double service_s)>;
 
-  OpenSystem(Machine& m, double lambda, Dist service, Body body)
+  OpenSystem(QueueMachine& m, double lambda, Dist service, Body body)
       : m_(m), lambda_(lambda), service_(service), body_(std::move(body)) {}
 
   void run(uint64_t seed) {
@@ -200,7 +200,7 @@ class OpenSystem {
     in_system_ += delta;
   }
 
-  Machine& m_;
+  QueueMachine& m_;
   double lambda_;
   Dist service_;
   Body body_;
@@ -240,7 +240,7 @@ OpenSystem::Body cpu_job(Dispatcher& d) {
 // - one dispatch per job, counted in the window: jobs keep their CPU to the
 //   end, so the count is the jobs', but for the few queued across the
 //   window's edges.
-void check_open_system(const Machine& m, const OpenSystem& sys) {
+void check_open_system(const QueueMachine& m, const OpenSystem& sys) {
   size_t out_of_order = 0;
   for (size_t i = 1; i < sys.start.size(); ++i)
     if (sys.start[i] < sys.start[i - 1]) ++out_of_order;
@@ -267,7 +267,7 @@ void check_open_system(const Machine& m, const OpenSystem& sys) {
 void check_md1(double rho, uint64_t seed) {
   const double D = 1e-3, lambda = rho / D;
   const double warmup = 5, T = 2e5 / lambda;  // warm-up: hundreds of relaxation times
-  Machine m(1, warmup, warmup + T);
+  QueueMachine m(1, warmup, warmup + T);
   OpenSystem sys(m, lambda, Dist::fixed(D), cpu_job(m.disp));
   sys.run(seed);
 
@@ -294,7 +294,7 @@ TEST_CASE("two CPUs are an M/M/2 queue", "[queueing]") {
   const int c = 2;
   const double S = 1e-3, rho = 0.7, lambda = rho * c / S, a = lambda * S;
   const double warmup = 5, T = 2e5 / lambda;
-  Machine m(c, warmup, warmup + T);
+  QueueMachine m(c, warmup, warmup + T);
   OpenSystem sys(m, lambda, Dist::exponential(S), cpu_job(m.disp));
   sys.run(21);
 
@@ -309,7 +309,7 @@ namespace {
 
 // A job of a lock queue: get a CPU at user priority, hold the lock
 // `hold_s`, leave.
-Co<double> lock_job_body(Machine& m, Kthread& t, double hold_s) {
+Co<double> lock_job_body(QueueMachine& m, Kthread& t, double hold_s) {
   co_await m.disp.run(t);
   co_await m.lock.enter(t, 0);
   double began = now();
@@ -341,7 +341,7 @@ Co<double> lock_job_body(Machine& m, Kthread& t, double hold_s) {
 TEST_CASE("a mutex is an M/D/1 queue whose waiters spin", "[queueing]") {
   const double D = 1e-3, rho = 0.7, lambda = rho / D;
   const double warmup = 5, T = 2e5 / lambda;
-  Machine m(64, warmup, warmup + T);
+  QueueMachine m(64, warmup, warmup + T);
   OpenSystem sys(m, lambda, Dist::fixed(D),
                  [&m](Kthread& t, double hold_s) { return lock_job_body(m, t, hold_s); });
   sys.run(31);
@@ -370,7 +370,7 @@ namespace {
 
 // A thread that asks for a CPU at time `at` at SYS priority `pri`, works
 // `work` seconds and leaves; *began gets the time it obtained the CPU.
-Co<void> cpu_burst_body(Machine& m, Kthread& t, double at, int pri, double work, double* began) {
+Co<void> cpu_burst_body(QueueMachine& m, Kthread& t, double at, int pri, double work, double* began) {
   co_await start_at(at);
   t.set_class(SchedClass::SYS, pri);
   co_await m.disp.run(t);
@@ -382,13 +382,13 @@ Co<void> cpu_burst_body(Machine& m, Kthread& t, double at, int pri, double work,
 
 constexpr int kSys = forksim::kMinClSysPri;
 
-void cpu_burst(Machine& m, Kthread& t, double at, int pri, double work, double* began) {
+void cpu_burst(QueueMachine& m, Kthread& t, double at, int pri, double work, double* began) {
   forksim::spawn(cpu_burst_body(m, t, at, pri, work, began));
 }
 
 // A of the mutex tests below: the lock at 0, `work_s` of work on CPU
 // holding it, then off CPU, still holding it, until 1 ms.
-Co<void> a_holds_until_1ms(Machine& m, Kthread& a, double work_s) {
+Co<void> a_holds_until_1ms(QueueMachine& m, Kthread& a, double work_s) {
   co_await m.disp.run(a);
   co_await m.lock.enter(a, 0);
   co_await a.charge(work_s * 1e9);
@@ -399,7 +399,7 @@ Co<void> a_holds_until_1ms(Machine& m, Kthread& a, double work_s) {
 
 // B of the mutex tests below: a CPU at 0.25 ms, `before_s` of work, then
 // the lock, held for `held_s` of work.
-Co<void> b_locks_at_quarter_ms(Machine& m, Kthread& b, double* b_got, double before_s,
+Co<void> b_locks_at_quarter_ms(QueueMachine& m, Kthread& b, double* b_got, double before_s,
                                double held_s) {
   co_await start_at(0.25 * ms);
   co_await m.disp.run(b);
@@ -421,7 +421,7 @@ Co<void> b_locks_at_quarter_ms(Machine& m, Kthread& b, double* b_got, double bef
 // runs from 0.5 ms, and when A comes back at 1 ms and releases the lock, B
 // (made runnable) gets A's CPU and the lock at 1 ms.
 TEST_CASE("a waiter sleeps when the owner is off CPU and frees its CPU", "[queueing]") {
-  Machine m(2, 0, 1);
+  QueueMachine m(2, 0, 1);
   Kthread a(m.disp, 1), b(m.disp, 2), c(m.disp, 3), f(m.disp, 4);
   double f_began = -1, c_began = -1, b_got = -1;
   Kthread::State b_state_then = Kthread::State::New;
@@ -453,7 +453,7 @@ TEST_CASE("a waiter sleeps when the owner is off CPU and frees its CPU", "[queue
 namespace {
 
 // A of the test below: the lock at 0, held on CPU for 1 ms of work.
-Co<void> spinner_a_holds_on_cpu(Machine& m, Kthread& a) {
+Co<void> spinner_a_holds_on_cpu(QueueMachine& m, Kthread& a) {
   co_await m.disp.run(a);
   co_await m.lock.enter(a, 0);
   co_await a.charge(1 * ms * 1e9);
@@ -468,7 +468,7 @@ Co<void> spinner_a_holds_on_cpu(Machine& m, Kthread& a) {
 // CPU from 0 to 1 ms; B tries it at 0.25 ms and spins 0.75 ms; C, wanting a
 // CPU at 0.5 ms, waits for A's CPU at 1 ms because B keeps its own.
 TEST_CASE("a waiter spins while the owner runs and keeps its CPU", "[queueing]") {
-  Machine m(2, 0, 1);
+  QueueMachine m(2, 0, 1);
   Kthread a(m.disp, 1), b(m.disp, 2), c(m.disp, 3);
   double b_got = -1, c_began = -1;
   Kthread::State b_state_then = Kthread::State::New;
@@ -496,7 +496,7 @@ TEST_CASE("a waiter spins while the owner runs and keeps its CPU", "[queueing]")
 // then sleeps. C (queued at 0.3 ms) and D (0.4 ms) both start at 0.5 ms.
 // At 1 ms A releases the lock and B, woken onto the free CPU, has it.
 TEST_CASE("a spinner sleeps when the owner leaves its CPU", "[queueing]") {
-  Machine m(2, 0, 1);
+  QueueMachine m(2, 0, 1);
   Kthread a(m.disp, 1), b(m.disp, 2), c(m.disp, 3), d(m.disp, 4);
   double b_got = -1, c_began = -1, d_began = -1;
   forksim::spawn(a_holds_until_1ms(m, a, 0.5 * ms));
@@ -522,7 +522,7 @@ TEST_CASE("a spinner sleeps when the owner leaves its CPU", "[queueing]") {
 // each level first come first served: K1 at 1 ms, K2 at 1.5, U1 at 2, U2
 // at 2.5.
 TEST_CASE("a higher priority runs first and each priority first come first served", "[queueing]") {
-  Machine m(1, 0, 1);
+  QueueMachine m(1, 0, 1);
   Kthread h(m.disp, 1), u1(m.disp, 2), k1(m.disp, 3), u2(m.disp, 4), k2(m.disp, 5);
   double h0 = -1, u1_0 = -1, k1_0 = -1, u2_0 = -1, k2_0 = -1;
   cpu_burst(m, h, 0, kSys, 1 * ms, &h0);

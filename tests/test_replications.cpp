@@ -43,7 +43,7 @@ forksim::PointSpec spec(uint64_t seed, std::size_t n) {
   return {json{{"seed", seed}}, "", forksim::replication_seeds(seed, n), 0};
 }
 
-const std::vector<std::string> kShort = {"--set", "duration_s=0.3", "--set", "timeseries_s=0.1"};
+const std::vector<std::string> kShortReplicated = {"--set", "duration_s=0.3", "--set", "timeseries_s=0.1"};
 
 }  // namespace
 
@@ -55,7 +55,7 @@ TEST_CASE("replication i runs at seed s + i, wrapping at 2^64", "[replications]"
 TEST_CASE("forksim run --replications 3 keeps each replication's report, equal to the run at its seed",
           "[replications][cli]") {
   TempDir d;
-  auto r = run_cli(d, forksim::test::concat({"run", "--replications", "3", "--seed", "7", "-o", "r.json"}, kShort));
+  auto r = run_cli(d, forksim::test::concat({"run", "--replications", "3", "--seed", "7", "-o", "r.json"}, kShortReplicated));
   INFO(r.err);
   REQUIRE(r.status == 0);
   CHECK(r.out.find("replications: 3 (seeds 7 to 9)") == 0);
@@ -78,7 +78,7 @@ TEST_CASE("forksim run --replications 3 keeps each replication's report, equal t
   CHECK(m["mean"].get<double>() == Approx((xs[0] + xs[1] + xs[2]) / 3));
   CHECK(m["half_width"].get<double>() == Approx(forksim::t_interval(xs).half_width.value()));
   // Replication 1 alone: forksim run --seed 8.
-  json alone = forksim::test::run_forksim(forksim::test::concat({"--seed", "8"}, kShort));
+  json alone = forksim::test::run_forksim(forksim::test::concat({"--seed", "8"}, kShortReplicated));
   CHECK(j["runs"][1]["seed"] == 8);
   CHECK(forksim::numeric_metrics(j["runs"][1]) == forksim::numeric_metrics(alone));
 }
@@ -86,7 +86,7 @@ TEST_CASE("forksim run --replications 3 keeps each replication's report, equal t
 TEST_CASE("a replicated run gives the same result with one job or two", "[replications][cli]") {
   TempDir d;
   std::vector<std::string> args =
-      forksim::test::concat({"run", "--precision", "0.01", "--max-replications", "9", "-q"}, kShort);
+      forksim::test::concat({"run", "--precision", "0.01", "--max-replications", "9", "-q"}, kShortReplicated);
   auto one = run_cli(d, forksim::test::concat(args, {"--jobs", "1", "-o", "one.json"}));
   auto two = run_cli(d, forksim::test::concat(args, {"--jobs", "2", "-o", "two.json"}));
   REQUIRE(one.status == 0);
@@ -105,7 +105,7 @@ TEST_CASE("a replicated run gives the same result with one job or two", "[replic
 
 TEST_CASE("with --precision a replicated run stops when the target is met, or at --max-replications", "[replications][cli]") {
   TempDir d;
-  auto easy = run_cli(d, forksim::test::concat({"run", "--precision", "0.5", "-o", "e.json"}, kShort));
+  auto easy = run_cli(d, forksim::test::concat({"run", "--precision", "0.5", "-o", "e.json"}, kShortReplicated));
   REQUIRE(easy.status == 0);
   json e = json::parse(read_file(d / "e.json"));
   CHECK(e["replications"]["n"] == 5);  // the fewest it judges on
@@ -117,7 +117,7 @@ TEST_CASE("with --precision a replicated run stops when the target is met, or at
 
   auto hard = run_cli(d, forksim::test::concat({"run", "--precision", "1e-9", "--max-replications", "6",
                                                 "--metric", "paths.fork1.latency_s.mean", "-q", "-o", "h.json"},
-                                               kShort));
+                                               kShortReplicated));
   REQUIRE(hard.status == 0);
   json h = json::parse(read_file(d / "h.json"));
   CHECK(h["replications"]["n"] == 6);
@@ -130,7 +130,7 @@ TEST_CASE("with --precision a replicated run stops when the target is met, or at
 TEST_CASE("bad replication options exit 2 naming the option", "[replications][cli]") {
   TempDir d;
   auto bad_metric = run_cli(d, forksim::test::concat({"run", "--precision", "0.1", "--metric",
-                                                      "throughput.fork_per_s", "-o", "x.json"}, kShort));
+                                                      "throughput.fork_per_s", "-o", "x.json"}, kShortReplicated));
   CHECK(bad_metric.status == 2);
   CHECK(bad_metric.err.find("--metric: unknown metric \"throughput.fork_per_s\"") != std::string::npos);
   CHECK(bad_metric.err.find("did you mean \"throughput.forks_per_s\"?") != std::string::npos);

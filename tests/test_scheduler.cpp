@@ -41,14 +41,14 @@ namespace {
 using forksim::test::kFreeLock;  // the scheduler tests time the CPUs only
 using forksim::test::kZeroCost;
 
-struct Machine {
+struct SchedMachine {
   SimEngine eng;
   Probes probes;
   Dispatcher disp;
   LockStats lock_stats;
   KMutex lock{"lock", lock_stats, kFreeLock};
 
-  explicit Machine(int ncpus)
+  explicit SchedMachine(int ncpus)
       : probes(forksim::test::probes_over(0, 100)), disp(ncpus, probes, kZeroCost) {}
 };
 
@@ -60,7 +60,7 @@ Co<void> kernel_work(Kthread& t, double s) {
 
 // A CPU-bound user thread: a CPU at `at`, `user_s` of user-mode work, then
 // off CPU; *ended gets the time its work ended.
-Co<void> cpu_bound(Machine& m, Kthread& t, double at, double user_s, double* ended) {
+Co<void> cpu_bound(SchedMachine& m, Kthread& t, double at, double user_s, double* ended) {
   co_await start_at(at);
   co_await m.disp.run(t);
   co_await m.disp.run_user(t, user_s);
@@ -70,7 +70,7 @@ Co<void> cpu_bound(Machine& m, Kthread& t, double at, double user_s, double* end
 
 // A thread that wakes at `at` (a sleep ends), does `work_s` of kernel
 // work and sleeps again; *began gets the time it had a CPU.
-Co<void> waker(Machine& m, Kthread& t, double at, double work_s, double* began) {
+Co<void> waker(SchedMachine& m, Kthread& t, double at, double work_s, double* began) {
   co_await start_at(at);
   co_await m.disp.run(t);
   *began = now();
@@ -87,7 +87,7 @@ Co<void> waker(Machine& m, Kthread& t, double at, double work_s, double* began) 
 // is put at the front of its queue with its quantum left (ts_preempt) and
 // finishes its 100 ms of work 1 ms late.
 TEST_CASE("a woken thread preempts a CPU-bound user thread at once", "[scheduler]") {
-  Machine m(1);
+  SchedMachine m(1);
   Kthread u(m.disp, 1), w(m.disp, 2);
   u.set_class(SchedClass::TS, 0);
   w.set_class(SchedClass::TS, 29);
@@ -111,7 +111,7 @@ namespace {
 // H: a TS thread that holds the lock for 5 ms of kernel work, releases it
 // and returns to user mode; *back gets the time it had its CPU again after
 // that return (it is preempted there if a better thread waits).
-Co<void> holder(Machine& m, Kthread& h, double* released, double* back) {
+Co<void> holder(SchedMachine& m, Kthread& h, double* released, double* back) {
   co_await m.disp.run(h);
   co_await m.lock.enter(h, 0);
   co_await kernel_work(h, 5 * ms);
@@ -129,7 +129,7 @@ struct HolderRun {
 // One CPU: H at TS level `holder_level` from 0, and a thread of class `wc`
 // at `wpri` woken at 1 ms for 1 ms of kernel work.
 HolderRun holder_against(int holder_level, SchedClass wc, int wpri) {
-  Machine m(1);
+  SchedMachine m(1);
   Kthread h(m.disp, 1), w(m.disp, 2);
   h.set_class(SchedClass::TS, holder_level);
   w.set_class(wc, wpri);
@@ -179,7 +179,7 @@ TEST_CASE("a SYS wake-up below kpreemptpri waits for kernel-mode TS work", "[sch
 // ticks) -> 0, where it stays (tqexp[0] = 0). Sampled just before and
 // after each expiry: 120, 280 and 480 ms.
 TEST_CASE("a CPU-bound TS thread falls by ts_tqexp at each quantum's end", "[scheduler]") {
-  Machine m(1);
+  SchedMachine m(1);
   Kthread u(m.disp, 1);
   u.set_class(SchedClass::TS, 29);
   CHECK(m.disp.quantum_s(u) == Approx(0.12));
@@ -197,7 +197,7 @@ TEST_CASE("a CPU-bound TS thread falls by ts_tqexp at each quantum's end", "[sch
 // Round robin at quantum expiry: two CPU-bound threads at level 0 (20 ticks
 // = 200 ms, tqexp 0) on one CPU take turns of one quantum each.
 TEST_CASE("equal TS threads take turns of one quantum", "[scheduler]") {
-  Machine m(1);
+  SchedMachine m(1);
   Kthread a(m.disp, 1), b(m.disp, 2);
   a.set_class(SchedClass::TS, 0);
   b.set_class(SchedClass::TS, 0);
@@ -217,7 +217,7 @@ namespace {
 // 0.71-1.2 s (across the ts_update pass at 1 s); asleep again 1.2-1.99 s,
 // then 20 ms on CPU across the pass at 2 s and asleep at 2.01 s. Levels
 // after each wake-up and after the last sleep.
-Co<void> sleeper(Machine& m, Kthread& t, std::vector<int>* levels) {
+Co<void> sched_sleeper(SchedMachine& m, Kthread& t, std::vector<int>* levels) {
   co_await m.disp.run(t);
   co_await kernel_work(t, 10 * ms);
   co_await t.sleep_until(0.7);  // no pass in between: the same level
@@ -238,11 +238,11 @@ Co<void> sleeper(Machine& m, Kthread& t, std::vector<int>* levels) {
 // is raised to lwait (lwait[19] = 51); one on CPU at a pass gets slpret at
 // its next sleep (slpret[51] = 58).
 TEST_CASE("sleep return follows ts_dptbl's maxwait, lwait and slpret", "[scheduler]") {
-  Machine m(1);
+  SchedMachine m(1);
   Kthread t(m.disp, 1);
   t.set_class(SchedClass::TS, 19);
   std::vector<int> levels;
-  forksim::spawn(sleeper(m, t, &levels));
+  forksim::spawn(sched_sleeper(m, t, &levels));
   m.eng.run();
   CHECK(levels == std::vector<int>{19, 51, 58});
 }
@@ -252,12 +252,12 @@ namespace {
 // A parent at `level` that forks: the child becomes runnable at the
 // parent's level (ts_fork), and ts_forkret runs; *parent_back and
 // *child_began get when each next had the CPU.
-Co<void> forker(Machine& m, Kthread& p, Kthread& c, double* parent_back, double* child_began,
+Co<void> forker(SchedMachine& m, Kthread& p, Kthread& c, double* parent_back, double* child_began,
                 int* parent_level) {
   co_await m.disp.run(p);
   co_await kernel_work(p, 1 * ms);
   c.inherit_class(p);
-  forksim::spawn([](Machine& m, Kthread& c, double* began) -> Co<void> {
+  forksim::spawn([](SchedMachine& m, Kthread& c, double* began) -> Co<void> {
     co_await c.block();
     *began = now();
     co_await kernel_work(c, 2 * ms);
@@ -277,7 +277,7 @@ struct ForkRun {
 
 // One CPU: a TS parent at `level` forks at 1 ms.
 ForkRun fork_from(int level) {
-  Machine m(1);
+  SchedMachine m(1);
   Kthread p(m.disp, 1), c(m.disp, 2);
   p.set_class(SchedClass::TS, level);
   ForkRun r;

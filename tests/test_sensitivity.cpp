@@ -22,7 +22,7 @@ namespace {
 // m = 3 a^2 b^0 (c^1 with noise): the costs a request sets ("costs.a=125"),
 // else a = 100, b = 50, c = 10; the noise is a factor (1 + 0.01 z(seed)),
 // common to both runs of a replication as common random numbers make it.
-std::vector<std::vector<json>> fake(const std::vector<PointRequest>& batch) {
+std::vector<std::vector<json>> fake_points(const std::vector<PointRequest>& batch) {
   std::vector<std::vector<json>> out;
   for (const auto& r : batch) {
     std::map<std::string, double> cost = {{"a", 100}, {"b", 50}, {"c", 10}};
@@ -65,7 +65,7 @@ TEST_CASE("sensitivity: the elasticity of c a^2 b^0 is 2/(1+d^2) for a and 0 for
   opt.seed = 7;
   json r = forksim::sensitivity({entry("b", 50, "guess"), entry("a", 100, "measured"),
                                  entry("c", 10, "share"), entry("z", 0, "none")},
-                                fake, opt);
+                                fake_points, opt);
   INFO(r.dump(1));
   CHECK(r["seeds"] == json::array({7, 8, 9, 10}));
   REQUIRE(r["costs"].size() == 3);
@@ -91,7 +91,7 @@ TEST_CASE("sensitivity: the elasticity of c a^2 b^0 is 2/(1+d^2) for a and 0 for
 TEST_CASE("sensitivity: an unknown metric is named with the nearest one", "[sensitivity]") {
   SensitivityOptions opt;
   opt.metric = "othr";
-  CHECK(forksim::test::scenario_error_of([&] { forksim::sensitivity({entry("a", 100, "measured")}, fake, opt); }) == "--metric: unknown metric 'othr': not a numeric figure of the run report; did you mean \"other\"?");
+  CHECK(forksim::test::scenario_error_of([&] { forksim::sensitivity({entry("a", 100, "measured")}, fake_points, opt); }) == "--metric: unknown metric 'othr': not a numeric figure of the run report; did you mean \"other\"?");
 }
 
 // A cost's random variable is multiplied by the factor: its mean scales,

@@ -25,7 +25,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kShort = {"--set", "duration_s=0.3", "--set", "timeseries_s=0.1", "-q"};
+const std::vector<std::string> kShortResume = {"--set", "duration_s=0.3", "--set", "timeseries_s=0.1", "-q"};
 
 std::size_t line_count(const std::filesystem::path& p) {
   std::ifstream in(p);
@@ -38,21 +38,21 @@ std::size_t line_count(const std::filesystem::path& p) {
 // all that may differ between two runs of the same command, and with
 // `command_lines` false without the manifests' command lines (every run's
 // report has one) too.
-json without_wall(json j, bool command_lines = true) {
+json resume_without_wall(json j, bool command_lines = true) {
   if (j.is_object()) {
     json o = json::object();
     for (auto& [k, v] : j.items())
-      if (k.rfind("wall_", 0) != 0 && (command_lines || k != "command_line")) o[k] = without_wall(v, command_lines);
+      if (k.rfind("wall_", 0) != 0 && (command_lines || k != "command_line")) o[k] = resume_without_wall(v, command_lines);
     return o;
   }
   if (j.is_array())
-    for (json& v : j) v = without_wall(v, command_lines);
+    for (json& v : j) v = resume_without_wall(v, command_lines);
   return j;
 }
 
 // A result file's JSON dumped as it was written, without wall-clock fields.
-std::string comparable(const std::filesystem::path& p) {
-  return without_wall(json::parse(read_file(p))).dump(2);
+std::string resume_comparable(const std::filesystem::path& p) {
+  return resume_without_wall(json::parse(read_file(p))).dump(2);
 }
 
 // The indices of a sweep result's points, in order.
@@ -91,7 +91,7 @@ void kill_at_lines(const TempDir& d, const std::vector<std::string>& args, std::
 
 const std::vector<std::string> kTen = concat(
     {"sweep", "--vary", "workload.parents=1:10:1", "--replications", "2", "--jobs", "1", "-o", "s.json"},
-    kShort);
+    kShortResume);
 
 }  // namespace
 
@@ -120,7 +120,7 @@ TEST_CASE("a sweep killed by SIGKILL resumes to the result of an uninterrupted r
   CHECK(s["complete"] == true);
   CHECK(s["failed_points"] == json::array());
   // The same command line in both directories: only wall-clock fields differ.
-  CHECK(comparable(cut / "s.json") == comparable(whole / "s.json"));
+  CHECK(resume_comparable(cut / "s.json") == resume_comparable(whole / "s.json"));
 }
 
 TEST_CASE("a worker killed by SIGKILL fails its point only, and --retry-failed reruns it", "[sweep][resume][cli]") {
@@ -179,7 +179,7 @@ TEST_CASE("a worker killed by SIGKILL fails its point only, and --retry-failed r
   CHECK(t["complete"] == true);
   CHECK(t["failed_points"] == json::array());
   // Not the same command line (--retry-failed): all else equal.
-  CHECK(without_wall(t, false).dump(2) == without_wall(json::parse(read_file(whole / "s.json")), false).dump(2));
+  CHECK(resume_without_wall(t, false).dump(2) == resume_without_wall(json::parse(read_file(whole / "s.json")), false).dump(2));
 
   auto none = run_cli(cut, concat(args, {"-q", "--retry-failed"}));
   CHECK(none.status == 2);
@@ -210,7 +210,7 @@ TEST_CASE("a log's last line cut short is dropped and its point rerun", "[sweep]
                      std::to_string(5 - kept) + "\n");
   json s = json::parse(read_file(cut / "s.json"));
   CHECK(indices(s) == iota(5));
-  CHECK(comparable(cut / "s.json") == comparable(whole / "s.json"));
+  CHECK(resume_comparable(cut / "s.json") == resume_comparable(whole / "s.json"));
 
   // A bad line before the last is no crash's doing: refused, named.
   TempDir bad;
@@ -230,7 +230,7 @@ TEST_CASE("a log's last line cut short is dropped and its point rerun", "[sweep]
 TEST_CASE("a log of another sweep is refused, naming what differs, and left alone", "[sweep][resume][cli]") {
   const std::vector<std::string> args = concat(
       {"sweep", "--vary", "workload.parents=1:6:1", "--replications", "2", "--jobs", "1", "-o", "s.json"},
-      kShort);
+      kShortResume);
   TempDir d;
   kill_at_lines(d, args, 1);  // the header at least
   const auto log = d / "s.json.partial.jsonl";
@@ -250,11 +250,11 @@ TEST_CASE("a log of another sweep is refused, naming what differs, and left alon
     CHECK(names_in(d.path) == std::set<std::string>{"s.json.partial.jsonl"});
   };
   refused(concat({"sweep", "--vary", "workload.parents=1:5:1", "--replications", "2", "--jobs", "1", "-o",
-                  "s.json"}, kShort),
+                  "s.json"}, kShortResume),
           "vary ([{\"key\":\"workload.parents\",\"values\":[1,2,3,4,5]}] in this command, "
           "[{\"key\":\"workload.parents\",\"values\":[1,2,3,4,5,6]}] in the log)");
   refused(concat({"sweep", "--vary", "workload.parents=1:6:1", "--replications", "3", "--jobs", "1", "-o",
-                  "s.json"}, kShort),
+                  "s.json"}, kShortResume),
           "replications (3 in this command, 2 in the log), seeds ([1,2,3] in this command, [1,2] in the log)");
   refused(concat(args, {"--set", "seed=9"}),
           "seeds ([9,10] in this command, [1,2] in the log), scenario_hash (\"");

@@ -22,16 +22,16 @@ using forksim::test::TempDir;
 namespace {
 
 // A short default run: 100 ms of warm-up, 100 ms measured.
-const std::vector<std::string> kShort = {"run", "--quiet", "--set", "duration_s=0.2",
+const std::vector<std::string> kShortTrace = {"run", "--quiet", "--set", "duration_s=0.2",
                                          "--set", "warmup_s=0.1"};
 
-std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
+std::vector<std::string> trace_with(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
 }
 
 json traced(const TempDir& dir, const std::vector<std::string>& extra, Result* r = nullptr) {
-  Result res = run_cli(dir, with(with(kShort, {"--trace", "t.json"}), extra));
+  Result res = run_cli(dir, trace_with(trace_with(kShortTrace, {"--trace", "t.json"}), extra));
   INFO(res.err);
   REQUIRE(res.status == 0);
   if (r) *r = res;
@@ -199,9 +199,9 @@ TEST_CASE("run --trace-max-events: a small cap cuts the trace, which says so, an
 
 TEST_CASE("run --trace: the same scenario and seed write the same bytes", "[trace]") {
   TempDir dir;
-  REQUIRE(run_cli(dir, with(kShort, {"--trace", "a.json"})).status == 0);
-  REQUIRE(run_cli(dir, with(kShort, {"--trace", "b.json"})).status == 0);
-  REQUIRE(run_cli(dir, with(kShort, {"--trace", "c.json", "--seed", "2"})).status == 0);
+  REQUIRE(run_cli(dir, trace_with(kShortTrace, {"--trace", "a.json"})).status == 0);
+  REQUIRE(run_cli(dir, trace_with(kShortTrace, {"--trace", "b.json"})).status == 0);
+  REQUIRE(run_cli(dir, trace_with(kShortTrace, {"--trace", "c.json", "--seed", "2"})).status == 0);
   std::string a = forksim::test::read_file(dir / "a.json");
   CHECK(a.size() > 100000);
   CHECK(a == forksim::test::read_file(dir / "b.json"));
@@ -232,7 +232,7 @@ TEST_CASE("run --trace: a reused pid's later process gets a track of its own", "
 TEST_CASE("run --trace: bad options exit 2 naming the option and why, before the run", "[trace]") {
   TempDir dir;
   auto refused = [&](const std::vector<std::string>& extra) {
-    Result r = run_cli(dir, with(with(kShort, {"-o", "r.json"}), extra));
+    Result r = run_cli(dir, trace_with(trace_with(kShortTrace, {"-o", "r.json"}), extra));
     CHECK(r.status == 2);
     CHECK(!std::filesystem::exists(dir / "r.json"));  // the run never started
     CHECK(!std::filesystem::exists(dir / "t.json"));
@@ -334,8 +334,8 @@ TEST_CASE("trace recorder: the cap cuts at the first slice that does not fit, en
 
 TEST_CASE("run --trace records without changing the run: the report is the one without it", "[trace]") {
   TempDir dir;
-  REQUIRE(run_cli(dir, with(kShort, {"-o", "plain.json"})).status == 0);
-  REQUIRE(run_cli(dir, with(kShort, {"-o", "traced.json", "--trace", "t.json",
+  REQUIRE(run_cli(dir, trace_with(kShortTrace, {"-o", "plain.json"})).status == 0);
+  REQUIRE(run_cli(dir, trace_with(kShortTrace, {"-o", "traced.json", "--trace", "t.json",
                                      "--trace-window", "0:0.2"})).status == 0);
   auto figures = [&](const char* name) {
     json r = json::parse(forksim::test::read_file(dir / name));
