@@ -1,5 +1,7 @@
 #include "analysis/usl.hpp"
 
+#include "analysis/gsl_errors.hpp"
+
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit.h>
 #include <gsl/gsl_multifit_nlinear.h>
@@ -143,12 +145,6 @@ std::optional<UslFit> fit_face(const Face& face, const Start& st) {
   if (!std::isfinite(f.sse)) return std::nullopt;
   return f;
 }
-
-// GSL's default error handler aborts the process; a fit reports instead.
-struct GslErrorsReturned {
-  gsl_error_handler_t* old = gsl_set_error_handler_off();
-  ~GslErrorsReturned() { gsl_set_error_handler(old); }
-};
 
 }  // namespace
 
