@@ -63,8 +63,10 @@ int jacobian(const gsl_vector* u, void* data, gsl_matrix* J) {
   return GSL_SUCCESS;
 }
 
-// The least-squares point of the linearised model within its box, from x0.
-std::vector<double> fit_linear(const Linear& m) {
+// The least-squares point of the linearised model within its box, from
+// x0; `at_edge` whether a parameter ended at (within 1% of) the box's edge,
+// where the linear model's own answer lies further on.
+std::vector<double> fit_linear(const Linear& m, bool& at_edge) {
   const std::size_t n = m.y.size(), np = m.x0.size();
   gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters();
   gsl_multifit_nlinear_fdf fdf{};
@@ -84,7 +86,10 @@ std::vector<double> fit_linear(const Linear& m) {
   // Any ending (converged, no further progress, out of iterations) is
   // checked against the model itself by the caller.
   gsl_multifit_nlinear_driver(500, 1e-10, 1e-10, 0.0, nullptr, nullptr, &info, w.get());
-  std::vector<double> x = x_of(m, gsl_multifit_nlinear_position(w.get()));
+  const gsl_vector* u = gsl_multifit_nlinear_position(w.get());
+  at_edge = false;
+  for (std::size_t j = 0; j < np; ++j) at_edge = at_edge || std::abs(std::tanh(gsl_vector_get(u, j))) > 0.99;
+  std::vector<double> x = x_of(m, u);
   for (double v : x)
     if (!std::isfinite(v) || !(v > 0)) throw std::runtime_error("cost fit: ended at a parameter that is not finite");
   return x;
@@ -154,7 +159,8 @@ CostFit fit_costs(const CostFitInput& in) {
   bool fresh = true;  // D is the differences at x, not a Broyden update
   while (fit.rounds < in.max_rounds) {
     ++fit.rounds;
-    const std::vector<double> next = fit_linear(lin);
+    bool at_edge = false;
+    const std::vector<double> next = fit_linear(lin, at_edge);
     const std::vector<double> fn = model(next);
     double off = 0;
     for (std::size_t i = 0; i < n; ++i) off = std::max(off, std::abs(fn[i] - lin.at(i, next)) / in.measured[i]);
@@ -186,8 +192,9 @@ CostFit fit_costs(const CostFitInput& in) {
     lin.x0 = x;
     lin.f0 = f;
     fresh = false;
-    // The model met its linearisation, or the fit no longer improves.
-    if (off <= in.tolerance || before - after <= 1e-4 * before) {
+    // The model met its linearisation at a point the box did not cut
+    // short, or the fit no longer improves.
+    if ((off <= in.tolerance && !at_edge) || before - after <= 1e-4 * before) {
       fit.converged = true;
       break;
     }

@@ -20,7 +20,8 @@
 // step that makes the fit worse retakes the differences (and ends the fit
 // when they were fresh); otherwise the fit goes on from there until the
 // model meets its linearisation within `tolerance` (relative, any figure)
-// or chi^2 falls by less than 0.01%, at most `max_rounds` steps.
+// at a point inside the factor-of-2 box, or chi^2 falls by less than
+// 0.01%, at most `max_rounds` steps.
 // Standard errors: sqrt of the diagonal of (J^T J)^-1 (J of the relative
 // residuals in log parameters, at the answer) times the residual variance
 // chi^2 / (n - p); none (NaN) when n <= p. R^2 is the weighted one,

@@ -63,7 +63,7 @@ json load(const std::string& path, std::vector<std::string>& chain, const std::s
     require(!p.empty(), here, "an empty path");
     const std::string full = p[0] == '/' ? p : dir_of(path) + "/" + p;
     json part = load(full, chain, here);
-    require(part.is_object(), here, printable(p, 1024) + " is " + type_of(part) + ", not a scenario object");
+    require(part.is_object(), here, printable(p, 1024) + ": expected a scenario object, got " + type_of(part));
     merged = merge_fragment(merged, part);
   }
   chain.pop_back();
