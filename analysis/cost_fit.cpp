@@ -7,7 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
-#include "analysis/gsl_errors.hpp"
+#include "analysis/gsl_support.hpp"
 
 namespace forksim {
 namespace {
@@ -68,16 +68,8 @@ int jacobian(const gsl_vector* u, void* data, gsl_matrix* J) {
 // where the linear model's own answer lies further on.
 std::vector<double> fit_linear(const Linear& m, bool& at_edge) {
   const std::size_t n = m.y.size(), np = m.x0.size();
-  gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters();
-  gsl_multifit_nlinear_fdf fdf{};
-  fdf.f = residuals;
-  fdf.df = jacobian;
-  fdf.fvv = nullptr;
-  fdf.n = n;
-  fdf.p = np;
-  fdf.params = const_cast<Linear*>(&m);
-  std::unique_ptr<gsl_multifit_nlinear_workspace, decltype(&gsl_multifit_nlinear_free)> w(
-      gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &params, n, np), gsl_multifit_nlinear_free);
+  gsl_multifit_nlinear_fdf fdf;
+  NlinearWorkspace w = trust_region_workspace(fdf, residuals, jacobian, const_cast<Linear*>(&m), n, np);
   Vec u0(gsl_vector_alloc(np), gsl_vector_free);
   gsl_vector_set_zero(u0.get());
   if (gsl_multifit_nlinear_init(u0.get(), &fdf, w.get()) != GSL_SUCCESS)
