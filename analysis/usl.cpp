@@ -1,5 +1,7 @@
 #include "analysis/usl.hpp"
 
+#include "analysis/gsl_support.hpp"
+
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit.h>
 #include <gsl/gsl_multifit_nlinear.h>
@@ -111,17 +113,8 @@ double squared_error(const std::vector<double>& n, const std::vector<double>& x,
 // parameters inside the constraint.
 std::optional<UslFit> fit_face(const Face& face, const Start& st) {
   const std::size_t p = face.size(), m = face.n.size();
-  gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters();
-  gsl_multifit_nlinear_fdf fdf{};
-  fdf.f = residuals;
-  fdf.df = jacobian;
-  fdf.fvv = nullptr;
-  fdf.n = m;
-  fdf.p = p;
-  fdf.params = const_cast<Face*>(&face);
-  std::unique_ptr<gsl_multifit_nlinear_workspace, decltype(&gsl_multifit_nlinear_free)> w(
-      gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &params, m, p),
-      gsl_multifit_nlinear_free);
+  gsl_multifit_nlinear_fdf fdf;
+  NlinearWorkspace w = trust_region_workspace(fdf, residuals, jacobian, const_cast<Face*>(&face), m, p);
   std::unique_ptr<gsl_vector, decltype(&gsl_vector_free)> x0(gsl_vector_alloc(p), gsl_vector_free);
   std::size_t i = 0;
   gsl_vector_set(x0.get(), i++, st.lambda);
@@ -143,12 +136,6 @@ std::optional<UslFit> fit_face(const Face& face, const Start& st) {
   if (!std::isfinite(f.sse)) return std::nullopt;
   return f;
 }
-
-// GSL's default error handler aborts the process; a fit reports instead.
-struct GslErrorsReturned {
-  gsl_error_handler_t* old = gsl_set_error_handler_off();
-  ~GslErrorsReturned() { gsl_set_error_handler(old); }
-};
 
 }  // namespace
 

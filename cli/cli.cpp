@@ -15,6 +15,7 @@
 #include "cli/lockstat_options.hpp"
 #include "cli/merge_command.hpp"
 #include "analysis/report.hpp"
+#include "cli/calibrate_command.hpp"
 #include "cli/compare_text.hpp"
 #include "cli/auto_warmup.hpp"
 #include "cli/interrupt.hpp"
@@ -76,6 +77,9 @@ const char* kUsage =
     "  sensitivity SCENARIO  how much a metric moves with each step cost (--metric M)\n"
     "  report RESULT.json -o REPORT.html\n"
     "                        a self-contained HTML page with charts of a result\n"
+    "  calibrate -o HOST.json [--quick] | --check HOST.json\n"
+    "                        measure this host's fork costs into a scenario fragment;\n"
+    "                        --check: how well they predict cases not fitted\n"
     "\n"
     "SCENARIO is a JSON file, or the name of a library scenario when no file of\n"
     "that name exists.\n"
@@ -150,13 +154,14 @@ int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>
        "at most this many trace events; the trace is cut there, and says so (default 200000)");
   add_replication_options(d, "run R replications, replication i with seed + i, each in its own "
                              "process; the result has every metric's mean and 95% t interval");
+  add_costs_fragment_option(d);
   add_scenario_options(d);
   po::variables_map vm;
   std::vector<Edit> edits;
   if (!parse(args, d, "scenario", out, vm, edits)) return kOk;
   if (vm.count("replay")) return replay(vm, edits, command_line, out, err);
   const std::optional<LockstatOptions> lockstat = lockstat_option(vm);
-  json raw = load_raw(vm, edits);
+  json raw = load_raw(vm, edits, true);
   // Through the scenario's own checks, so that --seed -1 fails as
   // --set seed=-1 does.
   if (vm.count("seed")) apply_override(raw, "seed=" + vm["seed"].as<std::string>());
@@ -193,11 +198,12 @@ int cmd_run(const std::vector<std::string>& args, const std::vector<std::string>
 int cmd_validate(const std::vector<std::string>& args, std::ostream& out) {
   po::options_description d("forksim validate [SCENARIO] [options]");
   d.add_options()("scenario", po::value<std::string>(), kScenarioHelp);
+  add_costs_fragment_option(d);
   add_scenario_options(d);
   po::variables_map vm;
   std::vector<Edit> edits;
   if (!parse(args, d, "scenario", out, vm, edits)) return kOk;
-  Scenario s = parse_scenario(load_raw(vm, edits));
+  Scenario s = parse_scenario(load_raw(vm, edits, true));
   out << s.to_json().dump(2) << "\n";
   return kOk;
 }
@@ -409,8 +415,9 @@ int cli_main(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (args[0] == "list") return cmd_list(rest, out);
     if (args[0] == "sensitivity") return cmd_sensitivity(rest, command_line, out, err);
     if (args[0] == "report") return cmd_report(rest, out);
+    if (args[0] == "calibrate") return cmd_calibrate(rest, command_line, out, err);
     err << "forksim: unknown command '" << printable(args[0]) << "'"
-        << did_you_mean(args[0], {"run", "sweep", "merge", "validate", "explain", "list", "compare", "sensitivity", "report"}) << "\n" << kUsage;
+        << did_you_mean(args[0], {"run", "sweep", "merge", "validate", "explain", "list", "compare", "sensitivity", "report", "calibrate"}) << "\n" << kUsage;
     return kBadInput;
   } catch (const ScenarioError& e) {
     err << "forksim: " << e.what() << "\n";

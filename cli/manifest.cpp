@@ -29,13 +29,17 @@ nlohmann::json make_manifest(const nlohmann::json& resolved_scenario,
                              const std::vector<uint64_t>& seeds,
                              const std::vector<std::string>& command_line) {
   const std::string commit = FORKSIM_GIT_COMMIT;
-  return {{"forksim_version", kForksimVersion},
+  nlohmann::json m = {{"forksim_version", kForksimVersion},
           {"git_commit", commit.empty() ? nlohmann::json(nullptr) : nlohmann::json(commit)},
           {"simgrid_version", simgrid_version()},
           {"boost_version", boost_version()},
           {"scenario_hash", scenario_hash(resolved_scenario)},
           {"seeds", seeds},
           {"command_line", command_line}};
+  // Whose costs the result ran on (scenarios/calibration_key.hpp).
+  if (resolved_scenario.is_object() && resolved_scenario.contains("calibration"))
+    m["calibration"] = resolved_scenario["calibration"];
+  return m;
 }
 
 }  // namespace forksim

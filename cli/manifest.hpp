@@ -11,6 +11,9 @@
 //   seeds             the seeds of the runs the result holds
 //   command_line      ["forksim", arguments...]: the one field that differs
 //                     between two invocations giving the same figures
+//   calibration       the scenario's `calibration` (host, kernel, date,
+//                     figures, fit) when its costs came from forksim
+//                     calibrate; absent otherwise
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "scenarios/include.hpp"
 #include "scenarios/json_text.hpp"
 #include "scenarios/library.hpp"
 #include "scenarios/scenario.hpp"
@@ -87,9 +88,16 @@ bool parse(std::vector<std::string> args, const po::options_description& d,
   return false;
 }
 
-json load_raw(const po::variables_map& vm, const std::vector<Edit>& edits) {
+void add_costs_fragment_option(po::options_description& d) {
+  d.add_options()("costs", po::value<std::string>(),
+                  "a fragment `forksim calibrate` wrote: its costs over the scenario's, its "
+                  "provenance into the manifest (before --set and --unset)");
+}
+
+json load_raw(const po::variables_map& vm, const std::vector<Edit>& edits, bool costs_fragment) {
   json raw = json::object();
   if (vm.count("scenario")) raw = resolve_scenario_arg(vm["scenario"].as<std::string>());
+  if (costs_fragment && vm.count("costs")) apply_costs_fragment(raw, vm["costs"].as<std::string>());
   for (const Edit& e : edits) e.unset ? apply_unset(raw, e.text) : apply_override(raw, e.text);
   return raw;
 }

@@ -37,9 +37,15 @@ bool parse(std::vector<std::string> args, const boost::program_options::options_
            const char* positional, std::ostream& out, boost::program_options::variables_map& vm,
            std::vector<Edit>& edits, const char* help_note = "", int npositional = 1);
 
+// --costs FILE (run, sweep, validate): a calibration fragment's costs over
+// the scenario's (scenarios/include.hpp apply_costs_fragment).
+void add_costs_fragment_option(boost::program_options::options_description& d);
+
 // The scenario argument (a file, a library name, or the built-in default
-// when absent) with the edits applied, not yet resolved.
-nlohmann::json load_raw(const boost::program_options::variables_map& vm, const std::vector<Edit>& edits);
+// when absent), then with `costs_fragment` the --costs file, then the
+// edits applied; not yet resolved.
+nlohmann::json load_raw(const boost::program_options::variables_map& vm, const std::vector<Edit>& edits,
+                        bool costs_fragment = false);
 
 // A budget option's value: a finite number >= 0, all of the text.
 double budget_value(const boost::program_options::variables_map& vm, const std::string& name,

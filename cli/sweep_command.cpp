@@ -140,6 +140,7 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
        "fitted to when the key is machine.ncpus");
   add_replication_options(d, "replications per point (default 3), replication i with seed + i "
                              "at every point (common random numbers)");
+  add_costs_fragment_option(d);
   add_scenario_options(d);
   po::variables_map vm;
   std::vector<Edit> edits;
@@ -158,7 +159,7 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   for (const std::string& v : vm["vary"].as<std::vector<std::string>>()) opt.vary.push_back(parse_vary(v));
   opt.zip = vm.count("zip") > 0;
   opt.rule = stop_rule(vm, kDefaultSweepReplications);
-  json raw = load_raw(vm, edits);
+  json raw = load_raw(vm, edits, true);
   parse_scenario(raw);  // the base itself, before its points
   // Every rank has read the same command line this far; a worker rank
   // leaves here for its loop. With --mpi the runs at once are the worker

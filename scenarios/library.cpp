@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "scenarios/include.hpp"
 #include "scenarios/json_text.hpp"
 #include "scenarios/scenario.hpp"
 #include "scenarios/suggest.hpp"
@@ -22,7 +23,7 @@ nlohmann::json resolve_scenario_arg(const std::string& arg) {
   bool looks_like_path = arg.find('/') != std::string::npos ||
                          (arg.size() > 5 && arg.compare(arg.size() - 5, 5, ".json") == 0);
   struct stat st {};
-  if (looks_like_path || ::lstat(arg.c_str(), &st) == 0) return load_scenario_file(arg);
+  if (looks_like_path || ::lstat(arg.c_str(), &st) == 0) return load_scenario_with_includes(arg);
   if (const LibraryEntry* e = find_library_entry(arg))
     return parse_scenario_text(e->text, std::string("library scenario ") + e->name);
   std::vector<std::string> names;

@@ -1,5 +1,7 @@
 #include "scenarios/scenario.hpp"
 
+#include "scenarios/calibration_key.hpp"
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -759,6 +761,12 @@ Scenario parse_scenario(const json& j) {
   s.tunables = parse_tunables(r.child("tunables"), s.machine);
   s.costs = parse_costs(r.child("costs"));
   s.kernel = parse_kernel(r.child("kernel"));
+  if (const json* c = r.find("calibration")) s.calibration = parse_calibration(*c);
+  // Includes are read, relative to their file, where a file is read
+  // (scenarios/include.hpp); one that reaches here came another way.
+  require(!r.find("include"), "include",
+          "only a scenario file can include fragments (paths relative to it); it cannot be set "
+          "with --set or in a scenario given as JSON text");
   ObjReader w = r.child("workload");
   if (w.has("groups"))
     s.groups = parse_groups(w);
@@ -785,7 +793,7 @@ json Scenario::to_json() const {
   const Tunables& t = tunables;
   json costs_j = json::object();
   for (const auto& [step, d] : costs) costs_j[step] = dist_to_json(d);
-  return {
+  json j = {
       {"name", name},
       {"description", description},
       {"seed", seed},
@@ -812,6 +820,8 @@ json Scenario::to_json() const {
       {"kernel", {{"fork_backoff", fork_backoff_to_json(kernel.fork_backoff)}}},
       {"workload", composite() ? json{{"groups", groups_json()}} : workload_to_json(workload)},
   };
+  if (!calibration.is_null()) j["calibration"] = calibration;
+  return j;
 }
 
 }  // namespace forksim

@@ -143,6 +143,9 @@ struct Scenario {
   Tunables tunables;
   std::map<std::string, Dist> costs;  // explicit entries, "*" included
   KernelVariant kernel;          // default: the illumos code as it is
+  // Where the costs were measured (scenarios/calibration_key.hpp), as
+  // `forksim calibrate` wrote it; null when the scenario has none.
+  nlohmann::json calibration;
   // The machine runs `workload`, or, when `groups` is not empty (JSON
   // {"workload": {"groups": [...]}}), every one of the groups together and
   // `workload` is unused. Group names are unique, [a-z0-9_-]+.

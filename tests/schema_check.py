@@ -46,7 +46,7 @@ except ImportError as e:  # a clear failure, not a skip: scripts/setup.sh instal
              "(scripts/setup.sh installs python3-jsonschema): %s" % e)
 
 BASE = "https://forksim.example/schemas/"
-NAMES = ["scenario", "report", "replicated", "sweep", "sensitivity", "compare"]
+NAMES = ["scenario", "report", "replicated", "sweep", "sensitivity", "compare", "calibration_check"]
 
 failures = []
 

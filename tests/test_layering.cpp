@@ -29,6 +29,8 @@ const std::vector<Rule> kRules = {
     // gives it: it knows nothing of SimGrid, the engine or the model.
     {"driver", {"sim/", "models/", "cli/"}},
     {"analysis", {"sim/", "models/", "scenarios/", "cli/", "driver/"}},
+    // The host's micro-benchmarks time the real kernel: no engine, no model.
+    {"calibrate", {"sim/", "models/", "scenarios/", "analysis/", "cli/", "driver/"}},
 };
 
 // The one include across the rule today: the dispatcher and the mutexes
