@@ -29,6 +29,10 @@ const std::vector<Rule> kRules = {
     // gives it: it knows nothing of SimGrid, the engine or the model.
     {"driver", {"sim/", "models/", "cli/"}},
     {"analysis", {"sim/", "models/", "scenarios/", "cli/", "driver/"}},
+    // The benchmarks: forksim_bench sees forksim only through its command
+    // line, and the peers' reference model runs on the engine alone, not on
+    // the illumos model.
+    {"bench", {"models/", "scenarios/", "cli/", "driver/"}},
 };
 
 // The one include across the rule today: the dispatcher and the mutexes
