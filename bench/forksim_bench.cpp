@@ -106,6 +106,8 @@ const char* const kMethod[] = {
     "growth < 10%. It measures growth once the table is full only if the table fills before "
     "half the wall time: true of bomb_probe_100k (its fill takes under a tenth of the run), "
     "not always of bomb_100k (40-55% measured), whose figure can include the end of the fill",
+    "bytes/proc: peak RSS in bytes / processes.nproc_max (fork_bomb only: the table's high-water "
+    "mark, boot-time processes included), the memory a simulated process costs",
     "medians over the successful runs; targets are judged on the medians",
 };
 
@@ -149,6 +151,7 @@ struct Figures {
   double failures_window = 0;     // backoff.failures
   double failures_run = 0;        // over the whole run (see kMethod)
   double failures_per_wall_s = 0;
+  double bytes_per_proc = 0;      // fork_bomb: peak RSS / nproc_max (see kMethod); 0 otherwise
   RssTrend rss;
 };
 
@@ -190,6 +193,8 @@ Figures figures(const ChildRun& c, const json& rep) {
   f.failures_window = rep.at("backoff").at("failures");
   f.failures_run = failures_over_run(rep.at("timeseries"));
   f.failures_per_wall_s = ratio(f.failures_run, f.wall_s);
+  if (rep.at("scenario").at("workload").at("type") == "fork_bomb")
+    f.bytes_per_proc = ratio(c.maxrss_mib * 1024 * 1024, rep.at("processes").at("nproc_max").get<double>());
   f.rss = rss_trend(c.rss, c.wall_s);
   return f;
 }
@@ -215,6 +220,7 @@ json to_json(const Figures& f) {
           {"failures_window", f.failures_window},
           {"failures_run", f.failures_run},
           {"failures_per_wall_s", f.failures_per_wall_s},
+          {"bytes_per_proc", f.bytes_per_proc > 0 ? json(f.bytes_per_proc) : json(nullptr)},
           {"rss_trend", to_json(f.rss)}};
 }
 
@@ -248,7 +254,7 @@ struct Medians {
   bool all_complete = true;  // every successful run's report says complete
   bool rss_measured = true;  // in every successful run
   double wall_s = 0, peak_rss_mib = 0, forks_per_wall_s = 0, events_per_fork = 0,
-         failures_per_wall_s = 0, rss_growth = 0;
+         failures_per_wall_s = 0, rss_growth = 0, bytes_per_proc = 0;
 };
 
 Medians medians(const std::vector<RunResult>& runs) {
@@ -265,6 +271,7 @@ Medians medians(const std::vector<RunResult>& runs) {
   m.events_per_fork = median_of(runs, [](const Figures& f) { return f.events_per_fork; });
   m.failures_per_wall_s = median_of(runs, [](const Figures& f) { return f.failures_per_wall_s; });
   m.rss_growth = median_of(runs, [](const Figures& f) { return f.rss.growth; });
+  m.bytes_per_proc = median_of(runs, [](const Figures& f) { return f.bytes_per_proc; });
   return m;
 }
 
@@ -288,6 +295,8 @@ const std::vector<Target>& targets() {
        [](const Medians& m) { return m.wall_s < 30 && m.peak_rss_mib < 3 * kGiB; }},
       {"bomb_probe_100k", "complete, RSS flat (<10%)",
        [](const Medians& m) { return m.all_complete && m.rss_measured && m.rss_growth < kFlatGrowth; }},
+      {"bomb_1m", "< 15 s wall, <= 1 KiB/proc",
+       [](const Medians& m) { return m.wall_s < 15 && m.bytes_per_proc > 0 && m.bytes_per_proc <= 1024; }},
   };
   return t;
 }
@@ -395,7 +404,7 @@ std::string fmt(double x, int prec) {
 void print_table(std::ostream& out, const std::vector<Case>& cases) {
   const std::vector<std::pair<std::string, int>> cols = {
       {"case", 16},     {"ok/runs", 8}, {"wall s", 8},       {"peak RSS MiB", 13},
-      {"forks/wall-s", 13}, {"events/fork", 12}, {"fail/wall-s", 12}, {"RSS growth", 11},
+      {"forks/wall-s", 13}, {"events/fork", 12}, {"fail/wall-s", 12}, {"bytes/proc", 10}, {"RSS growth", 11},
       {"total s", 8},   {"target", 27}, {"result", 6}};
   auto row = [&](const std::vector<std::string>& cells) {
     for (size_t i = 0; i < cols.size(); ++i)
@@ -412,7 +421,7 @@ void print_table(std::ostream& out, const std::vector<Case>& cases) {
     auto num = [&](double x, int prec) { return any ? fmt(x, prec) : std::string("-"); };
     row({c.name, std::to_string(m.ok_runs) + "/" + std::to_string(c.runs.size()), num(m.wall_s, 2),
          num(m.peak_rss_mib, 0), num(m.forks_per_wall_s, 0), num(m.events_per_fork, 1),
-         num(m.failures_per_wall_s, 0),
+         num(m.failures_per_wall_s, 0), any && m.bytes_per_proc > 0 ? fmt(m.bytes_per_proc, 0) : "-",
          any && m.rss_measured ? fmt(100 * m.rss_growth, 1) + "%" : "-", fmt(c.total_wall_s, 1),
          t ? t->text : "-", c.verdict(m)});
   }
@@ -432,6 +441,7 @@ json medians_json(const Medians& m) {
           {"forks_per_wall_s", m.forks_per_wall_s},
           {"events_per_fork", m.events_per_fork},
           {"failures_per_wall_s", m.failures_per_wall_s},
+          {"bytes_per_proc", m.bytes_per_proc > 0 ? json(m.bytes_per_proc) : json(nullptr)},
           {"rss_growth", m.rss_measured ? json(m.rss_growth) : json(nullptr)}};
 }
 

@@ -31,6 +31,10 @@ const std::vector<Rule> kRules = {
     {"analysis", {"sim/", "models/", "scenarios/", "cli/", "driver/"}},
     // The host's micro-benchmarks time the real kernel: no engine, no model.
     {"calibrate", {"sim/", "models/", "scenarios/", "analysis/", "cli/", "driver/"}},
+    // The benchmarks: forksim_bench sees forksim only through its command
+    // line, and the peers' reference model runs on the engine alone, not on
+    // the illumos model.
+    {"bench", {"models/", "scenarios/", "cli/", "driver/"}},
 };
 
 // The one include across the rule today: the dispatcher and the mutexes
