@@ -1,4 +1,5 @@
 #include "cli/calibrate_command.hpp"
+#include "cli/exit_status.hpp"
 
 #include <boost/program_options.hpp>
 #include <chrono>
@@ -32,7 +33,6 @@ using nlohmann::json;
 namespace forksim {
 namespace {
 
-constexpr int kOk = 0, kSignalBase = 128;
 // The goal the issue sets for the held-out cases.
 constexpr double kGoal = 0.15;
 

@@ -10,7 +10,7 @@
 namespace forksim {
 namespace {
 
-std::string num(double x) {
+std::string set_number(double x) {
   std::ostringstream s;
   s.precision(12);
   s << x;
@@ -75,16 +75,16 @@ std::vector<std::string> case_sets(const BenchCase& c, const HostModel& m) {
   // (or execs a program that does), reaped at once.
   std::vector<std::string> sets = {
       "machine.ncpus=" + std::to_string(m.ncpus),
-      "machine.physmem_mb=" + num(m.physmem_mb),
-      "duration_s=" + num(duration),
-      "warmup_s=" + num(duration / 10),
+      "machine.physmem_mb=" + set_number(m.physmem_mb),
+      "duration_s=" + set_number(duration),
+      "warmup_s=" + set_number(duration / 10),
       "workload.type=closed",
       "workload.parents=" + std::to_string(c.processes),
       "workload.think_s=0",
       "workload.path=" + std::string(vfork ? "vfork" : "fork1"),
       "workload.child.lifetime_s=0",
       "workload.child.exec=" + std::string(c.kind == BenchKind::SpawnCall ? "true" : "false"),
-      "workload.parent.writable_mb=" + num(c.size_mb + m.own_anon_mb),
+      "workload.parent.writable_mb=" + set_number(c.size_mb + m.own_anon_mb),
       "workload.parent.lwps=" + std::to_string(c.threads),
       "workload.parent.forking_lwps=" + std::to_string(c.threads),
   };

@@ -1,4 +1,5 @@
 #include "cli/cli.hpp"
+#include "cli/exit_status.hpp"
 
 #include <boost/program_options.hpp>
 #include <algorithm>
@@ -47,10 +48,6 @@ using nlohmann::json;
 namespace forksim {
 namespace {
 
-// 3: a budget (--max-wall-s, --max-memory-mb) stopped the run; the report
-// was still written, marked incomplete. A signal stops it the same way and
-// exits 128 + its number (130 SIGINT, 143 SIGTERM), as a shell expects.
-constexpr int kOk = 0, kInternal = 1, kBadInput = 2, kStopped = 3, kSignalBase = 128;
 // compare --fail-if found a real regression (a check's failure, as a test
 // runner's).
 constexpr int kBreached = 1;

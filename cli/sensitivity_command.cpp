@@ -1,4 +1,5 @@
 #include "cli/sensitivity_command.hpp"
+#include "cli/exit_status.hpp"
 
 #include <boost/program_options.hpp>
 #include <cmath>
@@ -29,8 +30,6 @@ using nlohmann::json;
 
 namespace forksim {
 namespace {
-
-constexpr int kExitOk = 0, kExitSignalBase = 128;
 
 // "25%" or "0.25": a fraction in (0, 1).
 double cost_change(const std::string& text) {
@@ -148,7 +147,7 @@ int cmd_sensitivity(const std::vector<std::string>& args,
   add_scenario_options(d);
   po::variables_map vm;
   std::vector<Edit> edits;
-  if (!parse(args, d, "scenario", out, vm, edits)) return kExitOk;
+  if (!parse(args, d, "scenario", out, vm, edits)) return kOk;
   if (!vm.count("metric"))
     throw Usage("--metric is required: the report's metric by its dotted key, e.g. "
                 "paths.fork1.latency_s.p99");
@@ -191,8 +190,8 @@ int cmd_sensitivity(const std::vector<std::string>& args,
   doc.update(result);
   if (output) output->write(doc.dump(2) + "\n", out);
   if (!vm.count("quiet")) print_elasticities(table, doc);
-  if (int sig = interrupt_signal()) return kExitSignalBase + sig;
-  return kExitOk;
+  if (int sig = interrupt_signal()) return kSignalBase + sig;
+  return kOk;
 }
 
 }  // namespace forksim

@@ -62,12 +62,14 @@ TEST_CASE("a point over its run's memory budget fails alone, with status 3, and 
 }
 
 TEST_CASE("a sweep whose every point fails by an internal error exits 1 and says so", "[sweep][failures][cli]") {
-  // Under a CPU-time limit of 2 s per process, each run (1,000 simulated
-  // seconds: minutes of CPU) is killed by the kernel, while the driver,
-  // which only forks and waits, stays far below it.
+  // Under a CPU-time limit of 2 s per process, each run (100,000 simulated
+  // seconds: 10 parents take 1.75 s of CPU per 1,000 of them here, so
+  // minutes) is killed by the kernel, while the driver, which only forks
+  // and waits, stays far below it. (At 1,000 s the smaller point, 1.75 s,
+  // sometimes finished inside the limit.)
   TempDir d;
   const std::string cmd = "cd '" + d.path.string() + "' && ulimit -t 2 && '" FORKSIM_BINARY
-                          "' sweep --vary workload.parents=10,20 --set duration_s=1000 --replications 1 "
+                          "' sweep --vary workload.parents=10,20 --set duration_s=100000 --replications 1 "
                           "--jobs 1 -q -o s.json >out.txt 2>err.txt";
   int w = std::system(cmd.c_str());
   REQUIRE(WIFEXITED(w));
