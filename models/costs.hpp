@@ -5,6 +5,7 @@
 // every other step's draws, and the workload's, as they were.
 #pragma once
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,11 +26,15 @@ class CostTable {
     size_t i = static_cast<size_t>(s);
     const Dist& d = d_[i];
     if (d.kind == Dist::Kind::Fixed) return d.a * units;
-    return d.sample(rngs_[i]) * units;
+    return d.sample(*rngs_[i]) * units;
   }
  private:
   std::vector<Dist> d_;
-  std::vector<Rng> rngs_;  // by Step
+  // By Step, only for the steps whose cost is a distribution: a stream is
+  // 2.5 KB and seeding one is not free, which for a short run (a sweep's
+  // thousands of them, each its own process) was 7% of its CPU time. The
+  // stream a step gets does not depend on which others have one.
+  std::vector<std::unique_ptr<Rng>> rngs_;
 };
 
 }  // namespace forksim

@@ -18,6 +18,7 @@ interrupt: SIGINT to rank 0 while both workers run: the workers' runs stop
 Prints what differs and exits 1 on a failure.
 """
 import argparse
+import atexit
 import json
 import os
 import re
@@ -84,6 +85,50 @@ def same_result(mpi_path, local_path):
         fail(f"{mpi_path} and {local_path} differ at {d}")
 
 
+# Every mpirun started, so that none outlives the test: a case that fails
+# or times out (a hang is what the lost-rank case guards against) would
+# otherwise leave its ranks polling on the machine's cores.
+MPIRUNS = []
+
+
+def descendants(pid):
+    kids = []
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(k) for k in f.read().split()]
+    except OSError:
+        pass
+    return kids + [d for k in kids for d in descendants(k)]
+
+
+@atexit.register
+def kill_leftovers():
+    for p in MPIRUNS:
+        if p.poll() is None:
+            for pid in [p.pid] + descendants(p.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            p.wait()
+
+
+def mpirun(cmd, work, timeout):
+    """Runs cmd (an mpirun line) to its end: (returncode, stdout, stderr)."""
+    p = start_mpirun(cmd, work)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        fail(f"mpirun still running after {timeout} s: {' '.join(cmd)}")
+    return p.returncode, out, err
+
+
+def start_mpirun(cmd, work):
+    p = subprocess.Popen(cmd, cwd=work, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    MPIRUNS.append(p)
+    return p
+
+
 def sweep_args(out, extra):
     return ["sweep", "base.json", "-o", out] + extra
 
@@ -113,10 +158,9 @@ def case_equal(forksim, work):
     extra = ["--vary", "machine.ncpus=1,2,4", "--replications", "2",
              "--set", "duration_s=0.2", "--set", "timeseries_s=0.1"]
     run_local(forksim, work, "local.json", extra)
-    r = subprocess.run(mpirun_command(forksim, "mpi.json", extra, False), cwd=work, env=ENV,
-                       capture_output=True, text=True, timeout=120)
-    if r.returncode != 0 or rank0_status(work) != 0:
-        fail(f"mpirun exited {r.returncode}: {r.stdout}{r.stderr}")
+    code, out, err = mpirun(mpirun_command(forksim, "mpi.json", extra, False), work, 120)
+    if code != 0 or rank0_status(work) != 0:
+        fail(f"mpirun exited {code}: {out}{err}")
     same_result(os.path.join(work, "mpi.json"), os.path.join(work, "local.json"))
     with open(os.path.join(work, "mpi.json")) as f:
         jobs = json.load(f)["points"][0]["replications"]["jobs"]
@@ -185,7 +229,7 @@ def case_lost(forksim, work):
     run_local(forksim, work, "local.json", local_extra)
     cmd = mpirun_command(forksim, "mpi.json", extra, True)
     log = os.path.join(work, "mpi.json.partial.jsonl")
-    p = subprocess.Popen(cmd, cwd=work, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = start_mpirun(cmd, work)
     killed = None
     rank2 = []
     deadline = time.time() + 60
@@ -217,20 +261,18 @@ def case_lost(forksim, work):
     if set(lost) & set(logged) or len(set(logged)) != len(logged):
         fail(f"the partial log has points {logged}, lost {lost}")
     os.remove(os.path.join(work, "status.0"))
-    r = subprocess.run(mpirun_command(forksim, "mpi.json", extra, True), cwd=work, env=ENV,
-                       capture_output=True, text=True, timeout=120)
+    _, _, err = mpirun(mpirun_command(forksim, "mpi.json", extra, True), work, 120)
     if rank0_status(work) != 0:
-        fail(f"the rerun exited {rank0_status(work)}: {r.stderr}")
-    if f"running {4 - len(logged)}" not in r.stderr:
-        fail(f"the rerun does not resume the {4 - len(logged)} points left: {r.stderr}")
+        fail(f"the rerun exited {rank0_status(work)}: {err}")
+    if f"running {4 - len(logged)}" not in err:
+        fail(f"the rerun does not resume the {4 - len(logged)} points left: {err}")
     same_result(os.path.join(work, "mpi.json"), os.path.join(work, "local.json"))
 
 
 def case_interrupt(forksim, work):
     # Runs far longer than the test: only a forwarded SIGINT ends them soon.
     extra = ["--vary", "workload.parents=2,4", "--replications", "2", "--set", "duration_s=1000"]
-    p = subprocess.Popen(mpirun_command(forksim, "mpi.json", extra, False), cwd=work, env=ENV,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = start_mpirun(mpirun_command(forksim, "mpi.json", extra, False), work)
     deadline = time.time() + 60
     workers = []
     while time.time() < deadline and p.poll() is None:
