@@ -143,8 +143,7 @@ void SimEngine::dispatch(double t) {
     // SimGrid holds nothing but this engine's timer, so the round it would
     // run next is the one for our earliest time: run it here, without
     // going round SimGrid's solver (engine.hpp).
-    // A stop decided in skip_to (a check due there) ends the slice too.
-    if (error_ || stopped() || heap_.empty() || !(heap_.top().t <= horizon_)) break;
+    if (error_ || heap_.empty() || !(heap_.top().t <= horizon_)) break;
     now_ = heap_.top().t;
   }
   dispatching_ = false;
