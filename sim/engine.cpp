@@ -119,32 +119,25 @@ bool SimEngine::skip_to(double t) noexcept {
 
 void SimEngine::dispatch(double t) {
   if (error_ || stopped()) return;
+  ++rounds_;
   // The timer's own date, not SimGrid's clock: adding the elapsed time to
   // the clock may round it off the date by an ulp.
   now_ = std::max(now_, t);
+  while (!heap_.empty() && heap_.top().t <= now_) {
+    const Entry& e = heap_.top();
+    if (!e.token || *e.token == e.seq) ready_.push_back(e.h);  // else cancelled
+    heap_.pop();
+  }
   dispatching_ = true;
-  for (;;) {
-    ++rounds_;
-    while (!heap_.empty() && heap_.top().t <= now_) {
-      const Entry& e = heap_.top();
-      if (!e.token || *e.token == e.seq) ready_.push_back(e.h);  // else cancelled
-      heap_.pop();
+  while (!ready_.empty() && !error_) {
+    if (resumptions_ >= next_watch_ && !check()) {
+      dispatching_ = false;
+      return;  // stopped: nothing more is resumed, no timer is armed
     }
-    while (!ready_.empty() && !error_) {
-      if (resumptions_ >= next_watch_ && !check()) {
-        dispatching_ = false;
-        return;  // stopped: nothing more is resumed, no timer is armed
-      }
-      auto h = ready_.front();
-      ready_.pop_front();
-      ++resumptions_;
-      coro_detail::resume(h);
-    }
-    // SimGrid holds nothing but this engine's timer, so the round it would
-    // run next is the one for our earliest time: run it here, without
-    // going round SimGrid's solver (engine.hpp).
-    if (error_ || heap_.empty() || !(heap_.top().t <= horizon_)) break;
-    now_ = heap_.top().t;
+    auto h = ready_.front();
+    ready_.pop_front();
+    ++resumptions_;
+    coro_detail::resume(h);
   }
   dispatching_ = false;
   if (!error_ && !stopped() && !heap_.empty()) arm(heap_.top().t);

@@ -8,26 +8,18 @@
 // deterministic and equal times keep first come, first served. SimGrid
 // holds one kernel timer, for the earliest queued time; when it fires, the
 // clock has advanced there and every coroutine due is resumed in order,
-// together with the ones they wake (resume_soon) at the same instant: a
-// round, with no actor, no simcall and no context switch.
-//
-// SimGrid holds nothing else (no actor, no other timer, no action), so the
-// round it would run after ours is always the one for our next queued
-// time: once a round is done, the engine runs the next one itself, up to
-// the end of the current run_until, and arms SimGrid's timer only for a
-// time past it. SimGrid's clock catches up at the slice's end. Same rounds
-// in the same order, without SimGrid's per-round work (its solver, its
-// action and timer sets), which was about half the time of a busy closed
-// loop (docs/performance.md). Model code reads the time from now(), never
-// from SimGrid.
+// together with the ones they wake (resume_soon) at the same instant.
+// So SimGrid pays one round per distinct event time, with no actor, no
+// simcall and no context switch (docs/performance.md: ~0.3 us per round
+// instead of ~1.3 us per actor wait).
 //
 // A wait that would end before anything else is due (nothing ready now,
-// every queued time later) does not make a round at all: the waiting
+// every queued time later) does not go round SimGrid at all: the waiting
 // coroutine would be the next one resumed anyway, so it goes on at once at
-// its new time. That is the argument that merges CPU steps into one flush
-// (Kthread), applied to the whole machine: nothing can run, so nothing can
-// observe, in between. Same order, same answer; about a sixth fewer rounds
-// in a busy closed loop.
+// its new time, and SimGrid's clock catches up at the next round. That is
+// the argument that merges CPU steps into one flush (Kthread), applied to
+// the whole machine: nothing can run, so nothing can observe, in between.
+// Same order, same answer; about a sixth fewer rounds in a busy closed loop.
 #pragma once
 #include <coroutine>
 #include <cstdint>
@@ -93,8 +85,7 @@ class SimEngine {
   // Coroutines resumed so far: the model's waits (each lock, CPU, sleep or
   // child the model waited for), the engine's unit of work.
   uint64_t resumptions() const { return resumptions_; }
-  // Rounds: the distinct event times the queue advanced to (skip_to's
-  // aside), whether SimGrid's timer or the engine's own loop ran them.
+  // SimGrid timer rounds: distinct event times.
   uint64_t rounds() const { return rounds_; }
 
   void fail(std::exception_ptr e) noexcept;
