@@ -1,4 +1,5 @@
 #include "driver/child_pool.hpp"
+#include "driver/temp_path.hpp"
 
 #include <pthread.h>
 #include <sched.h>
@@ -23,8 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string make_private_dir() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/forksim-pool-XXXXXX";
+  std::string templ = temp_template("forksim-pool-");
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
   if (!mkdtemp(buf.data()))

@@ -1,4 +1,5 @@
 #include "driver/point_store.hpp"
+#include "driver/temp_path.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -25,8 +26,7 @@ constexpr std::size_t kPointIndent = 4;  // a result's points[i] is nested two l
 }  // namespace
 
 PointStore::PointStore() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string name = std::string(tmp && *tmp ? tmp : "/tmp") + "/forksim-points-XXXXXX";
+  std::string name = temp_template("forksim-points-");
   fd_ = ::mkostemp(name.data(), O_CLOEXEC);
   if (fd_ < 0) fail("cannot make a temporary file (" + name + ")");
   ::unlink(name.c_str());  // the descriptor keeps it; nothing is left behind
