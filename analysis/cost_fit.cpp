@@ -102,6 +102,11 @@ double weighted_r2(const std::vector<double>& y, const std::vector<double>& mode
   return sst > 0 ? 1 - sse / sst : (sse == 0 ? 1 : 0);
 }
 
+EvaluationRange fit_evaluations(std::size_t np, int max_rounds) {
+  const int start = 1 + static_cast<int>(np);
+  return {start + 1, start + max_rounds * start};
+}
+
 CostFit fit_costs(const CostFitInput& in) {
   const std::size_t n = in.measured.size(), np = in.start.size();
   if (np == 0) throw std::invalid_argument("cost fit: no parameters to fit");

@@ -57,6 +57,15 @@ struct CostFit {
 // model gives a figure that is not finite.
 CostFit fit_costs(const CostFitInput& in);
 
+// How many model evaluations fit_costs makes for `np` parameters in at most
+// `max_rounds` rounds: {fewest, most}. The fewest: the start and its np
+// differences, then one step that ends the fit. The most: every round's
+// step also retakes the differences.
+struct EvaluationRange {
+  int fewest, most;
+};
+EvaluationRange fit_evaluations(std::size_t np, int max_rounds);
+
 // The weighted R^2 above, of `model` against `y`.
 double weighted_r2(const std::vector<double>& y, const std::vector<double>& model);
 

@@ -94,12 +94,25 @@ std::vector<BenchFigure> measure(const std::vector<BenchCase>& cases, const Benc
   });
 }
 
-// A runner that says on stderr how far the model's runs are.
-PointRunner counting(PointRunner inner, const char* what, bool quiet, std::ostream& err) {
+// A runner that says on stderr how far the model's runs are. With
+// `expected` (the fit's fewest and most evaluations), the first one's wall
+// time also says how long the whole fit will take.
+PointRunner counting(PointRunner inner, const char* what, bool quiet, std::ostream& err,
+                     std::optional<EvaluationRange> expected = std::nullopt) {
   auto n = std::make_shared<int>(0);
-  return [inner, what, quiet, &err, n](const std::vector<PointRequest>& batch) {
-    if (!quiet) err << "  " << what << " " << ++*n << " (" << batch.size() << " runs)\n";
-    return inner(batch);
+  return [inner, what, quiet, &err, n, expected](const std::vector<PointRequest>& batch) {
+    const auto start = std::chrono::steady_clock::now();
+    auto result = inner(batch);
+    if (quiet) return result;
+    err << "  " << what << " " << ++*n << " (" << batch.size() << " runs)";
+    if (*n == 1 && expected) {
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      err << ", " << fmt(s, 2) << " s: the fit takes " << expected->fewest << " to " << expected->most
+          << " of them, about " << fmt(s * expected->fewest, 2) << " to " << fmt(s * expected->most, 2)
+          << " s (usually nearer the first)";
+    }
+    err << "\n";
+    return result;
   };
 }
 
@@ -342,7 +355,9 @@ int cmd_calibrate(const std::vector<std::string>& args, const std::vector<std::s
     if (!quiet) err << "calibrate: fitting " << fitted_cost_groups().size() << " cost groups with the model\n";
     const auto start = std::chrono::steady_clock::now();
     const CostFit fit = fit_cost_factors(
-        figures, host_model(host), counting(pool_point_runner(json::object(), ctx), "model evaluation", quiet, err));
+        figures, host_model(host),
+        counting(pool_point_runner(json::object(), ctx), "model evaluation", quiet, err,
+                 fit_evaluations(fitted_cost_groups().size(), CostFitInput{}.max_rounds)));
     if (!quiet)
       err << "calibrate: fitted in " << fmt(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 3)
           << " s, " << fit.evaluations << " model evaluations\n";

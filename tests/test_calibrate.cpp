@@ -72,6 +72,13 @@ TEST_CASE("the cost fit recovers a linear model's parameters and their standard 
   CHECK(fit.se[1] > 0);
   CHECK(std::isfinite(fit.se[0]));
 
+  // Both fits stay within the evaluations the estimate allows for.
+  const EvaluationRange range = fit_evaluations(2, in.max_rounds);
+  CHECK(range.fewest == 4);
+  CHECK(range.most == 3 + 12 * 3);
+  CHECK(fit.evaluations >= range.fewest);
+  CHECK(fit.evaluations <= range.most);
+
   CostFitInput bad = in;
   bad.measured = {1};
   CHECK_THROWS_WITH(fit_costs(bad), "cost fit: 1 figures cannot fit 2 parameters");
