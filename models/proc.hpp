@@ -11,6 +11,7 @@
 #include "sim/kcondvar.hpp"
 #include "sim/kmutex.hpp"
 #include "sim/kthread.hpp"
+#include "sim/pool.hpp"
 
 namespace forksim {
 
@@ -46,6 +47,10 @@ struct Proc {
       : p_lock("p_lock", plock_stats, costs),
         rcs_lock("rcs_lock", rcs_stats, costs),
         as_lock("as_lock", as_stats, costs) {}
+
+  // From the pool (sim/pool.hpp), as Kthread: a million of them in a big table.
+  static void* operator new(std::size_t n) { return pool_alloc(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { pool_free(p, n); }
 
   enum class Stat : uint8_t { Idl, Run, Zomb };  // SIDL, SRUN, SZOMB
 

@@ -47,6 +47,10 @@ class Kthread {
   };
 
   Kthread(Dispatcher& disp, int id);
+  // A fork bomb makes a million of them: from the pool, without malloc's
+  // header and its costly frees at the run's end.
+  static void* operator new(std::size_t n) { return pool_alloc(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { pool_free(p, n); }
 
   // Waits for the thread's pending CPU work to be done (no wait if none).
   struct [[nodiscard]] Flush {
