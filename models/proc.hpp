@@ -12,6 +12,7 @@
 #include "sim/kmutex.hpp"
 #include "sim/kthread.hpp"
 #include "sim/pool.hpp"
+#include "sim/ptr_list.hpp"
 
 namespace forksim {
 
@@ -83,7 +84,7 @@ struct Proc {
   Proc* sibling = nullptr;
   Proc* psibling = nullptr;
   int nchildren = 0;
-  std::vector<Proc*> zombies;  // children to reap, oldest first
+  PtrList<Proc*> zombies;  // children to reap, oldest first
 
   KMutex p_lock;
   KMutex rcs_lock;           // the process's rctl set lock
@@ -99,11 +100,11 @@ struct Proc {
   Kthread* holder = nullptr;
   double held_from_s = 0;    // when the current (or last) hold began
   int lwprcnt = 0;
-  std::vector<Kthread*> in_kernel;
+  PtrList<Kthread*> in_kernel;
   // LWPs doing user-mode work that a hold must stop (Kernel::user_work):
   // poked, they stop at once and count in lwprcnt until they have.
-  std::vector<Kthread*> in_user;
-  std::vector<Kthread*> must_stop;
+  PtrList<Kthread*> in_user;
+  PtrList<Kthread*> must_stop;
   KCondVar p_holdlwps;       // the forker waits here for the others to stop
   KCondVar stopped_cv;       // stopped LWPs wait here for continuelwps (TS_CSTART)
 

@@ -313,7 +313,7 @@ void Dispatcher::leave_cpu(Kthread& t, Kthread::State new_state) {
   // Spinners on t's locks now see an owner off CPU: they go to sleep, which
   // frees their CPUs too (and so on down any chain of held locks).
   if (!t.held_.empty()) {
-    std::vector<KMutex*> held = t.held_;  // wakes below let other threads run
+    std::vector<KMutex*> held(t.held_.begin(), t.held_.end());  // wakes below let other threads run
     for (KMutex* m : held) m->owner_off_cpu(*this);
   }
 }

@@ -26,6 +26,8 @@
 
 #include "sim/coro.hpp"
 #include "sim/engine.hpp"
+#include "sim/pool.hpp"
+#include "sim/ptr_list.hpp"
 
 namespace forksim {
 
@@ -113,7 +115,7 @@ class Kthread {
   bool on_cpu() const { return state_ == State::OnCpu || state_ == State::Spinning; }
   State state() const { return state_; }
 
-  std::vector<KMutex*>& held() { return held_; }
+  PtrList<KMutex*>& held() { return held_; }
 
  private:
   friend class Dispatcher;
@@ -163,7 +165,7 @@ class Kthread {
   double since_ = 0;          // when the current state began (CPU accounting)
   double spin_since_ = 0;
   std::coroutine_handle<> blocked_;  // set while in block()
-  std::vector<KMutex*> held_;
+  PtrList<KMutex*> held_;
 };
 
 }  // namespace forksim
