@@ -8,7 +8,14 @@ namespace {
 constexpr std::size_t kClass = 16, kClasses = 128;  // blocks up to 2 KiB
 constexpr std::size_t kChunk = std::size_t{1} << 20;
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__)  // GCC's; clang's is __has_feature
+#define FORKSIM_POOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FORKSIM_POOL_ASAN 1
+#endif
+#endif
+#ifdef FORKSIM_POOL_ASAN
 constexpr bool kCarve = false;
 #else
 constexpr bool kCarve = true;
