@@ -27,7 +27,7 @@
 namespace forksim {
 
 namespace {
-bool erase_one(std::vector<Kthread*>& v, Kthread* t) {
+bool erase_one(PtrList<Kthread*>& v, Kthread* t) {
   auto it = std::find(v.begin(), v.end(), t);
   if (it == v.end()) return false;
   v.erase(it);

@@ -144,6 +144,9 @@ class Kernel {
     return !disp_.step_by_step && p.more_threads.empty() && !(p.flags & (SVFWAIT | SVFORK)) &&
            p.running_children == 0 && !p.vfwaited;
   }
+  // cfork up to its success's last waits, and those waits and the return.
+  Co<ForkResult> cfork_start(Proc& p, Kthread& t, ForkPath path, int flags);
+  Co<void> cfork_return(Proc& p, Kthread& t, ForkPath path, Proc& cp);
   Co<Proc*> getproc(Proc& pp, Kthread& t, FailReason* why);
   Co<void> getproc_backoff(Kthread& t);
   Co<void> fork_fail(Proc& cp, Kthread& t);

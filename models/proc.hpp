@@ -11,6 +11,8 @@
 #include "sim/kcondvar.hpp"
 #include "sim/kmutex.hpp"
 #include "sim/kthread.hpp"
+#include "sim/pool.hpp"
+#include "sim/ptr_list.hpp"
 
 namespace forksim {
 
@@ -47,6 +49,10 @@ struct Proc {
         rcs_lock("rcs_lock", rcs_stats, costs),
         as_lock("as_lock", as_stats, costs) {}
 
+  // From the pool (sim/pool.hpp), as Kthread: a million of them in a big table.
+  static void* operator new(std::size_t n) { return pool_alloc(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { pool_free(p, n); }
+
   enum class Stat : uint8_t { Idl, Run, Zomb };  // SIDL, SRUN, SZOMB
 
   int pid = -1;
@@ -78,7 +84,7 @@ struct Proc {
   Proc* sibling = nullptr;
   Proc* psibling = nullptr;
   int nchildren = 0;
-  std::vector<Proc*> zombies;  // children to reap, oldest first
+  PtrList<Proc*> zombies;  // children to reap, oldest first
 
   KMutex p_lock;
   KMutex rcs_lock;           // the process's rctl set lock
@@ -94,11 +100,11 @@ struct Proc {
   Kthread* holder = nullptr;
   double held_from_s = 0;    // when the current (or last) hold began
   int lwprcnt = 0;
-  std::vector<Kthread*> in_kernel;
+  PtrList<Kthread*> in_kernel;
   // LWPs doing user-mode work that a hold must stop (Kernel::user_work):
   // poked, they stop at once and count in lwprcnt until they have.
-  std::vector<Kthread*> in_user;
-  std::vector<Kthread*> must_stop;
+  PtrList<Kthread*> in_user;
+  PtrList<Kthread*> must_stop;
   KCondVar p_holdlwps;       // the forker waits here for the others to stop
   KCondVar stopped_cv;       // stopped LWPs wait here for continuelwps (TS_CSTART)
 

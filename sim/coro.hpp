@@ -25,13 +25,11 @@
 #include <type_traits>
 #include <utility>
 
+#include "sim/pool.hpp"
+
 namespace forksim {
 
 namespace coro_detail {
-// Frames come from per-size free lists: a fork awaits a few dozen calls,
-// and malloc per frame was a visible share of the engine's time.
-void* frame_alloc(std::size_t n);
-void frame_free(void* p, std::size_t n) noexcept;
 // Called with the exception that escaped a spawned coroutine.
 void spawned_failed(std::exception_ptr e) noexcept;
 
@@ -60,8 +58,10 @@ struct PromiseBase {
   std::coroutine_handle<> cont;
   std::exception_ptr error;
 
-  static void* operator new(std::size_t n) { return frame_alloc(n); }
-  static void operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
+  // Frames come from sim/pool.hpp: a fork awaits a few dozen calls, and
+  // malloc per frame was a visible share of the engine's time.
+  static void* operator new(std::size_t n) { return pool_alloc(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { pool_free(p, n); }
 
   std::suspend_always initial_suspend() noexcept { return {}; }
   struct Final {

@@ -187,10 +187,18 @@ Co<void> Dispatcher::ts_update_loop() {
 }
 
 void Dispatcher::ts_update_queued() {
-  std::vector<Kthread*> queued;
-  for (int p = 0; p <= kTsMaxUmdPri; ++p)
+  // A level that is its own lwait (59 in the default table) never moves a
+  // thread: its threads' dispwait is caught up when they are dispatched
+  // (grant), with the same result as a pass at a time. A full fork bomb's
+  // million queued threads all sit there, and visiting each every second
+  // was a quarter of bomb_1m's wall time.
+  std::vector<Kthread*>& queued = update_scratch_;
+  queued.clear();
+  for (int p = 0; p <= kTsMaxUmdPri; ++p) {
+    if (kTsDptbl[p].lwait == p) continue;
     for (Kthread* t = q_[p].first; t; t = t->next_)
       if (t->cls_ == SchedClass::TS) queued.push_back(t);
+  }
   bool moved = false;
   for (Kthread* t : queued) {
     int before = t->pri_;
@@ -305,7 +313,7 @@ void Dispatcher::leave_cpu(Kthread& t, Kthread::State new_state) {
   // Spinners on t's locks now see an owner off CPU: they go to sleep, which
   // frees their CPUs too (and so on down any chain of held locks).
   if (!t.held_.empty()) {
-    std::vector<KMutex*> held = t.held_;  // wakes below let other threads run
+    std::vector<KMutex*> held(t.held_.begin(), t.held_.end());  // wakes below let other threads run
     for (KMutex* m : held) m->owner_off_cpu(*this);
   }
 }

@@ -183,6 +183,7 @@ class Dispatcher {
   std::array<Level, kNumPri> q_;
   std::array<uint64_t, (kNumPri + 63) / 64> active_{};  // levels with threads queued
   std::vector<Kthread*> oncpu_;
+  std::vector<Kthread*> update_scratch_;  // ts_update_queued's list, kept between passes
   Probes& probes_;
   std::function<double()> switch_cost_ns_;
   Trace* trace_ = nullptr;

@@ -10,6 +10,7 @@
 
 #include "sim/dispatcher.hpp"
 #include "sim/kmutex.hpp"
+#include "sim/ptr_list.hpp"
 
 namespace forksim {
 
@@ -21,7 +22,7 @@ class KCondVar {
   bool has_waiters() const { return !waiters_.empty(); }
 
  private:
-  std::vector<Kthread*> waiters_;  // few per process: a vector allocates only when used
+  PtrList<Kthread*> waiters_;  // few per process: allocates only when used
 };
 
 }  // namespace forksim

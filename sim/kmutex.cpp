@@ -232,7 +232,7 @@ Co<void> KMutex::exit(Kthread& t) {
   // mutex_vector_exit: every turnstile waiter is woken to race again. Take
   // the list first: each wake lets other threads run, and they may queue on
   // this lock again.
-  std::vector<Kthread*> woken;
+  PtrList<Kthread*> woken;
   woken.swap(sleepers_);
   for (Kthread* w : woken) d.make_runnable(*w);
 }

@@ -26,6 +26,8 @@
 
 #include "sim/coro.hpp"
 #include "sim/engine.hpp"
+#include "sim/pool.hpp"
+#include "sim/ptr_list.hpp"
 
 namespace forksim {
 
@@ -47,6 +49,10 @@ class Kthread {
   };
 
   Kthread(Dispatcher& disp, int id);
+  // A fork bomb makes a million of them: from the pool, without malloc's
+  // header and its costly frees at the run's end.
+  static void* operator new(std::size_t n) { return pool_alloc(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { pool_free(p, n); }
 
   // Waits for the thread's pending CPU work to be done (no wait if none).
   struct [[nodiscard]] Flush {
@@ -109,7 +115,7 @@ class Kthread {
   bool on_cpu() const { return state_ == State::OnCpu || state_ == State::Spinning; }
   State state() const { return state_; }
 
-  std::vector<KMutex*>& held() { return held_; }
+  PtrList<KMutex*>& held() { return held_; }
 
  private:
   friend class Dispatcher;
@@ -159,7 +165,7 @@ class Kthread {
   double since_ = 0;          // when the current state began (CPU accounting)
   double spin_since_ = 0;
   std::coroutine_handle<> blocked_;  // set while in block()
-  std::vector<KMutex*> held_;
+  PtrList<KMutex*> held_;
 };
 
 }  // namespace forksim

@@ -3,6 +3,8 @@
 // co_await, a failed coroutine stopping the run.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <iomanip>
 #include <sstream>
 #include <stdexcept>
@@ -11,6 +13,8 @@
 
 #include "sim/coro.hpp"
 #include "sim/engine.hpp"
+#include "sim/pool.hpp"
+#include "sim/ptr_list.hpp"
 
 using namespace forksim;
 
@@ -153,4 +157,45 @@ TEST_CASE("a cancelled wait is dropped when it falls due", "[engine]") {
   eng.run();
   CHECK(log.lines == std::vector<std::string>{"cancel@0.500000", "after@2.000000"});
   CHECK(eng.resumptions() == 4);  // the two starts, 0.5 and 2.0
+}
+
+TEST_CASE("the pool gives a freed block back to the next request of its 16-byte class",
+          "[engine][pool]") {
+  void* a = pool_alloc(100);  // class 112
+  pool_free(a, 100);
+  void* c = pool_alloc(113);  // the next class: not the free block of 112
+  CHECK(c != a);
+  void* b = pool_alloc(112);  // the same class: that block
+  CHECK(b == a);
+  CHECK(reinterpret_cast<uintptr_t>(c) % alignof(std::max_align_t) == 0);
+  pool_free(b, 112);
+  pool_free(c, 113);
+  void* big = pool_alloc(5000);  // beyond 2 KiB: malloc's
+  CHECK(big != nullptr);
+  pool_free(big, 5000);
+}
+
+TEST_CASE("a PtrList keeps its order through erase, resize and swap", "[engine][pool]") {
+  int x[6];
+  PtrList<int*> l;
+  CHECK(l.empty());
+  CHECK(l.begin() == l.end());
+  for (int& i : x) l.push_back(&i);  // past the first block's 4: it grows
+  REQUIRE(l.size() == 6);
+  l.erase(std::find(l.begin(), l.end(), &x[2]));
+  CHECK(std::vector<int*>(l.begin(), l.end()) ==
+        std::vector<int*>{&x[0], &x[1], &x[3], &x[4], &x[5]});
+  l.erase(l.begin());
+  CHECK(l.front() == &x[1]);
+  l.resize(2);
+  CHECK(std::vector<int*>(l.begin(), l.end()) == std::vector<int*>{&x[1], &x[3]});
+  PtrList<int*> m;
+  m.swap(l);
+  CHECK(l.empty());
+  CHECK(m.size() == 2);
+  CHECK(m[1] == &x[3]);
+  m.clear();
+  CHECK(m.empty());
+  m.push_back(&x[5]);  // the block kept its room
+  CHECK(m.size() == 1);
 }
