@@ -367,12 +367,18 @@ json replications_json(const PointResult& r, const StopRule& rule, int jobs) {
           {"level", rule.level}, {"stopped", stopped}};
 }
 
-json point_json(const PointResult& r, const StopRule& rule, int jobs) {
+json point_json(PointResult&& r, const StopRule& rule, int jobs) {
   json s = summarise_metrics(r.runs, rule.level);
-  return {{"replications", replications_json(r, rule, jobs)},
-          {"metrics", s["metrics"]},
-          {"partial", s["partial"]},
-          {"runs", r.runs}};
+  json j = json::object();
+  j["replications"] = replications_json(r, rule, jobs);
+  j["metrics"] = std::move(s["metrics"]);
+  j["partial"] = std::move(s["partial"]);
+  j["runs"] = std::move(r.runs);
+  return j;
+}
+
+json point_json(const PointResult& r, const StopRule& rule, int jobs) {
+  return point_json(PointResult(r), rule, jobs);
 }
 
 json replicated_json(const json& scenario, const PointResult& r, const StopRule& rule, int jobs) {
