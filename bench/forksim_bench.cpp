@@ -67,6 +67,7 @@ const char* const kUsage =
     "usage: forksim_bench [CASE...] [--runs N] [--forksim PATH] [--json FILE]\n"
     "       forksim_bench --sweep-speedup [--forksim PATH]\n"
     "       forksim_bench --sweep-scale [--forksim PATH]\n"
+    "       forksim_bench --sweep-speed [--forksim PATH]\n"
     "\n"
     "  CASE          a case name in " FORKSIM_BENCH_CASES_DIR " (closed_8cpu, bomb_30k, ...)\n"
     "                or a scenario file; all the cases there without one\n"
@@ -79,7 +80,9 @@ const char* const kUsage =
     "  --sweep-scale  1,000 points x 5 replications (sweep_scale) with --jobs 2, as 4 shards\n"
     "                merged, and with mpirun --mpi when forksim has it: the overhead per point\n"
     "                beyond the simulation (< 20 ms), the result's write time (< 5 s) and the\n"
-    "                peak RSS (< 500 MB)\n";
+    "                peak RSS (< 500 MB)\n"
+    "  --sweep-speed  200 points of the default scenario at duration_s=2 with --jobs 2:\n"
+    "                points per minute and the overhead per point beyond the simulation\n";
 
 // The method, printed under the table and stored in the JSON: a figure is
 // only comparable with one computed the same way.
@@ -328,6 +331,7 @@ struct Case {
 struct Options {
   bool sweep_speedup = false;
   bool sweep_scale = false;
+  bool sweep_speed = false;
   std::vector<std::string> cases;
   int runs = 3;
   std::string forksim = FORKSIM_BINARY;
@@ -506,6 +510,8 @@ Options parse_args(int argc, char** argv) {
       o.sweep_speedup = true;
     } else if (a == "--sweep-scale") {
       o.sweep_scale = true;
+    } else if (a == "--sweep-speed") {
+      o.sweep_speed = true;
     } else if (a.rfind("--", 0) == 0) {
       throw UsageError("unknown option " + a);
     } else {
@@ -554,6 +560,7 @@ int sweep_speedup(const Options& o) {
 int run_bench(const Options& o) {
   if (o.sweep_speedup) return sweep_speedup(o);
   if (o.sweep_scale) return bench::sweep_scale(o.forksim, FORKSIM_BENCH_CASES_DIR);
+  if (o.sweep_speed) return bench::sweep_speed(o.forksim);
   std::vector<Case> cases;
   for (const auto& a : o.cases) cases.push_back(make_case(a));
 

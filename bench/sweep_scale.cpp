@@ -36,13 +36,9 @@ constexpr double kRssTargetMb = 500;
 constexpr double kPollS = 0.02;  // how often the partial log is looked at
 constexpr size_t kStderrTailChars = 2000;
 
-// Points that all cost the same: the parent's uid changes nothing the
-// model times, so the figures do not depend on which point runs where.
-const std::string kVary = "workload.parent.uid=100:" + std::to_string(100 + kPoints - 1) + ":1";
-
 const char* const kMethod[] = {
     "overhead per point = (wall s x 2 runs at once - the sum of the runs' own wall_time_s, the "
-    "simulation alone) / 1000 points: process start, the driver, result gathering and writing",
+    "simulation alone) / the points: process start, the driver, result gathering and writing",
     "wall s: from the first forksim process's start to the last one's end (the shards' variant: "
     "the four shards two at a time, then forksim merge)",
     "write s: a sweep's, from the last change of its partial log (its last point, seen by polling "
@@ -151,7 +147,9 @@ struct Variant {
   double cpu_s = 0;        // every process's CPU time
   double write_cpu_s = NAN;  // the merge's (a sweep's writing is not timed apart)
   ResultFigures result;
-  double overhead_ms() const { return (wall_s * kJobs - result.runs_wall_s) / kPoints * 1000; }
+  // Over the points asked (the result holds them all when it is whole).
+  int points = kPoints;
+  double overhead_ms() const { return (wall_s * kJobs - result.runs_wall_s) / points * 1000; }
 };
 
 std::string failure(const ChildRun& c, const fs::path& errlog) {
@@ -183,9 +181,13 @@ void run_sweep(Variant& v, const std::vector<std::string>& args, const fs::path&
   v.error = failure(c, errlog);
 }
 
+// Points that all cost the same: the parent's uid changes nothing the
+// model times, so the figures do not depend on which point runs where.
+std::string uid_vary(int points) { return "workload.parent.uid=100:" + std::to_string(100 + points - 1) + ":1"; }
+
 std::vector<std::string> sweep_args(const std::string& forksim, const std::string& scenario,
                                     const fs::path& out) {
-  return {forksim, "sweep", scenario, "--vary", kVary, "--replications", std::to_string(kReplications),
+  return {forksim, "sweep", scenario, "--vary", uid_vary(kPoints), "--replications", std::to_string(kReplications),
           "--progress", "off", "-q", "-o", out.string()};
 }
 
@@ -305,7 +307,7 @@ bool print(std::ostream& out, const Variant& v) {
   }
   const double overhead = v.overhead_ms();
   out << head << "overhead " << fmt(overhead, 1) << " ms/point (wall " << fmt(v.wall_s, 1) << " s x " << kJobs
-      << " - runs' own " << fmt(v.result.runs_wall_s, 1) << " s, over " << kPoints << " points; CPU time of "
+      << " - runs' own " << fmt(v.result.runs_wall_s, 1) << " s, over " << v.points << " points; CPU time of "
       << "every process " << fmt(v.cpu_s, 1) << " s; target < "
       << fmt(kOverheadTargetMs, 0) << " ms): " << verdict(overhead < kOverheadTargetMs) << "\n";
   out << head << "result of " << fmt(v.result.bytes / 1e6, 0) << " MB written in "
@@ -318,7 +320,50 @@ bool print(std::ostream& out, const Variant& v) {
   return true;
 }
 
+// Issue 16's sweep speed: kSpeedPoints points of the default scenario at
+// kSpeedDurationS simulated seconds, the sweep's default replications.
+constexpr int kSpeedPoints = 200;
+constexpr const char* kSpeedDurationS = "2";
+
 }  // namespace
+
+int sweep_speed(const std::string& forksim) {
+  const fs::path tmp = make_temp_dir("forksim_bench_speed");
+  const std::string load = load_average();
+  std::cout << "sweep-speed: " << kSpeedPoints << " points of the default scenario at duration_s="
+            << kSpeedDurationS << " (the sweep's default replications), --jobs " << kJobs << ", "
+            << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs online; load average " << load << " before\n";
+  Variant v;
+  v.name = "--jobs 2";
+  v.points = kSpeedPoints;
+  const fs::path out = tmp / "speed.json";
+  const std::vector<std::string> args = {forksim, "sweep", "--set", std::string("duration_s=") + kSpeedDurationS,
+                                         "--vary", uid_vary(kSpeedPoints), "--jobs", std::to_string(kJobs),
+                                         "--progress", "off", "-q", "-o", out.string()};
+  run_sweep(v, args, out, tmp / "speed.stderr");
+  if (v.error.empty()) v.result = read_result(out);
+  const std::string head = "sweep-speed: ";
+  bool ok = v.error.empty() && v.result.complete && v.result.points == kSpeedPoints;
+  if (!ok) {
+    std::cout << head << "FAIL (did not run through): "
+              << (v.error.empty() ? std::to_string(v.result.points) + " points, complete " +
+                                        (v.result.complete ? "true" : "false")
+                                  : v.error)
+              << "\n";
+  } else {
+    std::cout << head << fmt(kSpeedPoints / v.wall_s * 60, 0) << " points per minute (" << v.result.runs
+              << " runs in " << fmt(v.wall_s, 1) << " s wall; CPU time of every process " << fmt(v.cpu_s, 1)
+              << " s)\n"
+              << head << "driver overhead " << fmt(v.overhead_ms(), 1) << " ms/point (wall " << fmt(v.wall_s, 1)
+              << " s x " << kJobs << " - runs' own " << fmt(v.result.runs_wall_s, 1) << " s, over "
+              << kSpeedPoints << " points)\n";
+  }
+  std::cout << head << "load average " << load_average() << " after\n"
+            << "How each figure is computed:\n  - points per minute = " << kSpeedPoints
+            << " / wall s x 60, wall s from the sweep's start to its end\n  - " << kMethod[0] << "\n";
+  fs::remove_all(tmp);
+  return ok ? 0 : 1;
+}
 
 int sweep_scale(const std::string& forksim, const std::string& cases_dir) {
   const std::string scenario = cases_dir + "/sweep_scale.json";

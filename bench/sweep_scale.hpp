@@ -17,4 +17,10 @@ namespace bench {
 // not a failure, as for the other cases).
 int sweep_scale(const std::string& forksim, const std::string& cases_dir);
 
+// forksim_bench --sweep-speed (issue 16): 200 points of the default
+// scenario at 2 simulated seconds through `forksim sweep --jobs 2` (its
+// default replications): points per minute and the overhead per point
+// computed as sweep_scale's. Returns 0 when the sweep gave its whole result.
+int sweep_speed(const std::string& forksim);
+
 }  // namespace bench

@@ -5,7 +5,6 @@
 #include <iostream>
 #include <cstdlib>
 #include <string>
-#include <thread>
 
 #include "cli/experiment_setup.hpp"
 #include "cli/interrupt.hpp"
@@ -136,7 +135,7 @@ int MpiRun::serve(const RunBudgets& per_run) {
     }
     if (pool->running() == 0) {
       if (sig) return 128 + sig;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      mpi_nap();
       continue;
     }
     if (std::optional<ChildOutcome> o = pool->wait_one(/*interruptible=*/true)) {

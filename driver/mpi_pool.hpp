@@ -46,6 +46,11 @@ class MpiWorld {
   bool finalize_ = true;
 };
 
+// The poll's pause between looks (a fraction of a millisecond), for rank 0
+// and for a worker waiting for its next order; false when a signal handler
+// cut it short.
+bool mpi_nap();
+
 // How often a worker says it is alive, for a timeout: a fifth of it, at
 // most a second.
 double heartbeat_period(double timeout_s);

@@ -83,15 +83,16 @@ std::vector<std::string> definition_differences(const json& a, const std::string
   return out;
 }
 
-json sweep_point_json(std::size_t index, const SweepPoint& p, const PointResult& r,
-                      const StopRule& rule, int jobs) {
-  json j = {{"index", index}, {"overrides", p.overrides}};
-  if (r.failed) {
-    j["failed"] = {{"status", r.failed->status}, {"message", r.failed->message}};
-    return j;
-  }
+json sweep_point_json(std::size_t index, const SweepPoint& p, PointResult&& r, const StopRule& rule,
+                      int jobs) {
+  if (r.failed)
+    return {{"index", index},
+            {"overrides", p.overrides},
+            {"failed", {{"status", r.failed->status}, {"message", r.failed->message}}}};
+  json j = point_json(std::move(r), rule, jobs);
+  j["index"] = index;
+  j["overrides"] = p.overrides;
   j["sets"] = p.sets;
-  j.update(point_json(r, rule, jobs));
   return j;
 }
 
@@ -105,8 +106,10 @@ Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const Experime
       specs, opt.rule, ctx,
       [&](std::size_t k, PointResult& r) {
         const std::size_t i = indices[k];
-        if (on_point) on_point(sweep_point_json(plan.indices[i], plan.points[i], r, opt.rule, ctx.jobs));
-        std::vector<nlohmann::json>().swap(r.runs);  // on disk now: the store and the partial log
+        // The runs move into the point's JSON (only they: the scheduler reads
+        // the rest of r), on disk once on_point is done: the store and the log.
+        if (on_point) on_point(sweep_point_json(plan.indices[i], plan.points[i], std::move(r), opt.rule, ctx.jobs));
+        std::vector<nlohmann::json>().swap(r.runs);
       },
       failures);
 }

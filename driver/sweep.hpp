@@ -58,7 +58,8 @@ std::vector<std::string> definition_differences(const nlohmann::json& a, const s
 
 // {"index", "overrides", "sets", "replications", "metrics", "partial", "runs"},
 // or for a failed point {"index", "overrides", "failed": {"status", "message"}}.
-nlohmann::json sweep_point_json(std::size_t index, const SweepPoint& p, const PointResult& r,
+// r's runs are moved out of it, nothing else.
+nlohmann::json sweep_point_json(std::size_t index, const SweepPoint& p, PointResult&& r,
                                 const StopRule& rule, int jobs);
 
 // The plan's points by their position in the plan (the full-sweep index

@@ -2,6 +2,8 @@
 # Installs what is missing, builds forksim and its benchmark (Release), and
 # runs the benchmark suite. Arguments go to forksim_bench, e.g.
 #   scripts/bench.sh closed_8cpu bomb_30k --runs 3 --json bench.json
+#   scripts/bench.sh --sweep-scale    # issue 14's 1,000 points x 5, three ways
+#   scripts/bench.sh --sweep-speed    # issue 16's 200 points at 2 simulated s
 #
 # scripts/bench.sh --peers [--peers-dir DIR] [ARG...] times the peers'
 # reference fork model instead (bench/peers_bench.py, whose arguments follow:
