@@ -12,9 +12,9 @@ using forksim::test::TempDir;
 
 namespace {
 
-const std::vector<std::string> kSweep = {"sweep", "--vary", "machine.ncpus=1,2", "-o", "s.json"};
+const std::vector<std::string> kMpiSweep = {"sweep", "--vary", "machine.ncpus=1,2", "-o", "s.json"};
 
-std::vector<std::string> with(std::vector<std::string> extra, std::vector<std::string> base = kSweep) {
+std::vector<std::string> with(std::vector<std::string> extra, std::vector<std::string> base = kMpiSweep) {
   base.insert(base.end(), extra.begin(), extra.end());
   return base;
 }
