@@ -103,7 +103,8 @@ int MpiRun::serve(const RunBudgets& per_run) {
   InterruptGuard interrupts;
   MpiWorkerLink link;
   const ExperimentContext ctx = experiment_context(per_run, 1, /*progress=*/false, std::cerr);
-  std::unique_ptr<RunPool> pool = local_run_pool(ctx.sim, 1);
+  // Reports go on to rank 0 as their children wrote them: parsed there once.
+  std::unique_ptr<RunPool> pool = local_run_pool(ctx.sim, 1, /*parse_results=*/false);
   const auto beat = std::chrono::duration<double>(heartbeat_period(impl_->timeout_s));
   auto last_beat = std::chrono::steady_clock::now();
   bool forwarded = false;
@@ -111,6 +112,7 @@ int MpiRun::serve(const RunBudgets& per_run) {
     if (std::optional<MpiWorkerLink::Order> order = link.poll()) {
       if (order->kind == MpiWorkerLink::Order::kStop) {  // a run left is killed with the pool
         if (!order->finalize) impl_->world.abandon();
+        link.flush(impl_->timeout_s);
         return 0;
       }
       if (order->kind == MpiWorkerLink::Order::kSignal) {
@@ -120,7 +122,7 @@ int MpiRun::serve(const RunBudgets& per_run) {
       try {
         pool->start(order->id, order->raw);
       } catch (const std::exception& e) {
-        link.done({order->id, std::nullopt, 1, e.what()});
+        link.done({order->id, std::nullopt, 1, e.what(), ""});
       }
       last_beat = std::chrono::steady_clock::now();
       continue;
@@ -134,7 +136,10 @@ int MpiRun::serve(const RunBudgets& per_run) {
       forwarded = true;
     }
     if (pool->running() == 0) {
-      if (sig) return 128 + sig;
+      if (sig) {
+        link.flush(impl_->timeout_s);
+        return 128 + sig;
+      }
       mpi_nap();
       continue;
     }

@@ -82,7 +82,8 @@ int available_cpus() {
   return n > 0 ? static_cast<int>(n) : 1;
 }
 
-ChildPool::ChildPool(int jobs) : jobs_(jobs), dir_(make_private_dir()) {
+ChildPool::ChildPool(int jobs, bool parse_results)
+    : jobs_(jobs), parse_results_(parse_results), dir_(make_private_dir()) {
   if (jobs < 1) throw std::invalid_argument("ChildPool: jobs must be >= 1");
 }
 
@@ -186,10 +187,14 @@ std::optional<ChildOutcome> ChildPool::wait_one(bool interruptible) {
     }
     std::error_code ec;
     if (fs::exists(path, ec)) {
-      try {
-        o.result = nlohmann::json::parse(slurp(path));
-      } catch (const std::exception& e) {
-        o.error = std::string("unreadable result: ") + e.what();
+      if (!parse_results_) {
+        o.result_text = slurp(path);
+      } else {
+        try {
+          o.result = nlohmann::json::parse(slurp(path));
+        } catch (const std::exception& e) {
+          o.error = std::string("unreadable result: ") + e.what();
+        }
       }
       fs::remove(path, ec);
     }
@@ -197,7 +202,7 @@ std::optional<ChildOutcome> ChildPool::wait_one(bool interruptible) {
       o.error = slurp(path + ".err");
       fs::remove(path + ".err", ec);
     }
-    if (!o.result && o.error.empty())
+    if (!o.result && o.result_text.empty() && o.error.empty())
       o.error = "exited with status " + std::to_string(o.status) + " and no result";
     return o;
   }

@@ -25,18 +25,22 @@ namespace forksim {
 
 struct ChildOutcome {
   uint64_t id = 0;
-  // The function's result; absent when the child failed.
+  // The function's result; absent when the child failed, or when the pool
+  // keeps results as text (then `result_text` has it, unparsed).
   std::optional<nlohmann::json> result;
   // The child's exit status (0 when it returned; 128 + the signal when a
   // signal ended it), and, on failure, what it said or what killed it.
   int status = 0;
   std::string error;
+  std::string result_text;
 };
 
 class ChildPool {
  public:
-  // `jobs` >= 1: how many children may run at once.
-  explicit ChildPool(int jobs);
+  // `jobs` >= 1: how many children may run at once. With `parse_results`
+  // false, results come back as text for the caller to pass on (an MPI
+  // worker forwards them to rank 0, which parses them once).
+  explicit ChildPool(int jobs, bool parse_results = true);
   // Kills (SIGKILL) and reaps any child still running, removes the directory.
   ~ChildPool();
   ChildPool(const ChildPool&) = delete;
@@ -69,6 +73,7 @@ class ChildPool {
   std::string result_path(uint64_t id) const;
 
   int jobs_;
+  bool parse_results_;
   std::string dir_;
   std::map<pid_t, uint64_t> running_;
 };

@@ -89,37 +89,16 @@ MpiWorld::~MpiWorld() {
 
 double heartbeat_period(double timeout_s) { return std::min(1.0, timeout_s / 5); }
 
-struct MpiCoordinator::Send {
+struct MpiOutbox::Send {
   std::string text;
   int rank = 0;
   MPI_Request request = MPI_REQUEST_NULL;
 };
 
-MpiCoordinator::MpiCoordinator(const MpiWorld& world, double timeout_s) : timeout_s_(timeout_s) {
-  for (int r = 1; r < world.size(); ++r) workers_.push_back({r, true, std::nullopt, {}});
-}
+MpiOutbox::MpiOutbox() = default;
+MpiOutbox::~MpiOutbox() = default;
 
-MpiCoordinator::~MpiCoordinator() {
-  const std::string stop = json{{"finalize", !lost_any()}}.dump();
-  for (const Worker& w : workers_)
-    if (w.alive) send(w.rank, kTagStop, stop);
-  // The stops are small (sent at once); a lost rank's sends are left.
-  const auto t0 = std::chrono::steady_clock::now();
-  while (true) {
-    reap_sends();
-    bool pending = std::any_of(sends_.begin(), sends_.end(), [this](const auto& s) {
-      return workers_[static_cast<std::size_t>(s->rank - 1)].alive;
-    });
-    if (!pending || seconds_since(t0) > timeout_s_) break;
-    mpi_nap();
-  }
-}
-
-int MpiCoordinator::workers_alive() const {
-  return static_cast<int>(std::count_if(workers_.begin(), workers_.end(), [](const Worker& w) { return w.alive; }));
-}
-
-void MpiCoordinator::send(int rank, int tag, std::string text) {
+void MpiOutbox::send(int rank, int tag, std::string text) {
   auto s = std::make_unique<Send>();
   s->text = std::move(text);
   s->rank = rank;
@@ -129,27 +108,54 @@ void MpiCoordinator::send(int rank, int tag, std::string text) {
   sends_.push_back(std::move(s));
 }
 
-void MpiCoordinator::reap_sends() {
+bool MpiOutbox::pending(const std::function<bool(int)>& counts) {
   std::erase_if(sends_, [](const std::unique_ptr<Send>& s) {
     int done = 0;
     return MPI_Test(&s->request, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && done;
   });
+  return std::any_of(sends_.begin(), sends_.end(),
+                     [&counts](const std::unique_ptr<Send>& s) { return !counts || counts(s->rank); });
+}
+
+MpiCoordinator::MpiCoordinator(const MpiWorld& world, double timeout_s) : timeout_s_(timeout_s) {
+  for (int r = 1; r < world.size(); ++r) workers_.push_back({r, true, std::nullopt, {}});
+}
+
+MpiCoordinator::~MpiCoordinator() {
+  const std::string stop = json{{"finalize", !lost_any()}}.dump();
+  for (const Worker& w : workers_)
+    if (w.alive) out_.send(w.rank, kTagStop, stop);
+  // The stops are small (sent at once); a lost rank's sends are left.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto alive = [this](int rank) { return workers_[static_cast<std::size_t>(rank - 1)].alive; };
+  while (out_.pending(alive) && seconds_since(t0) <= timeout_s_) mpi_nap();
+}
+
+int MpiCoordinator::workers_alive() const {
+  return static_cast<int>(std::count_if(workers_.begin(), workers_.end(), [](const Worker& w) { return w.alive; }));
 }
 
 void MpiCoordinator::poll() {
-  reap_sends();
+  out_.pending();
   while (std::optional<Message> m = receive(MPI_ANY_SOURCE)) {
     if (m->source < 1 || m->source > static_cast<int>(workers_.size())) continue;
     Worker& w = workers_[static_cast<std::size_t>(m->source - 1)];
     if (!w.alive) continue;  // declared lost: what it says now is too late
     w.heard = std::chrono::steady_clock::now();
     if (m->tag != kTagDone) continue;
-    json d = json::parse(m->text);
+    const std::size_t line = std::min(m->text.find('\n'), m->text.size());
+    json d = json::parse(std::string_view(m->text).substr(0, line));
     ChildOutcome o;
     o.id = d.at("id").get<uint64_t>();
     o.status = d.at("status").get<int>();
     o.error = d.at("error").get<std::string>();
-    if (d.contains("result")) o.result = std::move(d["result"]);
+    if (line + 1 < m->text.size()) {
+      try {
+        o.result = json::parse(std::string_view(m->text).substr(line + 1));
+      } catch (const std::exception& e) {  // as a local pool says it
+        if (o.error.empty()) o.error = std::string("unreadable result: ") + e.what();
+      }
+    }
     if (w.run != o.id) continue;  // not the run it has (cannot happen: one at a time)
     w.run.reset();
     ready_.push_back(std::move(o));
@@ -188,7 +194,7 @@ class MpiRunPool : public RunPool {
     if (full() || w == c_.workers_.end()) throw std::logic_error("MpiRunPool::start on a full pool");
     w->run = id;
     w->heard = std::chrono::steady_clock::now();  // the timeout counts from here
-    c_.send(w->rank, kTagRun, json{{"id", id}, {"raw", raw}}.dump());
+    c_.out_.send(w->rank, kTagRun, json{{"id", id}, {"raw", raw}}.dump());
     mine_.push_back(id);
   }
 
@@ -214,7 +220,7 @@ class MpiRunPool : public RunPool {
   void signal_all(int sig) override {
     for (const MpiCoordinator::Worker& w : c_.workers_)
       if (w.alive && w.run && std::find(mine_.begin(), mine_.end(), *w.run) != mine_.end())
-        c_.send(w.rank, kTagSignal, json{{"signal", sig}}.dump());
+        c_.out_.send(w.rank, kTagSignal, json{{"signal", sig}}.dump());
   }
 
  private:
@@ -249,10 +255,15 @@ void MpiWorkerLink::heartbeat() {
 }
 
 void MpiWorkerLink::done(const ChildOutcome& o) {
-  json d = {{"id", o.id}, {"status", o.status}, {"error", o.error}};
-  if (o.result) d["result"] = *o.result;
-  std::string text = d.dump();
-  check(MPI_Send(text.data(), static_cast<int>(text.size()), MPI_BYTE, 0, kTagDone, MPI_COMM_WORLD), "MPI_Send");
+  std::string text = json{{"id", o.id}, {"status", o.status}, {"error", o.error}}.dump();
+  text += '\n';
+  text += o.result ? o.result->dump() : o.result_text;
+  out_.send(0, kTagDone, std::move(text));
+}
+
+void MpiWorkerLink::flush(double timeout_s) {
+  const auto t0 = std::chrono::steady_clock::now();
+  while (out_.pending() && seconds_since(t0) <= timeout_s) mpi_nap();
 }
 
 }  // namespace forksim

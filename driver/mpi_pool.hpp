@@ -10,12 +10,17 @@
 // whole job when a rank dies unless mpirun has `--mca orte_enable_recovery 1`.
 //
 // Messages are JSON text (MPI_BYTE) from rank 0 to a worker: run {"id",
-// "raw"}, signal {"signal"}, stop; from a worker: heartbeat, done {"id",
-// "status", "error", "result"?}. Polled (MPI_Iprobe and short sleeps), never
-// a blocking receive, which in Open MPI spins on a core the runs need.
+// "raw"}, signal {"signal"}, stop; from a worker: heartbeat, and done: a
+// line {"id", "status", "error"} then the run's report as its child wrote
+// it (nothing when it has none), which the worker passes on unparsed.
+// Polled (MPI_Iprobe and short sleeps), never a blocking receive, and sent
+// without waiting (MPI_Isend): in Open MPI either spins on a core the runs
+// need (a report is past the eager limit, so a blocking send waited, with
+// sched_yield, for rank 0 to look: a third of a worker's CPU, perf).
 // Only built with MPI (FORKSIM_MPI).
 #pragma once
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +60,22 @@ bool mpi_nap();
 // most a second.
 double heartbeat_period(double timeout_s);
 
+// Messages on their way: each buffer lives until MPI says it is sent.
+class MpiOutbox {
+ public:
+  MpiOutbox();
+  ~MpiOutbox();  // what is still pending is left (its rank may be gone)
+  MpiOutbox(const MpiOutbox&) = delete;
+  MpiOutbox& operator=(const MpiOutbox&) = delete;
+  void send(int rank, int tag, std::string text);
+  // Frees what has gone; whether anything to a rank `counts` is still pending.
+  bool pending(const std::function<bool(int rank)>& counts = {});
+
+ private:
+  struct Send;
+  std::vector<std::unique_ptr<Send>> sends_;
+};
+
 // Rank 0's side: the workers, which are alive, which run each has.
 class MpiCoordinator {
  public:
@@ -78,16 +99,12 @@ class MpiCoordinator {
     std::optional<uint64_t> run;  // the id it runs
     std::chrono::steady_clock::time_point heard;
   };
-  struct Send;  // a message on its way (its buffer lives until it is sent)
-
-  void send(int rank, int tag, std::string text);
   // Receives what has come; outcomes of finished or lost runs go to ready_.
   void poll();
-  void reap_sends();
 
   double timeout_s_;
   std::vector<Worker> workers_;
-  std::vector<std::unique_ptr<Send>> sends_;
+  MpiOutbox out_;
   std::vector<ChildOutcome> ready_;
 };
 
@@ -104,7 +121,13 @@ class MpiWorkerLink {
   // An order when one has come (not waiting).
   std::optional<Order> poll();
   void heartbeat();
+  // Sends the outcome (its result_text, unparsed) without waiting for it to go.
   void done(const ChildOutcome& o);
+  // Waits, at most timeout_s, for what done() sent to have gone.
+  void flush(double timeout_s);
+
+ private:
+  MpiOutbox out_;
 };
 
 }  // namespace forksim

@@ -36,7 +36,7 @@ class RunPool {
 };
 
 // `jobs` children at once on this machine, each running sim on the
-// scenario parsed from the raw JSON.
-std::unique_ptr<RunPool> local_run_pool(const Simulator& sim, int jobs);
+// scenario parsed from the raw JSON; `parse_results` as ChildPool's.
+std::unique_ptr<RunPool> local_run_pool(const Simulator& sim, int jobs, bool parse_results = true);
 
 }  // namespace forksim

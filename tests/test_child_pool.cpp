@@ -76,3 +76,22 @@ TEST_CASE("a pool of no jobs is refused", "[driver]") {
   CHECK_THROWS_AS(ChildPool(0), std::invalid_argument);
   CHECK(forksim::available_cpus() >= 1);
 }
+
+TEST_CASE("a pool told not to parse returns each result as the child's text", "[driver]") {
+  ChildPool pool(1, /*parse_results=*/false);
+  pool.start(5, [] { return json{{"x", 0.1}, {"name", "a\nb"}}; });
+  std::optional<ChildOutcome> o = pool.wait_one();
+  REQUIRE(o);
+  CHECK(o->id == 5);
+  CHECK(o->status == 0);
+  CHECK_FALSE(o->result);
+  CHECK(o->error.empty());
+  // The child's own dump, byte for byte: the text an MPI worker forwards.
+  CHECK(o->result_text == R"({"name":"a\nb","x":0.1})");
+  pool.start(6, []() -> json { throw std::runtime_error("no"); });
+  o = pool.wait_one();
+  REQUIRE(o);
+  CHECK(o->status == 1);
+  CHECK(o->result_text.empty());
+  CHECK(o->error == "no");
+}
