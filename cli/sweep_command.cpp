@@ -228,11 +228,9 @@ int cmd_sweep(const std::vector<std::string>& args, const std::vector<std::strin
   if (capacity.slo) ctx.named_metrics.emplace_back("--slo", parse_objective(*capacity.slo).metric);
   auto logged_points = [&table] { return table.count(); };
   Outcome o = run_sweep(plan, opt, ctx, to_run, [&](const json& point) {
-    log.append(point.dump());
-    const std::size_t index = point.at("index").get<std::size_t>();
-    table.put(static_cast<std::size_t>(std::find(plan.indices.begin(), plan.indices.end(), index) -
-                                       plan.indices.begin()),
-              point);
+    std::string line = point.dump();  // the log's line, and the store's text
+    log.append(line);
+    table.put(*position_of(plan, point.at("index").get<std::size_t>()), point, std::move(line));
   }, wall_spent);
   end_progress(err);
   if (o.status == 2) {  // a bad --metric, seen on the first report: bad input

@@ -71,7 +71,10 @@ bool mpi_nap() {
 }
 
 MpiWorld::MpiWorld() {
-  check(MPI_Init(nullptr, nullptr), "MPI_Init");
+  // Funneled: rank 0's sweep writes its points from a thread of its own
+  // (driver/writer_thread.hpp), which never calls MPI.
+  int provided = 0;
+  check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
   // A rank that dies must not take the others down with an error here.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);

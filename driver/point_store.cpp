@@ -51,7 +51,7 @@ PointStore& PointStore::operator=(PointStore&& o) noexcept {
   return *this;
 }
 
-std::size_t PointStore::append(const std::string& text) {
+std::size_t PointStore::append(std::string_view text) {
   const std::size_t at = end_;
   std::size_t done = 0;
   while (done < text.size()) {
@@ -76,19 +76,26 @@ std::string PointStore::read(std::size_t at, std::size_t size) const {
   return s;
 }
 
-std::size_t PointStore::add(const json& point) {
+std::size_t PointStore::add(const json& point, std::string compact) {
   Slot s{};
-  const std::string text = indented(point.dump(2), kPointIndent);
-  s.text_size = text.size();
-  s.text_at = append(text);
+  if (compact.empty()) compact = point.dump();
+  s.text_size = compact.size();
+  s.text_at = append(compact);
   std::string digest;
   if (point.is_object() && point.contains("runs")) {
     const json& runs = point["runs"];
     s.runs = runs.is_array() ? runs.size() : 0;
-    json d = json::object();  // the point but its runs, which are most of it: not copied
-    for (const auto& [key, value] : point.items())
-      if (key != "runs") d[key] = value;
-    digest = d.dump();
+    // The point but its runs, which are most of it: the dump of an object
+    // without that member, member by member (keys in the object's order).
+    digest = "{";
+    for (const auto& [key, value] : point.items()) {
+      if (key == "runs") continue;
+      if (digest.size() > 1) digest += ',';
+      digest += json(key).dump();
+      digest += ':';
+      digest += value.dump();
+    }
+    digest += '}';
   } else {
     digest = point.dump();
   }
@@ -111,11 +118,7 @@ json PointStore::point(std::size_t slot) const {
 
 void PointStore::write(std::size_t slot, const TextSink& sink) const {
   const Slot& s = slots_.at(slot);
-  constexpr std::size_t kPiece = 1 << 20;
-  for (std::size_t done = 0; done < s.text_size; done += kPiece) {
-    const std::size_t n = std::min(kPiece, s.text_size - done);
-    sink(read(s.text_at + done, n));
-  }
+  sink(pretty_from_compact(read(s.text_at, s.text_size), kPointIndent));
 }
 
 }  // namespace forksim

@@ -7,9 +7,10 @@
 // Each point (a sweep result's points[i], finished or failed) is written
 // once, when added, to an unnamed temporary file (in $TMPDIR, removed as
 // soon as it is made, so nothing is left whatever ends the process), in
-// two forms: its text as a result holds it (driver/result_text.hpp) and its
-// digest, the point without "runs", which is all the summary, the CSV, the
-// knee and the USL read.
+// two forms: its compact text (a sweep has it already: its partial-log
+// line), laid out as a result holds it only when the result is written
+// (driver/result_text.hpp), and its digest, the point without "runs",
+// which is all the summary, the CSV, the knee and the USL read.
 #pragma once
 #include <cstddef>
 #include <functional>
@@ -33,8 +34,9 @@ class PointStore {
   PointStore& operator=(const PointStore&) = delete;
 
   // Keeps a point; returns its slot (0, 1, ... in the order added).
+  // `compact`, when given, is point.dump() (not made again).
   // Throws std::runtime_error when the file cannot take it.
-  std::size_t add(const nlohmann::json& point);
+  std::size_t add(const nlohmann::json& point, std::string compact = {});
   std::size_t size() const { return slots_.size(); }
 
   bool failed(std::size_t slot) const { return slots_.at(slot).failed; }
@@ -54,7 +56,7 @@ class PointStore {
     bool failed;
   };
   std::string read(std::size_t at, std::size_t size) const;
-  std::size_t append(const std::string& text);
+  std::size_t append(std::string_view text);
 
   int fd_ = -1;
   std::size_t end_ = 0;

@@ -1,5 +1,6 @@
 #include "driver/result_text.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 using nlohmann::json;
@@ -16,6 +17,65 @@ std::string indented(const std::string& text, std::size_t by) {
     out += pad;
   }
   out.append(text, from, std::string::npos);
+  return out;
+}
+
+std::string pretty_from_compact(std::string_view in, std::size_t by) {
+  std::string out;
+  out.reserve(in.size() + in.size() / 2);
+  std::size_t spaces = by;  // before a line at the current depth
+  auto newline = [&out](std::size_t k) {
+    out += '\n';
+    out.append(k, ' ');
+  };
+  const std::size_t n = in.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const char c = in[i];
+    switch (c) {
+      case '"': {  // a string, copied whole: its braces and commas are not the layout's
+        std::size_t j = i + 1;
+        while (j < n && in[j] != '"') j += in[j] == '\\' ? 2 : 1;
+        j = std::min(j + 1, n);
+        out.append(in.substr(i, j - i));
+        i = j;
+        continue;
+      }
+      case '{':
+      case '[':
+        if (i + 1 < n && in[i + 1] == (c == '{' ? '}' : ']')) {  // empty: "{}", "[]"
+          out += c;
+          out += in[i + 1];
+          i += 2;
+          continue;
+        }
+        out += c;
+        spaces += 2;
+        newline(spaces);
+        break;
+      case '}':
+      case ']':
+        spaces = spaces >= 2 ? spaces - 2 : 0;
+        newline(spaces);
+        out += c;
+        break;
+      case ',':
+        out += ',';
+        newline(spaces);
+        break;
+      case ':':
+        out += ": ";
+        break;
+      default: {  // a number or a literal: up to the next structural character
+        std::size_t j = i + 1;
+        while (j < n && in[j] != ',' && in[j] != '}' && in[j] != ']' && in[j] != ':' && in[j] != '"') ++j;
+        out.append(in.substr(i, j - i));
+        i = j;
+        continue;
+      }
+    }
+    ++i;
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "driver/point_store.hpp"
@@ -16,6 +17,11 @@ namespace forksim {
 // text of a value nested that deep in a dump(2). (JSON strings hold no raw
 // line break, so every '\n' is one of the layout's.)
 std::string indented(const std::string& text, std::size_t by);
+
+// Compact JSON text (a dump()) laid out as dump(2) lays it out, nested `by`
+// spaces deep: indented(json::parse(compact).dump(2), by), without the tree.
+// The text must be a dump()'s: no whitespace outside strings.
+std::string pretty_from_compact(std::string_view compact, std::size_t by);
 
 // Writes `result` (an object) with its "points" array's elements replaced
 // by the store's points at `slots`, in that order (as many as

@@ -1,4 +1,7 @@
 #include "driver/sweep.hpp"
+#include "driver/writer_thread.hpp"
+
+#include <algorithm>
 
 #include "analysis/report.hpp"
 #include "analysis/scenario_hash.hpp"
@@ -83,6 +86,12 @@ std::vector<std::string> definition_differences(const json& a, const std::string
   return out;
 }
 
+std::optional<std::size_t> position_of(const SweepPlan& plan, std::size_t index) {
+  auto it = std::find(plan.indices.begin(), plan.indices.end(), index);
+  if (it == plan.indices.end()) return std::nullopt;
+  return static_cast<std::size_t>(it - plan.indices.begin());
+}
+
 json sweep_point_json(std::size_t index, const SweepPoint& p, PointResult&& r, const StopRule& rule,
                       int jobs) {
   if (r.failed)
@@ -102,16 +111,29 @@ Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const Experime
   std::vector<PointSpec> specs;
   for (std::size_t i : indices) specs.push_back(plan.specs.at(i));
   FailurePolicy failures{true, budget_spent};
-  return run_points(
+  // The hand-off (the point's JSON, then on_point: the log and the store)
+  // runs beside the scheduler, which meanwhile reaps and starts runs.
+  WriterThread writer;
+  Outcome o = run_points(
       specs, opt.rule, ctx,
       [&](std::size_t k, PointResult& r) {
+        if (!on_point) return;
         const std::size_t i = indices[k];
-        // The runs move into the point's JSON (only they: the scheduler reads
-        // the rest of r), on disk once on_point is done: the store and the log.
-        if (on_point) on_point(sweep_point_json(plan.indices[i], plan.points[i], std::move(r), opt.rule, ctx.jobs));
-        std::vector<nlohmann::json>().swap(r.runs);
+        // The runs move to the writer (only they: the scheduler reads the
+        // rest of r); it owns them until the point is on disk.
+        PointResult mine;
+        mine.runs.swap(r.runs);
+        mine.seeds = r.seeds;
+        mine.stopped = r.stopped;
+        mine.decided = r.decided;
+        mine.failed = r.failed;
+        writer.post([&, i, mine = std::move(mine)]() mutable {
+          on_point(sweep_point_json(plan.indices[i], plan.points[i], std::move(mine), opt.rule, ctx.jobs));
+        });
       },
       failures);
+  writer.finish();
+  return o;
 }
 
 std::size_t SweepTable::count() const {

@@ -5,6 +5,7 @@
 #pragma once
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,12 +68,19 @@ nlohmann::json sweep_point_json(std::size_t index, const SweepPoint& p, PointRes
 // finished or failed point (sweep_point_json, its "index" the full-sweep
 // one) is kept in the store, its slot here; absent while it has not run.
 // A point put again (a retried failure) replaces the one before.
+// The plan's position of a full-sweep index (a shard's plan holds some);
+// nullopt when the plan does not hold it.
+std::optional<std::size_t> position_of(const SweepPlan& plan, std::size_t index);
+
 struct SweepTable {
   explicit SweepTable(std::size_t positions) : slots(positions) {}
   std::vector<std::optional<std::size_t>> slots;
   PointStore store;
 
-  void put(std::size_t position, const nlohmann::json& point) { slots.at(position) = store.add(point); }
+  // `compact`, when given, is point.dump() (PointStore::add).
+  void put(std::size_t position, const nlohmann::json& point, std::string compact = {}) {
+    slots.at(position) = store.add(point, std::move(compact));
+  }
   bool has(std::size_t position) const { return slots.at(position).has_value(); }
   bool failed(std::size_t position) const { return has(position) && store.failed(*slots[position]); }
   std::size_t count() const;

@@ -35,13 +35,6 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-// The plan's position of a full-sweep index (a shard's plan holds some).
-std::optional<std::size_t> position_of(const SweepPlan& plan, std::size_t index) {
-  auto it = std::find(plan.indices.begin(), plan.indices.end(), index);
-  if (it == plan.indices.end()) return std::nullopt;
-  return static_cast<std::size_t>(it - plan.indices.begin());
-}
-
 // Whether a line is a point of the plan as a sweep writes it.
 std::string point_problem(const json& j, const SweepPlan& plan) {
   if (!j.is_object()) return "not a JSON object";
