@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <iostream>
 #include <cstdlib>
 #include <string>
@@ -105,6 +106,25 @@ int MpiRun::serve(const RunBudgets& per_run) {
   const ExperimentContext ctx = experiment_context(per_run, 1, /*progress=*/false, std::cerr);
   // Reports go on to rank 0 as their children wrote them: parsed there once.
   std::unique_ptr<RunPool> pool = local_run_pool(ctx.sim, 1, /*parse_results=*/false);
+  // Runs rank 0 gave beyond the one running (kMpiRunsHeld), in its order.
+  std::deque<MpiWorkerLink::Order> held;
+  auto start_next = [&] {
+    while (pool->running() == 0 && !held.empty()) {
+      MpiWorkerLink::Order run = std::move(held.front());
+      held.pop_front();
+      try {
+        pool->start(run.id, run.raw);
+      } catch (const std::exception& e) {
+        link.done({run.id, std::nullopt, 1, e.what(), ""});
+      }
+    }
+  };
+  // A run stopped before it started has no report: status 128 + sig.
+  auto drop_held = [&](int sig) {
+    for (const MpiWorkerLink::Order& run : held)
+      link.done({run.id, std::nullopt, 128 + sig, "stopped by signal " + std::to_string(sig) + " before it started", ""});
+    held.clear();
+  };
   const auto beat = std::chrono::duration<double>(heartbeat_period(impl_->timeout_s));
   auto last_beat = std::chrono::steady_clock::now();
   bool forwarded = false;
@@ -116,15 +136,13 @@ int MpiRun::serve(const RunBudgets& per_run) {
         return 0;
       }
       if (order->kind == MpiWorkerLink::Order::kSignal) {
+        drop_held(order->signal);
         pool->signal_all(order->signal);
         continue;
       }
-      try {
-        pool->start(order->id, order->raw);
-      } catch (const std::exception& e) {
-        link.done({order->id, std::nullopt, 1, e.what(), ""});
-      }
-      last_beat = std::chrono::steady_clock::now();
+      held.push_back(std::move(*order));
+      if (pool->running() == 0) last_beat = std::chrono::steady_clock::now();
+      start_next();
       continue;
     }
     // A signal to the worker itself (mpirun aborting the job, say): its
@@ -137,6 +155,7 @@ int MpiRun::serve(const RunBudgets& per_run) {
     }
     if (pool->running() == 0) {
       if (sig) {
+        drop_held(sig);
         link.flush(impl_->timeout_s);
         return 128 + sig;
       }
@@ -144,6 +163,7 @@ int MpiRun::serve(const RunBudgets& per_run) {
       continue;
     }
     if (std::optional<ChildOutcome> o = pool->wait_one(/*interruptible=*/true)) {
+      if (!sig) start_next();  // the next run first: its core is idle meanwhile
       link.done(*o);
     } else if (std::chrono::steady_clock::now() - last_beat >= beat) {
       link.heartbeat();

@@ -121,7 +121,7 @@ bool MpiOutbox::pending(const std::function<bool(int)>& counts) {
 }
 
 MpiCoordinator::MpiCoordinator(const MpiWorld& world, double timeout_s) : timeout_s_(timeout_s) {
-  for (int r = 1; r < world.size(); ++r) workers_.push_back({r, true, std::nullopt, {}});
+  for (int r = 1; r < world.size(); ++r) workers_.push_back({r, true, {}, {}});
 }
 
 MpiCoordinator::~MpiCoordinator() {
@@ -159,20 +159,23 @@ void MpiCoordinator::poll() {
         if (o.error.empty()) o.error = std::string("unreadable result: ") + e.what();
       }
     }
-    if (w.run != o.id) continue;  // not the run it has (cannot happen: one at a time)
-    w.run.reset();
+    auto held = std::find(w.runs.begin(), w.runs.end(), o.id);
+    if (held == w.runs.end()) continue;  // not a run it holds (cannot happen)
+    w.runs.erase(held);
     ready_.push_back(std::move(o));
   }
   for (Worker& w : workers_) {
-    if (!w.alive || !w.run || seconds_since(w.heard) <= timeout_s_) continue;
+    if (!w.alive || w.runs.empty() || seconds_since(w.heard) <= timeout_s_) continue;
     w.alive = false;
-    ChildOutcome o;
-    o.id = *w.run;
-    o.status = kRunLost;
-    o.error = "rank " + std::to_string(w.rank) + " went silent for " + seconds_text(timeout_s_) +
-              " s (--mpi-timeout-s) and is lost";
-    w.run.reset();
-    ready_.push_back(std::move(o));
+    for (uint64_t id : w.runs) {
+      ChildOutcome o;
+      o.id = id;
+      o.status = kRunLost;
+      o.error = "rank " + std::to_string(w.rank) + " went silent for " + seconds_text(timeout_s_) +
+                " s (--mpi-timeout-s) and is lost";
+      ready_.push_back(std::move(o));
+    }
+    w.runs.clear();
   }
 }
 
@@ -188,15 +191,21 @@ class MpiRunPool : public RunPool {
     } catch (const std::exception&) {
     }
   }
-  int jobs() const override { return std::min(most_, c_.workers_alive()); }
+  // Every worker holds up to kMpiRunsHeld runs, so the scheduler may start that many a worker.
+  int jobs() const override { return std::min(most_, c_.workers_alive()) * kMpiRunsHeld; }
   std::size_t running() const override { return mine_.size(); }
 
+  // To the live worker holding the fewest runs (the lowest rank of those):
+  // an idle one first, then a second run to each busy one.
   void start(uint64_t id, const json& raw) override {
-    auto w = std::find_if(c_.workers_.begin(), c_.workers_.end(),
-                          [](const MpiCoordinator::Worker& w) { return w.alive && !w.run; });
+    auto w = c_.workers_.end();
+    for (auto it = c_.workers_.begin(); it != c_.workers_.end(); ++it)
+      if (it->alive && it->runs.size() < static_cast<std::size_t>(kMpiRunsHeld) &&
+          (w == c_.workers_.end() || it->runs.size() < w->runs.size()))
+        w = it;
     if (full() || w == c_.workers_.end()) throw std::logic_error("MpiRunPool::start on a full pool");
-    w->run = id;
-    w->heard = std::chrono::steady_clock::now();  // the timeout counts from here
+    if (w->runs.empty()) w->heard = std::chrono::steady_clock::now();  // the timeout counts from here
+    w->runs.push_back(id);
     c_.out_.send(w->rank, kTagRun, json{{"id", id}, {"raw", raw}}.dump());
     mine_.push_back(id);
   }
@@ -222,7 +231,9 @@ class MpiRunPool : public RunPool {
 
   void signal_all(int sig) override {
     for (const MpiCoordinator::Worker& w : c_.workers_)
-      if (w.alive && w.run && std::find(mine_.begin(), mine_.end(), *w.run) != mine_.end())
+      if (w.alive && std::any_of(w.runs.begin(), w.runs.end(), [this](uint64_t id) {
+            return std::find(mine_.begin(), mine_.end(), id) != mine_.end();
+          }))
         c_.out_.send(w.rank, kTagSignal, json{{"signal", sig}}.dump());
   }
 

@@ -1,11 +1,14 @@
 // Runs over MPI (`mpirun -np N forksim sweep ... --mpi`): rank 0 is the
-// coordinator, whose RunPool hands each run to a free worker rank (1..N-1)
-// as a work queue; a worker runs it in a forked child as locally
-// (cli/mpi_worker.hpp) and sends back its status, error and report.
+// coordinator, whose RunPool hands each run to a worker rank (1..N-1) as
+// it becomes free, a work queue one run deep (kMpiRunsHeld); a worker runs
+// its runs one at a time, each in a forked child as locally
+// (cli/mpi_worker.hpp), and sends back each one's status, error and report.
+// A run a worker held but never started, when a signal stops its runs,
+// comes back with status 128 + the signal and no report.
 //
 // While a run goes on its worker sends a heartbeat every
-// heartbeat_period(timeout) seconds; a worker with a run that is silent for
-// `timeout_s` is lost for good: its run comes back as kRunLost
+// heartbeat_period(timeout) seconds; a worker with runs that is silent for
+// `timeout_s` is lost for good: its runs come back as kRunLost
 // (driver/run_pool.hpp) and the other workers go on. Open MPI aborts the
 // whole job when a rank dies unless mpirun has `--mca orte_enable_recovery 1`.
 //
@@ -20,6 +23,7 @@
 // Only built with MPI (FORKSIM_MPI).
 #pragma once
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -55,6 +59,13 @@ class MpiWorld {
 // and for a worker waiting for its next order; false when a signal handler
 // cut it short.
 bool mpi_nap();
+
+// How many runs rank 0 gives a worker at once: the one it runs and the
+// next, which it starts as soon as the first ends instead of waiting for
+// rank 0 to hear of the end and answer (two polls and a parse of the
+// report, about a millisecond a run with a core idle). A slow run holds
+// back at most the one run queued behind it.
+constexpr int kMpiRunsHeld = 2;
 
 // How often a worker says it is alive, for a timeout: a fifth of it, at
 // most a second.
@@ -96,7 +107,7 @@ class MpiCoordinator {
   struct Worker {
     int rank = 0;
     bool alive = true;
-    std::optional<uint64_t> run;  // the id it runs
+    std::deque<uint64_t> runs;  // the ids it holds, the one it runs first
     std::chrono::steady_clock::time_point heard;
   };
   // Receives what has come; outcomes of finished or lost runs go to ready_.
