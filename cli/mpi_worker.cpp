@@ -105,7 +105,7 @@ int MpiRun::serve(const RunBudgets& per_run) {
   MpiWorkerLink link;
   const ExperimentContext ctx = experiment_context(per_run, 1, /*progress=*/false, std::cerr);
   // Reports go on to rank 0 as their children wrote them: parsed there once.
-  std::unique_ptr<RunPool> pool = local_run_pool(ctx.sim, 1, /*parse_results=*/false);
+  std::unique_ptr<RunPool> pool = local_run_pool(ctx.sim, 1);
   // Runs rank 0 gave beyond the one running (kMpiRunsHeld), in its order.
   std::deque<MpiWorkerLink::Order> held;
   auto start_next = [&] {

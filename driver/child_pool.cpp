@@ -187,15 +187,9 @@ std::optional<ChildOutcome> ChildPool::wait_one(bool interruptible) {
     }
     std::error_code ec;
     if (fs::exists(path, ec)) {
-      if (!parse_results_) {
-        o.result_text = slurp(path);
-      } else {
-        try {
-          o.result = nlohmann::json::parse(slurp(path));
-        } catch (const std::exception& e) {
-          o.error = std::string("unreadable result: ") + e.what();
-        }
-      }
+      o.result_text = slurp(path);
+      if (o.result_text.empty()) o.error = "unreadable result: an empty file";
+      if (parse_results_) parse_result(o);
       fs::remove(path, ec);
     }
     if (fs::exists(path + ".err", ec)) {
@@ -207,6 +201,16 @@ std::optional<ChildOutcome> ChildPool::wait_one(bool interruptible) {
     return o;
   }
   return std::nullopt;
+}
+
+void parse_result(ChildOutcome& o) {
+  if (o.result_text.empty()) return;
+  try {
+    o.result = nlohmann::json::parse(o.result_text);
+  } catch (const std::exception& e) {
+    if (o.error.empty()) o.error = std::string("unreadable result: ") + e.what();
+  }
+  std::string().swap(o.result_text);
 }
 
 void ChildPool::signal_all(int sig) {

@@ -35,6 +35,10 @@ struct ChildOutcome {
   std::string result_text;
 };
 
+// Parses o.result_text into o.result (the text is left empty); a text that
+// is not JSON leaves no result and says so in o.error.
+void parse_result(ChildOutcome& o);
+
 class ChildPool {
  public:
   // `jobs` >= 1: how many children may run at once. With `parse_results`

@@ -152,13 +152,8 @@ void MpiCoordinator::poll() {
     o.id = d.at("id").get<uint64_t>();
     o.status = d.at("status").get<int>();
     o.error = d.at("error").get<std::string>();
-    if (line + 1 < m->text.size()) {
-      try {
-        o.result = json::parse(std::string_view(m->text).substr(line + 1));
-      } catch (const std::exception& e) {  // as a local pool says it
-        if (o.error.empty()) o.error = std::string("unreadable result: ") + e.what();
-      }
-    }
+    // The report stays text: the scheduler parses it once it has started the next run.
+    if (line + 1 < m->text.size()) o.result_text = m->text.substr(line + 1);
     auto held = std::find(w.runs.begin(), w.runs.end(), o.id);
     if (held == w.runs.end()) continue;  // not a run it holds (cannot happen)
     w.runs.erase(held);

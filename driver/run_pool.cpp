@@ -5,7 +5,7 @@ namespace {
 
 class LocalRunPool : public RunPool {
  public:
-  LocalRunPool(const Simulator& sim, int jobs, bool parse_results) : sim_(sim), pool_(jobs, parse_results) {}
+  LocalRunPool(const Simulator& sim, int jobs) : sim_(sim), pool_(jobs, /*parse_results=*/false) {}
   int jobs() const override { return pool_.jobs(); }
   std::size_t running() const override { return pool_.running(); }
   void start(uint64_t id, const nlohmann::json& raw) override {
@@ -23,8 +23,8 @@ class LocalRunPool : public RunPool {
 
 }  // namespace
 
-std::unique_ptr<RunPool> local_run_pool(const Simulator& sim, int jobs, bool parse_results) {
-  return std::make_unique<LocalRunPool>(sim, jobs, parse_results);
+std::unique_ptr<RunPool> local_run_pool(const Simulator& sim, int jobs) {
+  return std::make_unique<LocalRunPool>(sim, jobs);
 }
 
 }  // namespace forksim

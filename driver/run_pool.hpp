@@ -29,14 +29,16 @@ class RunPool {
   bool full() const { return static_cast<int>(running()) >= jobs(); }
   // Starts the run; the caller checks full() first.
   virtual void start(uint64_t id, const nlohmann::json& raw) = 0;
-  // As ChildPool::wait_one; an outcome may have status kRunLost.
+  // As ChildPool::wait_one, but the result comes as text (result_text),
+  // for the caller to parse (parse_result) when it suits it; an outcome may
+  // have status kRunLost.
   virtual std::optional<ChildOutcome> wait_one(bool interruptible) = 0;
   // Sends sig to every run going on (SIGINT/SIGTERM: stop them cleanly).
   virtual void signal_all(int sig) = 0;
 };
 
 // `jobs` children at once on this machine, each running sim on the
-// scenario parsed from the raw JSON; `parse_results` as ChildPool's.
-std::unique_ptr<RunPool> local_run_pool(const Simulator& sim, int jobs, bool parse_results = true);
+// scenario parsed from the raw JSON.
+std::unique_ptr<RunPool> local_run_pool(const Simulator& sim, int jobs);
 
 }  // namespace forksim

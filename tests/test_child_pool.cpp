@@ -95,3 +95,22 @@ TEST_CASE("a pool told not to parse returns each result as the child's text", "[
   CHECK(o->result_text.empty());
   CHECK(o->error == "no");
 }
+
+TEST_CASE("a result kept as text is parsed later, or said to be unreadable", "[driver]") {
+  ChildOutcome ok;
+  ok.result_text = R"({"complete":true})";
+  forksim::parse_result(ok);
+  REQUIRE(ok.result);
+  CHECK((*ok.result)["complete"] == true);
+  CHECK(ok.result_text.empty());
+  CHECK(ok.error.empty());
+  ChildOutcome cut;
+  cut.result_text = R"({"complete":tr)";  // a child killed mid-write
+  forksim::parse_result(cut);
+  CHECK_FALSE(cut.result);
+  CHECK(cut.error.rfind("unreadable result: ", 0) == 0);
+  ChildOutcome none;  // nothing to parse: untouched
+  forksim::parse_result(none);
+  CHECK_FALSE(none.result);
+  CHECK(none.error.empty());
+}
