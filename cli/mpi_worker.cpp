@@ -13,7 +13,18 @@
 #include "driver/run_pool.hpp"
 #include "scenarios/json_text.hpp"
 #ifdef FORKSIM_HAVE_MPI
+#include <spawn.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
 #include "driver/mpi_pool.hpp"
+#include "driver/run_server.hpp"
+
+extern char** environ;
 #endif
 
 namespace po = boost::program_options;
@@ -59,10 +70,57 @@ double timeout_option(const po::variables_map& vm) {
 
 }  // namespace
 
+namespace {
+
+// A worker rank's runs are forked by a run server (driver/run_server.hpp):
+// the worker's binary again, with the same command line and these set, so
+// that it reads the same options and budgets but never starts MPI.
+constexpr const char* kServerFdEnv = "FORKSIM_RUN_SERVER";             // its end of the socket
+constexpr const char* kServerSharingEnv = "FORKSIM_RUN_SERVER_SHARING";  // the worker's ranks_on_host
+constexpr int kServerFd = 3;
+
+// A run server for this worker: its pool, or nullptr (saying why on err)
+// when it cannot be started, the worker then forking its runs itself.
+std::unique_ptr<RunPool> spawn_run_server(const std::vector<std::string>& command_line, int sharing,
+                                          std::ostream& err) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    err << "forksim: no run server (socketpair: " << std::strerror(errno) << "); the worker forks its runs\n";
+    return nullptr;
+  }
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, "FORKSIM_RUN_SERVER", 18) != 0) env_text.emplace_back(*e);
+  env_text.push_back(std::string(kServerFdEnv) + "=" + std::to_string(kServerFd));
+  env_text.push_back(std::string(kServerSharingEnv) + "=" + std::to_string(sharing));
+  std::vector<char*> envp, argv;
+  for (std::string& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = command_line;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, sv[1], kServerFd);  // dup2 clears close-on-exec
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, "/proc/self/exe", &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(sv[1]);
+  if (rc != 0) {
+    ::close(sv[0]);
+    err << "forksim: no run server (posix_spawn: " << std::strerror(rc) << "); the worker forks its runs\n";
+    return nullptr;
+  }
+  return run_server_pool(pid, sv[0]);
+}
+
+}  // namespace
+
 struct MpiRun::Impl {
   double timeout_s = 60;
-  MpiWorld world;  // before the coordinator, which goes first
+  std::optional<MpiWorld> world;  // before the coordinator, which goes first; none in a run server
   std::unique_ptr<MpiCoordinator> coordinator;
+  int server_fd = -1, server_sharing = 1;  // a run server's (spawn_run_server)
 };
 
 MpiRun::MpiRun(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -70,7 +128,7 @@ MpiRun::~MpiRun() {
   if (!impl_->coordinator) return;
   const bool lost = impl_->coordinator->lost_any();
   impl_->coordinator.reset();  // the workers are told to stop
-  if (lost) impl_->world.abandon();
+  if (lost) impl_->world->abandon();
 }
 
 std::unique_ptr<MpiRun> MpiRun::start(const po::variables_map& vm) {
@@ -81,16 +139,25 @@ std::unique_ptr<MpiRun> MpiRun::start(const po::variables_map& vm) {
   const double timeout = timeout_option(vm);
   auto impl = std::make_unique<Impl>();
   impl->timeout_s = timeout;
-  if (impl->world.size() < 2)
+  if (const char* fd = std::getenv(kServerFdEnv)) {  // a worker's run server: no MPI
+    impl->server_fd = std::atoi(fd);
+    const char* sharing = std::getenv(kServerSharingEnv);
+    impl->server_sharing = std::max(1, sharing ? std::atoi(sharing) : 1);
+    ::unsetenv(kServerFdEnv);
+    ::unsetenv(kServerSharingEnv);
+    return std::unique_ptr<MpiRun>(new MpiRun(std::move(impl)));
+  }
+  impl->world.emplace();
+  if (impl->world->size() < 2)
     throw Usage("--mpi needs at least 2 ranks (mpirun -np N with N >= 2): rank 0 hands out the runs, "
                 "the others run them");
-  if (impl->world.rank() == 0) impl->coordinator = std::make_unique<MpiCoordinator>(impl->world, timeout);
+  if (impl->world->rank() == 0) impl->coordinator = std::make_unique<MpiCoordinator>(*impl->world, timeout);
   return std::unique_ptr<MpiRun>(new MpiRun(std::move(impl)));
 }
 
-bool MpiRun::worker() const { return impl_->world.rank() != 0; }
-int MpiRun::workers() const { return impl_->world.size() - 1; }
-int MpiRun::ranks_on_host() const { return impl_->world.ranks_on_host(); }
+bool MpiRun::worker() const { return !impl_->world || impl_->world->rank() != 0; }
+int MpiRun::workers() const { return impl_->world ? impl_->world->size() - 1 : 1; }
+int MpiRun::ranks_on_host() const { return impl_->world ? impl_->world->ranks_on_host() : impl_->server_sharing; }
 
 void MpiRun::use(ExperimentContext& ctx) {
   MpiCoordinator* c = impl_->coordinator.get();
@@ -102,10 +169,12 @@ int MpiRun::serve(const RunBudgets& per_run) {
   // The children inherit its handlers: a signal rank 0 forwards stops a
   // run as ^C stops a plain one, with its partial report.
   InterruptGuard interrupts;
-  MpiWorkerLink link;
   const ExperimentContext ctx = experiment_context(per_run, 1, /*progress=*/false, std::cerr);
+  if (impl_->server_fd >= 0) return serve_runs(ctx.sim, impl_->server_fd);
+  MpiWorkerLink link;
   // Reports go on to rank 0 as their children wrote them: parsed there once.
-  std::unique_ptr<RunPool> pool = local_run_pool(ctx.sim, 1);
+  std::unique_ptr<RunPool> pool = spawn_run_server(per_run.command_line, ranks_on_host(), std::cerr);
+  if (!pool) pool = local_run_pool(ctx.sim, 1);
   // Runs rank 0 gave beyond the one running (kMpiRunsHeld), in its order.
   std::deque<MpiWorkerLink::Order> held;
   auto start_next = [&] {
@@ -131,7 +200,7 @@ int MpiRun::serve(const RunBudgets& per_run) {
   while (true) {
     if (std::optional<MpiWorkerLink::Order> order = link.poll()) {
       if (order->kind == MpiWorkerLink::Order::kStop) {  // a run left is killed with the pool
-        if (!order->finalize) impl_->world.abandon();
+        if (!order->finalize) impl_->world->abandon();
         link.flush(impl_->timeout_s);
         return 0;
       }

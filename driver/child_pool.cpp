@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -110,9 +111,15 @@ void ChildPool::start(uint64_t id, std::function<nlohmann::json()> fn,
   std::cout.flush();
   std::cerr.flush();
   std::fflush(nullptr);
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
+    // A run outlives no parent: a driver (or an MPI worker's run server)
+    // killed outright takes its runs with it instead of leaving them to
+    // run on unseen. (The parent may have gone before the prctl.)
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(128 + SIGKILL);
     int status = 0;
     try {
       nlohmann::json r = fn();

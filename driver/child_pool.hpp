@@ -8,6 +8,9 @@
 // back when the child has exited. The parent must not have started a
 // SimGrid engine itself (the child would inherit it half-made).
 //
+// A child dies with the pool's process (PR_SET_PDEATHSIG): a driver killed
+// outright leaves no run going on unseen.
+//
 // The pool knows nothing of what the function does; the driver gives it
 // closures that run a scenario. Results come back in completion order with
 // the id the caller gave; a caller that wants a fixed order sorts by id, so

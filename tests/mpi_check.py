@@ -219,12 +219,17 @@ def cwd_of(pid):
         return None
 
 
-def has_child(pid):
+def children(pid):
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return bool(f.read().split())
+            return [int(c) for c in f.read().split()]
     except OSError:
-        return False
+        return []
+
+
+def in_run(worker):
+    """Whether a worker rank has a run going: a child of its run server."""
+    return any(children(server) for server in children(worker))
 
 
 def case_lost(forksim, work):
@@ -244,7 +249,7 @@ def case_lost(forksim, work):
         rank2 = rank2 or rank_pids(2, p.pid)
         lines = open(log).read().count("\n") if os.path.exists(log) else 0
         for pid in rank2:
-            if lines >= 2 and has_child(pid):  # a point logged, and rank 2 in a run
+            if lines >= 2 and in_run(pid):  # a point logged, and rank 2 in a run
                 os.kill(pid, signal.SIGKILL)
                 killed = pid
         time.sleep(0.005)
@@ -284,7 +289,7 @@ def case_interrupt(forksim, work):
     workers = []
     while time.time() < deadline and p.poll() is None:
         workers = rank_pids(1, p.pid) + rank_pids(2, p.pid)
-        if len(workers) == 2 and all(has_child(w) for w in workers):
+        if len(workers) == 2 and all(in_run(w) for w in workers):
             break
         time.sleep(0.02)
     rank0 = rank_pids(0, p.pid)
@@ -304,7 +309,14 @@ def case_interrupt(forksim, work):
         statuses.append(int(open(path).read()) if os.path.exists(path) else None)
     if statuses[0] != 130 or any(st not in (0, None) for st in statuses[1:]):
         fail(f"rank 0, 1, 2 exited {statuses}, not [130, 0, 0]: {err}")
-    left = [pid for pid in os.listdir("/proc") if pid.isdigit() and cwd_of(pid) == os.path.realpath(work)]
+    # A worker killed by mpirun leaves its run server, which notices within
+    # 0.1 s (its socket closes) and ends with its run.
+    left_until = time.time() + 2
+    while True:
+        left = [pid for pid in os.listdir("/proc") if pid.isdigit() and cwd_of(pid) == os.path.realpath(work)]
+        if not left or time.time() > left_until:
+            break
+        time.sleep(0.02)
     if left:
         fail(f"processes left running in the sweep's directory after mpirun ended: {left}")
     if "forksim sweep: interrupted by SIGINT; the 0 finished or failed points are in " not in err:

@@ -5,8 +5,10 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <map>
 #include <stdexcept>
 
@@ -113,4 +115,48 @@ TEST_CASE("a result kept as text is parsed later, or said to be unreadable", "[d
   forksim::parse_result(none);
   CHECK_FALSE(none.result);
   CHECK(none.error.empty());
+}
+
+namespace {
+// Whether pid has ended (gone, or a zombie no one has reaped yet).
+bool ended(pid_t pid) {
+  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return true;
+  int got = 0;
+  char state = '?';
+  if (std::fscanf(f, "%d %*s %c", &got, &state) != 2) state = '?';
+  std::fclose(f);
+  return state == 'Z' || state == 'X';
+}
+}  // namespace
+
+TEST_CASE("a child ends with its pool's process when that is killed outright", "[driver]") {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  const pid_t middle = fork();
+  REQUIRE(middle >= 0);
+  if (middle == 0) {  // a driver with one long run, which says its pid
+    ::close(fds[0]);
+    ChildPool pool(1);
+    const int out = fds[1];
+    pool.start(1, [out] {
+      const pid_t me = getpid();
+      if (write(out, &me, sizeof me) != sizeof me) _exit(1);
+      sleep(30);
+      return json::object();
+    });
+    pool.wait_one();
+    _exit(0);
+  }
+  ::close(fds[1]);
+  pid_t run = 0;
+  REQUIRE(read(fds[0], &run, sizeof run) == sizeof run);
+  ::close(fds[0]);
+  CHECK_FALSE(ended(run));
+  REQUIRE(kill(middle, SIGKILL) == 0);
+  int st;
+  REQUIRE(waitpid(middle, &st, 0) == middle);
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i, usleep(10000)) gone = ended(run);
+  CHECK(gone);
 }

@@ -1,0 +1,117 @@
+// The run server (driver/run_server.hpp): a process that forks the runs a
+// caller sends over a socket and answers with each one's outcome, so that
+// an MPI worker's runs are forked from a small process. Here the server is
+// a fork of the test running serve_runs over a fake simulator.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "driver/run_server.hpp"
+#include "scenarios/scenario.hpp"
+
+using forksim::ChildOutcome;
+using forksim::RunPool;
+using nlohmann::json;
+
+namespace {
+
+// A simulator whose run reports its seed and its own pid, sleeping first
+// as long as the scenario's duration_s says (in ms of wall time).
+forksim::Simulator fake_sim() {
+  forksim::Simulator sim;
+  sim.run = [](const forksim::Scenario& s) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(s.duration_s)));
+    return json{{"seed", s.seed}, {"pid", getpid()}, {"complete", true}};
+  };
+  sim.exit_status = [](const json&) { return 0; };
+  return sim;
+}
+
+struct Server {
+  pid_t pid = -1;
+  std::unique_ptr<RunPool> pool;
+};
+
+Server start_server() {
+  int sv[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(sv[0]);
+    _exit(forksim::serve_runs(fake_sim(), sv[1]));
+  }
+  ::close(sv[1]);
+  return {pid, forksim::run_server_pool(pid, sv[0])};
+}
+
+json scenario(uint64_t seed, double ms) { return {{"seed", seed}, {"duration_s", ms}}; }
+
+std::optional<ChildOutcome> wait(RunPool& pool) {
+  for (int i = 0; i < 100; ++i)  // 100 x 0.1 s at most
+    if (std::optional<ChildOutcome> o = pool.wait_one(/*interruptible=*/true)) return o;
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("a run server runs each run in a child of its own and sends back its report", "[driver]") {
+  Server s = start_server();
+  CHECK(s.pool->jobs() == 1);
+  for (uint64_t seed : {7, 8}) {
+    s.pool->start(seed * 10, scenario(seed, 1));
+    CHECK(s.pool->running() == 1);
+    CHECK_THROWS_AS(s.pool->start(99, scenario(1, 1)), std::logic_error);  // one at a time
+    std::optional<ChildOutcome> o = wait(*s.pool);
+    REQUIRE(o);
+    CHECK(o->id == seed * 10);
+    CHECK(o->status == 0);
+    CHECK(o->error.empty());
+    CHECK_FALSE(o->result);  // the child's text, for the caller to parse
+    forksim::parse_result(*o);
+    REQUIRE(o->result);
+    CHECK((*o->result)["seed"] == seed);
+    const pid_t child = (*o->result)["pid"].get<pid_t>();
+    CHECK(child != getpid());
+    CHECK(child != s.pid);  // a child of the server, not the server itself
+  }
+  CHECK(s.pool->running() == 0);
+}
+
+TEST_CASE("a run server passes a signal to its run, and says what it cannot run", "[driver]") {
+  Server s = start_server();
+  s.pool->start(1, scenario(1, 5000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  s.pool->signal_all(SIGKILL);
+  std::optional<ChildOutcome> o = wait(*s.pool);
+  REQUIRE(o);
+  CHECK(o->id == 1);
+  CHECK(o->status == 128 + SIGKILL);
+  CHECK(o->error.find("killed by signal 9") != std::string::npos);
+  s.pool->start(2, json{{"seed", "not a number"}});  // parse_scenario refuses it in the server
+  o = wait(*s.pool);
+  REQUIRE(o);
+  CHECK(o->id == 2);
+  CHECK(o->status == 1);
+  CHECK(o->error.find("seed") != std::string::npos);
+}
+
+TEST_CASE("a run server that dies fails its run and every later one, naming it", "[driver]") {
+  Server s = start_server();
+  s.pool->start(5, scenario(1, 5000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  REQUIRE(kill(s.pid, SIGKILL) == 0);
+  std::optional<ChildOutcome> o = wait(*s.pool);
+  REQUIRE(o);
+  CHECK(o->id == 5);
+  CHECK(o->status == 1);
+  CHECK(o->error == "the run server (pid " + std::to_string(s.pid) +
+                        ") ended without the run's outcome, killed by signal 9");
+  CHECK(s.pool->running() == 0);
+  CHECK_THROWS_WITH(s.pool->start(6, scenario(1, 1)), Catch::Contains("the run server (pid"));
+}
