@@ -212,7 +212,12 @@ Co<void> Kernel::cfork_return(Proc& p, Kthread& t, ForkPath path, Proc& cp) {
   } else {
     // ts.c ts_forkret: the parent drops to ts_tqexp and switches, so that
     // the child (at the parent's old level) runs first. RT: keeps running.
-    co_await disp_.forkret(t);
+    // Dispatcher::forkret's steps, awaited here: a fork bomb's parents all
+    // wait in this frame, and forkret's would be one more each.
+    if (t.sched_class() == SchedClass::TS) {
+      co_await t.flush();
+      if (disp_.ts_forkret(t)) co_await t.block();
+    }
     co_await charge(t, Step::syscall_return);
     co_await t.flush();
   }
