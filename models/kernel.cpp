@@ -60,6 +60,9 @@ Kernel::Kernel(const KernelConfig& s, Probes& probes)
       plock_stats_(&probes.locks["p_lock"]),
       rcs_stats_(&probes.locks["rcs_lock"]),
       as_stats_(&probes.locks["as_lock"]),
+      plock_class_{"p_lock", plock_stats_, &mutex_costs_},
+      rcs_class_{"rcs_lock", rcs_stats_, &mutex_costs_},
+      as_class_{"as_lock", as_stats_, &mutex_costs_},
       pidlock_("pidlock", probes.locks["pidlock"], mutex_costs_),
       pidlinklock_("pidlinklock", probes.locks["pidlinklock"], mutex_costs_),
       zone_nlwps_lock_("zone_nlwps_lock", probes.locks["zone_nlwps_lock"], mutex_costs_),
@@ -116,7 +119,7 @@ Proc* Kernel::alloc_proc() {
     p->cow = CowState{};
     p->more_threads.clear();  // every one exited before the process was freed
   } else {
-    procs_.push_back(std::make_unique<Proc>(*plock_stats_, *rcs_stats_, *as_stats_, mutex_costs_));
+    procs_.push_back(std::make_unique<Proc>(plock_class_, rcs_class_, as_class_));
     p = procs_.back().get();
     ++plock_stats_->instances;
     ++rcs_stats_->instances;

@@ -199,6 +199,7 @@ class Kernel {
   MutexCosts mutex_costs_;
   Dispatcher disp_;
   LockStats *plock_stats_, *rcs_stats_, *as_stats_;
+  LockClass plock_class_, rcs_class_, as_class_;  // every Proc's three mutexes
   KMutex pidlock_, pidlinklock_, zone_nlwps_lock_, ct_lock_;
   ProcTable table_;
   SwapSpace swap_;
