@@ -482,27 +482,23 @@ class Run {
   // calling cfork's two halves itself: at kernel scale nearly every one of
   // a million bomb processes waits inside a fork at once, and each
   // coroutine level is a frame of its own (docs/performance.md).
+  // Its frame keeps no more than it must: no references to what g and p
+  // give at once, and one Co slot for its first run, one for its end.
   Co<void> bomb(Group& g, Proc* p, bool is_child) {
-    Kthread& t = *p->thread;
-    if (is_child)
-      co_await child_first_run(*p);
-    else
-      co_await k_.dispatcher().run(t);
-    const RetryPolicy& rp = g.w.retry;
-    const bool bash = rp.kind == RetryPolicy::Kind::Bash;
-    PathStats& st = g.gp.paths[g.w.path];
+    co_await first_run(*p, is_child);
     bool gave_up = false;
     for (int made = 0; !stopping_ && (g.w.fan_out == 0 || made < g.w.fan_out); ++made) {
       // bash's forksleep starts at 1 s and doubles while below FORKSLEEP_MAX.
-      double delay = bash ? 1 : rp.delay_s;
+      const bool bash = g.w.retry.kind == RetryPolicy::Kind::Bash;
+      double delay = bash ? 1 : g.w.retry.delay_s;
       uint64_t sleeps = 0;
       double slept = 0;
       bool made_one = false;
       for (;;) {
         double t0 = SimEngine::now();
-        ForkResult r = co_await k_.cfork_start(*p, t, g.path, 0);
-        if (r.err == Err::Ok) co_await k_.cfork_return(*p, t, g.path, *r.child);
-        note_fork(g, st, r, t0);
+        ForkResult r = co_await k_.cfork_start(*p, *p->thread, g.path, 0);
+        if (r.err == Err::Ok) co_await k_.cfork_return(*p, *p->thread, g.path, *r.child);
+        note_fork(g, g.gp.paths[g.w.path], r, t0);
         if (r.err == Err::Ok) {
           made_one = true;
           break;
@@ -512,6 +508,7 @@ class Run {
           note_give_up(sleeps, slept);
           break;
         }
+        const RetryPolicy& rp = g.w.retry;
         double d = 0;
         switch (rp.kind) {
           case RetryPolicy::Kind::Immediate: break;
@@ -526,7 +523,7 @@ class Run {
             break;
         }
         if (rp.kind != RetryPolicy::Kind::Immediate) {
-          co_await user_sleep(t, d);
+          co_await user_sleep(*p->thread, d);
           ++sleeps;
           slept += d;
           if (probes_.in_window(SimEngine::now())) {
@@ -538,11 +535,23 @@ class Run {
       }
       if (!made_one) break;
     }
-    if (!gave_up && !g.w.exit_after_fork) {
-      // Done forking, asleep (off CPU) until stop() wakes it to exit.
-      while (!stopping_) co_await park(g, t);
-    }
-    co_await finish(p, t);
+    co_await bomb_end(g, p, !gave_up && !g.w.exit_after_fork);
+  }
+
+  // A bomb process's first run: a child's (child_first_run), or an initial
+  // process's wait for a CPU. Not a coroutine itself: `co_await (c ? f() :
+  // g())` in bomb crashed in GCC 12's build.
+  Co<void> first_run(Proc& p, bool is_child) {
+    return is_child ? child_first_run(p) : initial_run(*p.thread);
+  }
+  Co<void> initial_run(Kthread& t) { co_await k_.dispatcher().run(t); }
+
+  // A bomb process done forking: asleep (off CPU) until stop() wakes it,
+  // if `park`; then it exits.
+  Co<void> bomb_end(Group& g, Proc* p, bool park_first) {
+    if (park_first)
+      while (!stopping_) co_await park(g, *p->thread);
+    co_await finish(p, *p->thread);
   }
 
   // bash's jobs.h FORKSLEEP_MAX: bash's make_child sleeps 1, 2, 4, 8 s between
