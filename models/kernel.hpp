@@ -146,7 +146,7 @@ class Kernel {
 
  private:
   bool is_private(const Proc& p) const {
-    return !disp_.step_by_step && p.more_threads.empty() && !(p.flags & (SVFWAIT | SVFORK)) &&
+    return !disp_.step_by_step && p.single_lwp() && !(p.flags & (SVFWAIT | SVFORK)) &&
            p.running_children == 0 && !p.vfwaited;
   }
   Co<Proc*> getproc(Proc& pp, Kthread& t, FailReason* why);

@@ -42,6 +42,21 @@ struct CowState {
   uint8_t path = 0;              // the ForkPath that protected them
 };
 
+// A process's other forking LWPs and holdlwps's lists of them: out of a
+// Proc, since a process with one LWP (every fork bomb process) never uses
+// them. `in_kernel` are the LWPs inside a system call and not asleep in it:
+// a hold waits for them to reach a hold point. `in_user` do user-mode work
+// that a hold must stop (Kernel::user_work): poked, they stop at once and
+// count in lwprcnt until they have. `must_stop` are those a hold waits for.
+struct OtherLwps {
+  std::vector<std::unique_ptr<Kthread>> threads;
+  PtrList<Kthread*> in_kernel;
+  PtrList<Kthread*> in_user;
+  PtrList<Kthread*> must_stop;
+  KCondVar p_holdlwps;       // the forker waits here for the others to stop
+  KCondVar stopped_cv;       // stopped LWPs wait here for continuelwps (TS_CSTART)
+};
+
 // The fields are ordered for packing, not by topic: a million processes.
 struct Proc {
   Proc(const LockClass& plock, const LockClass& rcs, const LockClass& as)
@@ -84,7 +99,6 @@ struct Proc {
   Proc* sibling = nullptr;
   Proc* psibling = nullptr;
   PtrList<Proc*> zombies;  // children to reap, oldest first
-  int nchildren = 0;
 
   KMutex p_lock;
   KMutex rcs_lock;           // the process's rctl set lock
@@ -93,23 +107,23 @@ struct Proc {
 
   // holdlwps (lwp.c), for the threads forksim runs. `holder` is the LWP
   // whose fork has the others stopped: from holdlwps setting its flag until
-  // its continuelwps. `in_kernel` are the LWPs inside a system call and not
-  // asleep in it: a hold waits for them to reach a hold point; `lwprcnt`
-  // counts those it still waits for (p_lwprcnt, without the LWPs that run
-  // no code, which holdlwps_stop times).
+  // its continuelwps; `lwprcnt` counts the LWPs the hold still waits for
+  // (p_lwprcnt, without the LWPs that run no code, which holdlwps_stop
+  // times). The rest of its state is `others`'.
   int lwprcnt = 0;
+  int nchildren = 0;         // (here for packing)
   Kthread* holder = nullptr;
   double held_from_s = 0;    // when the current (or last) hold began
-  PtrList<Kthread*> in_kernel;
-  // LWPs doing user-mode work that a hold must stop (Kernel::user_work):
-  // poked, they stop at once and count in lwprcnt until they have.
-  PtrList<Kthread*> in_user;
-  PtrList<Kthread*> must_stop;
-  KCondVar p_holdlwps;       // the forker waits here for the others to stop
-  KCondVar stopped_cv;       // stopped LWPs wait here for continuelwps (TS_CSTART)
 
-  std::unique_ptr<Kthread> thread;                     // the main LWP
-  std::vector<std::unique_ptr<Kthread>> more_threads;  // other forking LWPs
+  std::unique_ptr<Kthread> thread;   // the main LWP
+  std::unique_ptr<OtherLwps> others;  // made with the first other forking LWP
+
+  // No other LWP runs code: nothing to hold, nobody reads this one's state.
+  bool single_lwp() const { return !others || others->threads.empty(); }
+  OtherLwps& other_lwps() {
+    if (!others) others = std::make_unique<OtherLwps>();
+    return *others;
+  }
 };
 
 }  // namespace forksim
