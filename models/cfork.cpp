@@ -108,7 +108,7 @@ Co<ForkResult> Kernel::cfork_start(Proc& p, Kthread& t, ForkPath path, int flags
       co_await charge(t, Step::as_dup_page, p.resident_mb * kPagesPerMb);
       // p's other LWPs write its pages too: its protection changes at this
       // thread's clock for them only after a flush.
-      if (!p.more_threads.empty()) co_await t.flush();
+      if (!p.single_lwp()) co_await t.flush();
       protect_after_dup(p, *cp, path, t.clock());
     }
     co_await own_exit(p.as_lock, p, t);
@@ -212,7 +212,12 @@ Co<void> Kernel::cfork_return(Proc& p, Kthread& t, ForkPath path, Proc& cp) {
   } else {
     // ts.c ts_forkret: the parent drops to ts_tqexp and switches, so that
     // the child (at the parent's old level) runs first. RT: keeps running.
-    co_await disp_.forkret(t);
+    // Dispatcher::forkret's steps, awaited here: a fork bomb's parents all
+    // wait in this frame, and forkret's would be one more each.
+    if (t.sched_class() == SchedClass::TS) {
+      co_await t.flush();
+      if (disp_.ts_forkret(t)) co_await t.block();
+    }
     co_await charge(t, Step::syscall_return);
     co_await t.flush();
   }
@@ -270,7 +275,7 @@ Co<void> Kernel::forklwperr(Proc& p, Proc& cp, Kthread& t, int lwps_cloned, Fork
   co_await charge(t, Step::forklwperr);
   if (path != ForkPath::Vfork) {
     co_await charge(t, Step::forklwperr_page, cp.resident_mb * kPagesPerMb);  // as_free
-    if (!p.more_threads.empty()) co_await t.flush();  // p's sharers, read by its other LWPs
+    if (!p.single_lwp()) co_await t.flush();  // p's sharers, read by its other LWPs
     release_cow(cp, t.clock());
   }
   for (int i = 0; i < lwps_cloned; ++i) {  // forklwp_fail, 721-776

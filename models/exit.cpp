@@ -131,10 +131,11 @@ Co<void> Kernel::wait_child(Proc& p, Kthread& t) {
     }
     if (!p.zombies.empty()) break;
     // An interruptible sleep: a hold counts this LWP as stopped meanwhile.
-    bool in = std::find(p.in_kernel.begin(), p.in_kernel.end(), &t) != p.in_kernel.end();
-    if (in) p.in_kernel.erase(std::find(p.in_kernel.begin(), p.in_kernel.end(), &t));
+    PtrList<Kthread*>* ik = p.others ? &p.others->in_kernel : nullptr;
+    bool in = ik && std::find(ik->begin(), ik->end(), &t) != ik->end();
+    if (in) ik->erase(std::find(ik->begin(), ik->end(), &t));
     co_await p.p_cv.wait(t, pidlock_);
-    if (in) p.in_kernel.push_back(&t);
+    if (in) ik->push_back(&t);
   }
   co_await charge(t, Step::wait_reap);
   Proc* z = p.zombies.front();

@@ -38,23 +38,24 @@ bool held_for(const Proc& p, const Kthread& t) { return p.holder && p.holder != 
 
 int live_threads(const Proc& p) {
   int n = p.thread && p.thread->state() != Kthread::State::Dead ? 1 : 0;
-  for (const auto& t : p.more_threads) n += t->state() != Kthread::State::Dead;
+  if (p.others)
+    for (const auto& t : p.others->threads) n += t->state() != Kthread::State::Dead;
   return n;
 }
 }  // namespace
 
 Co<void> Kernel::syscall_enter(Proc& p, Kthread& t) {
-  if (p.more_threads.empty()) co_return;
+  if (p.single_lwp()) co_return;
   co_await t.flush();  // the others read in_kernel and holder at their clocks
   co_await hold_point(p, t);
-  p.in_kernel.push_back(&t);
+  p.others->in_kernel.push_back(&t);
 }
 
 Co<void> Kernel::syscall_leave(Proc& p, Kthread& t) {
-  if (p.more_threads.empty()) co_return;
+  if (p.single_lwp()) co_return;
   co_await t.flush();
   co_await hold_point(p, t);  // still in the kernel until it has passed the hold point
-  erase_one(p.in_kernel, &t);
+  erase_one(p.others->in_kernel, &t);
 }
 
 // holdlwp() (lwp.c 1243-1269): stop if another LWP holds the process, or
@@ -67,13 +68,14 @@ Co<void> Kernel::hold_point(Proc& p, Kthread& t) {
 }
 
 Co<void> Kernel::stop_locked(Proc& p, Kthread& t) {
-  if (erase_one(p.must_stop, &t) && --p.lwprcnt == 0) {
+  OtherLwps& o = p.other_lwps();
+  if (erase_one(o.must_stop, &t) && --p.lwprcnt == 0) {
     co_await t.flush();
-    p.p_holdlwps.broadcast(disp_);  // sig.c 1162-1163: the forker is woken by the last one
+    o.p_holdlwps.broadcast(disp_);  // sig.c 1162-1163: the forker is woken by the last one
   }
-  bool was_in = erase_one(p.in_kernel, &t);  // stopped: no hold waits for it
-  while (held_for(p, t)) co_await p.stopped_cv.wait(t, p.p_lock);
-  if (was_in) p.in_kernel.push_back(&t);
+  bool was_in = erase_one(o.in_kernel, &t);  // stopped: no hold waits for it
+  while (held_for(p, t)) co_await o.stopped_cv.wait(t, p.p_lock);
+  if (was_in) o.in_kernel.push_back(&t);
 }
 
 Co<bool> Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
@@ -88,22 +90,26 @@ Co<bool> Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
   }
   // holder is read outside p_lock (at hold points), so it changes at this
   // thread's clock.
-  if (!p.more_threads.empty()) co_await t.flush();
+  if (!p.single_lwp()) co_await t.flush();
   p.flags |= holdflag;  // 1298
   p.holder = &t;
   // pokelwps (1299): every other LWP. Those inside a system call must reach
   // a hold point; the rest are stopped at once (the header says why).
-  p.must_stop.clear();
-  for (Kthread* o : p.in_kernel)
-    if (o != &t) p.must_stop.push_back(o);
-  for (Kthread* o : p.in_user)
-    if (o != &t) p.must_stop.push_back(o);
-  p.lwprcnt = static_cast<int>(p.must_stop.size());
+  p.lwprcnt = 0;
+  if (p.others) {
+    OtherLwps& x = *p.others;
+    x.must_stop.clear();
+    for (Kthread* o : x.in_kernel)
+      if (o != &t) x.must_stop.push_back(o);
+    for (Kthread* o : x.in_user)
+      if (o != &t) x.must_stop.push_back(o);
+    p.lwprcnt = static_cast<int>(x.must_stop.size());
+  }
   p.held_from_s = SimEngine::now();
   co_await charge(t, Step::holdlwps_poke, p.lwps - 1);
-  if (!p.in_user.empty()) {
+  if (p.others && !p.others->in_user.empty()) {
     co_await t.flush();  // the pokes land once the poking is done
-    for (Kthread* o : p.in_user)
+    for (Kthread* o : p.others->in_user)
       if (o != &t) disp_.poke(*o);
   }
   int passive = std::max(0, p.lwps - live_threads(p));
@@ -117,7 +123,7 @@ Co<bool> Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
   // 1304-1337: wait, p_lock released, until every other LWP has stopped.
   for (;;) {
     if (p.lwprcnt > 0) {
-      co_await p.p_holdlwps.wait(t, p.p_lock);
+      co_await p.others->p_holdlwps.wait(t, p.p_lock);  // lwprcnt > 0: others exists
       continue;
     }
     if (passive == 0) break;
@@ -135,30 +141,30 @@ Co<bool> Kernel::holdlwps(Proc& p, Kthread& t, uint32_t holdflag) {
 // 1619-1645, p_lock held: every stopped LWP is set running.
 Co<void> Kernel::continuelwps(Proc& p, Kthread& t) {
   if (p.holder != &t) co_return;
-  if (p.more_threads.empty()) {
+  if (p.single_lwp()) {
     p.holder = nullptr;
     co_return;
   }
   co_await t.flush();  // another LWP wakes now, not before our work so far is done
   p.holder = nullptr;
-  p.stopped_cv.broadcast(disp_);
+  p.others->stopped_cv.broadcast(disp_);
   if (on_hold_end) on_hold_end(p, p.held_from_s, SimEngine::now());
 }
 
 Co<void> Kernel::user_work(Proc& p, Kthread& t, double seconds) {
-  if (p.more_threads.empty()) {  // no other LWP forks: nothing holds it
+  if (p.single_lwp()) {  // no other LWP forks: nothing holds it
     co_await disp_.run_user(t, seconds);
     co_return;
   }
   co_await t.flush();  // in_user is read by the forker at its clock
-  p.in_user.push_back(&t);
+  p.others->in_user.push_back(&t);
   double left = seconds;
   for (;;) {
     co_await user_hold_point(p, t);
     if (left <= 0) break;
     left = co_await disp_.run_user_until_ast(t, left);
   }
-  erase_one(p.in_user, &t);
+  erase_one(p.others->in_user, &t);
 }
 
 Co<void> Kernel::user_hold_point(Proc& p, Kthread& t) {
@@ -166,11 +172,11 @@ Co<void> Kernel::user_hold_point(Proc& p, Kthread& t) {
   t.clear_ast();
   if (!held_for(p, t)) co_return;
   co_await p.p_lock.enter(t, lock_site(Step::holdlwps_stop));
-  erase_one(p.in_user, &t);  // stopped: a later hold does not wait for it
+  erase_one(p.others->in_user, &t);  // stopped: a later hold does not wait for it
   co_await charge(t, Step::holdlwps_stop);
   co_await t.flush();
   co_await stop_locked(p, t);
-  p.in_user.push_back(&t);
+  p.others->in_user.push_back(&t);
   co_await p.p_lock.exit(t);
 }
 

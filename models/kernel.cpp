@@ -60,6 +60,9 @@ Kernel::Kernel(const KernelConfig& s, Probes& probes)
       plock_stats_(&probes.locks["p_lock"]),
       rcs_stats_(&probes.locks["rcs_lock"]),
       as_stats_(&probes.locks["as_lock"]),
+      plock_class_{"p_lock", plock_stats_, &mutex_costs_},
+      rcs_class_{"rcs_lock", rcs_stats_, &mutex_costs_},
+      as_class_{"as_lock", as_stats_, &mutex_costs_},
       pidlock_("pidlock", probes.locks["pidlock"], mutex_costs_),
       pidlinklock_("pidlinklock", probes.locks["pidlinklock"], mutex_costs_),
       zone_nlwps_lock_("zone_nlwps_lock", probes.locks["zone_nlwps_lock"], mutex_costs_),
@@ -105,18 +108,15 @@ Proc* Kernel::alloc_proc() {
     p->vfwaited = false;
     p->holder = nullptr;
     p->lwprcnt = 0;
-    p->in_kernel.clear();
-    p->in_user.clear();
-    p->must_stop.clear();
     p->parent = p->child = p->sibling = p->psibling = nullptr;
     p->nchildren = 0;
     p->zombies.clear();
     p->role = 0;
     p->group = 0;
     p->cow = CowState{};
-    p->more_threads.clear();  // every one exited before the process was freed
+    p->others.reset();  // every other LWP exited before the process was freed
   } else {
-    procs_.push_back(std::make_unique<Proc>(*plock_stats_, *rcs_stats_, *as_stats_, mutex_costs_));
+    procs_.push_back(std::make_unique<Proc>(plock_class_, rcs_class_, as_class_));
     p = procs_.back().get();
     ++plock_stats_->instances;
     ++rcs_stats_->instances;
@@ -161,12 +161,13 @@ Kthread& Kernel::make_thread(Proc& p) {
 }
 
 Kthread& Kernel::make_lwp_thread(Proc& p) {
-  p.more_threads.push_back(std::make_unique<Kthread>(disp_, next_thread_id_++));
+  auto& threads = p.other_lwps().threads;
+  threads.push_back(std::make_unique<Kthread>(disp_, next_thread_id_++));
   if (Trace* tr = disp_.trace())
-    tr->named_thread(*p.more_threads.back(), p.pid, 1 + static_cast<int>(p.more_threads.size()),
+    tr->named_thread(*threads.back(), p.pid, 1 + static_cast<int>(threads.size()),
                      p.parent ? p.parent->pid : -1);
-  p.more_threads.back()->inherit_class(*p.thread);
-  return *p.more_threads.back();
+  threads.back()->inherit_class(*p.thread);
+  return *threads.back();
 }
 
 Proc* Kernel::create_initial_proc(int uid, bool privileged, double reserved_mb,

@@ -54,6 +54,11 @@ class Kernel {
   // forksys(subcode, flags): 0 forkx, 1 forkallx, 2 vforkx, else EINVAL.
   Co<ForkResult> forksys(Proc& p, Kthread& t, int subcode, int flags);
   Co<ForkResult> cfork(Proc& p, Kthread& t, ForkPath path, int flags);
+  // cfork's two halves, which it awaits in turn: up to its success's last
+  // waits, then (after a success only) those waits and the return. A caller
+  // that awaits them itself saves cfork's frame for the whole wait.
+  Co<ForkResult> cfork_start(Proc& p, Kthread& t, ForkPath path, int flags);
+  Co<void> cfork_return(Proc& p, Kthread& t, ForkPath path, Proc& cp);
   // The parent's wait: sleeps until a child is a zombie, then reaps it.
   Co<void> wait_child(Proc& p, Kthread& t);
   // exec in a single-threaded p, in exec.c's order: lookup, open, header,
@@ -141,12 +146,9 @@ class Kernel {
 
  private:
   bool is_private(const Proc& p) const {
-    return !disp_.step_by_step && p.more_threads.empty() && !(p.flags & (SVFWAIT | SVFORK)) &&
+    return !disp_.step_by_step && p.single_lwp() && !(p.flags & (SVFWAIT | SVFORK)) &&
            p.running_children == 0 && !p.vfwaited;
   }
-  // cfork up to its success's last waits, and those waits and the return.
-  Co<ForkResult> cfork_start(Proc& p, Kthread& t, ForkPath path, int flags);
-  Co<void> cfork_return(Proc& p, Kthread& t, ForkPath path, Proc& cp);
   Co<Proc*> getproc(Proc& pp, Kthread& t, FailReason* why);
   Co<void> getproc_backoff(Kthread& t);
   Co<void> fork_fail(Proc& cp, Kthread& t);
@@ -197,6 +199,7 @@ class Kernel {
   MutexCosts mutex_costs_;
   Dispatcher disp_;
   LockStats *plock_stats_, *rcs_stats_, *as_stats_;
+  LockClass plock_class_, rcs_class_, as_class_;  // every Proc's three mutexes
   KMutex pidlock_, pidlinklock_, zone_nlwps_lock_, ct_lock_;
   ProcTable table_;
   SwapSpace swap_;

@@ -476,68 +476,85 @@ class Run {
   }
 
   // A fork bomb process: makes its fan_out children (or forks for ever),
-  // each by the retry policy; then exits (exit_after_fork) or waits for the
-  // run's end. One that gave up exits: bash's error ends the subshell.
+  // each retried by the policy on failure; then exits (exit_after_fork) or
+  // waits for the run's end. One that gave up exits: bash's error ends the
+  // subshell. One frame for the loop, the retries and the fork's timing,
+  // calling cfork's two halves itself: at kernel scale nearly every one of
+  // a million bomb processes waits inside a fork at once, and each
+  // coroutine level is a frame of its own (docs/performance.md).
+  // Its frame keeps no more than it must: no references to what g and p
+  // give at once, and one Co slot for its first run, one for its end.
   Co<void> bomb(Group& g, Proc* p, bool is_child) {
-    Kthread& t = *p->thread;
-    if (is_child)
-      co_await child_first_run(*p);
-    else
-      co_await k_.dispatcher().run(t);
+    co_await first_run(*p, is_child);
     bool gave_up = false;
-    for (int made = 0; !stopping_ && (g.w.fan_out == 0 || made < g.w.fan_out); ++made)
-      if (!co_await make_child(g, *p, t, gave_up)) break;
-    if (!gave_up && !g.w.exit_after_fork) {
-      // Done forking, asleep (off CPU) until stop() wakes it to exit.
-      while (!stopping_) co_await park(g, t);
-    }
-    co_await finish(p, t);
-  }
-
-  // One child, retried by the policy on failure. False when there is none:
-  // the run stopped, or the process gave up (bash, `gave_up` set).
-  Co<bool> make_child(Group& g, Proc& p, Kthread& t, bool& gave_up) {
-    const RetryPolicy& rp = g.w.retry;
-    bool bash = rp.kind == RetryPolicy::Kind::Bash;
-    // bash's forksleep starts at 1 s and doubles while below FORKSLEEP_MAX.
-    double delay = bash ? 1 : rp.delay_s;
-    uint64_t sleeps = 0;
-    double slept = 0;
-    for (;;) {
-      ForkResult r = co_await timed_fork(g, p, t, g.gp.paths[g.w.path], g.path);
-      if (r.err == Err::Ok) co_return true;
-      if (bash && (r.err != Err::EAGAIN_ || delay >= kBashForksleepMax)) {
-        gave_up = true;
-        note_give_up(sleeps, slept);
-        co_return false;
-      }
-      double d = 0;
-      switch (rp.kind) {
-        case RetryPolicy::Kind::Immediate: break;
-        case RetryPolicy::Kind::Fixed: d = jittered(g, rp.delay_s); break;
-        case RetryPolicy::Kind::Exponential:
-          d = jittered(g, delay);
-          delay = std::min(2 * delay, rp.max_delay_s);
+    for (int made = 0; !stopping_ && (g.w.fan_out == 0 || made < g.w.fan_out); ++made) {
+      // bash's forksleep starts at 1 s and doubles while below FORKSLEEP_MAX.
+      const bool bash = g.w.retry.kind == RetryPolicy::Kind::Bash;
+      double delay = bash ? 1 : g.w.retry.delay_s;
+      uint64_t sleeps = 0;
+      double slept = 0;
+      bool made_one = false;
+      for (;;) {
+        double t0 = SimEngine::now();
+        ForkResult r = co_await k_.cfork_start(*p, *p->thread, g.path, 0);
+        if (r.err == Err::Ok) co_await k_.cfork_return(*p, *p->thread, g.path, *r.child);
+        note_fork(g, g.gp.paths[g.w.path], r, t0);
+        if (r.err == Err::Ok) {
+          made_one = true;
           break;
-        case RetryPolicy::Kind::Bash:
-          d = jittered(g, delay);
-          delay *= 2;
-          break;
-      }
-      if (rp.kind != RetryPolicy::Kind::Immediate) {
-        co_await user_sleep(t, d);
-        ++sleeps;
-        slept += d;
-        if (probes_.in_window(SimEngine::now())) {
-          ++probes_.retry.sleeps;
-          probes_.retry.sleep_total_s += d;
         }
+        if (bash && (r.err != Err::EAGAIN_ || delay >= kBashForksleepMax)) {
+          gave_up = true;
+          note_give_up(sleeps, slept);
+          break;
+        }
+        const RetryPolicy& rp = g.w.retry;
+        double d = 0;
+        switch (rp.kind) {
+          case RetryPolicy::Kind::Immediate: break;
+          case RetryPolicy::Kind::Fixed: d = jittered(g, rp.delay_s); break;
+          case RetryPolicy::Kind::Exponential:
+            d = jittered(g, delay);
+            delay = std::min(2 * delay, rp.max_delay_s);
+            break;
+          case RetryPolicy::Kind::Bash:
+            d = jittered(g, delay);
+            delay *= 2;
+            break;
+        }
+        if (rp.kind != RetryPolicy::Kind::Immediate) {
+          co_await user_sleep(*p->thread, d);
+          ++sleeps;
+          slept += d;
+          if (probes_.in_window(SimEngine::now())) {
+            ++probes_.retry.sleeps;
+            probes_.retry.sleep_total_s += d;
+          }
+        }
+        if (stopping_) break;
       }
-      if (stopping_) co_return false;
+      if (!made_one) break;
     }
+    co_await bomb_end(g, p, !gave_up && !g.w.exit_after_fork);
   }
 
-  // bash's jobs.h FORKSLEEP_MAX: make_child sleeps 1, 2, 4, 8 s between
+  // A bomb process's first run: a child's (child_first_run), or an initial
+  // process's wait for a CPU. Not a coroutine itself: `co_await (c ? f() :
+  // g())` in bomb crashed in GCC 12's build.
+  Co<void> first_run(Proc& p, bool is_child) {
+    return is_child ? child_first_run(p) : initial_run(*p.thread);
+  }
+  Co<void> initial_run(Kthread& t) { co_await k_.dispatcher().run(t); }
+
+  // A bomb process done forking: asleep (off CPU) until stop() wakes it,
+  // if `park`; then it exits.
+  Co<void> bomb_end(Group& g, Proc* p, bool park_first) {
+    if (park_first)
+      while (!stopping_) co_await park(g, *p->thread);
+    co_await finish(p, *p->thread);
+  }
+
+  // bash's jobs.h FORKSLEEP_MAX: bash's make_child sleeps 1, 2, 4, 8 s between
   // its five attempts and gives up on the fifth failure.
   static constexpr double kBashForksleepMax = 16;
 
@@ -673,11 +690,16 @@ class Run {
   Co<ForkResult> timed_fork(Group& g, Proc& p, Kthread& t, PathStats& st, ForkPath path) {
     double t0 = SimEngine::now();
     ForkResult r = co_await k_.cfork(p, t, path, 0);
+    note_fork(g, st, r, t0);
+    co_return r;
+  }
+  // A fork call that began at t0 returned now with r: its counts.
+  void note_fork(Group& g, PathStats& st, const ForkResult& r, double t0) {
     double t1 = SimEngine::now();
     if (r.err != Err::Ok) ++failures_since_sample_;
     // The time series' throughput counts what the report's paths count.
     if (r.err == Err::Ok && &st != &g.gp.admin_probe) ++forks_since_sample_;
-    if (!probes_.in_window(t1)) co_return r;
+    if (!probes_.in_window(t1)) return;
     ++st.attempts;
     if (r.err == Err::Ok) {
       ++st.successes;
@@ -689,7 +711,6 @@ class Run {
       ++probes_.backoff.by_reason[reason_name(r.reason)];
       ++g.gp.failures_by_reason[reason_name(r.reason)];
     }
-    co_return r;
   }
   // A workload process's thread is done; the last one exits the process,
   // which its parent outside the model reaps.

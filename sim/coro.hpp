@@ -30,8 +30,9 @@
 namespace forksim {
 
 namespace coro_detail {
-// Called with the exception that escaped a spawned coroutine.
-void spawned_failed(std::exception_ptr e) noexcept;
+// A spawned coroutine (one nothing awaits) has ended: its frame is freed,
+// and the exception that escaped it, if any, goes to the engine.
+void end_spawned(std::coroutine_handle<> h, std::exception_ptr e) noexcept;
 
 // Symmetric transfer (await_suspend returning the next handle) is a jump
 // only where the compiler makes it a tail call: GCC at -O0, or with ASan,
@@ -69,7 +70,9 @@ struct PromiseBase {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
       auto c = h.promise().cont;
-      return c ? transfer(c) : std::noop_coroutine();
+      if (c) return transfer(c);
+      end_spawned(h, std::move(h.promise().error));  // only spawn() starts a Co unawaited
+      return std::noop_coroutine();
     }
     void await_resume() noexcept {}
   };
@@ -141,7 +144,8 @@ class [[nodiscard]] Soon {
 };
 
 // Starts c at the current time, after the running coroutine waits (as a
-// new thread would), detached; its frame is freed when it ends.
+// new thread would), detached; its frame is freed when it ends. No wrapper
+// frame: a fork bomb spawns a million.
 void spawn(Co<void> c);
 
 }  // namespace forksim

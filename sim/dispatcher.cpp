@@ -386,7 +386,11 @@ Soon Dispatcher::trap_return(Kthread& t) {
 Co<void> Dispatcher::forkret(Kthread& t) {
   if (t.cls_ != SchedClass::TS) co_return;  // rt_forkret, sys_forkret: no swtch
   co_await t.flush();
-  // ts_forkret: lowered, a new quantum, dispwait reset; ts_setrun; swtch().
+  if (ts_forkret(t)) co_await t.block();
+}
+
+bool Dispatcher::ts_forkret(Kthread& t) {
+  // Lowered, a new quantum, dispwait reset; ts_setrun; swtch().
   double now = SimEngine::now();
   tick(t, now);
   ts_catch_up(t);
@@ -395,12 +399,12 @@ Co<void> Dispatcher::forkret(Kthread& t) {
   t.dispwait_ = 0;
   t.backq_ = false;
   bool front = t.disp_tick_ == tick_now();
-  if (maxrunpri_ < t.pri_ || (front && maxrunpri_ == t.pri_)) co_return;  // disp() picks t
+  if (maxrunpri_ < t.pri_ || (front && maxrunpri_ == t.pri_)) return false;  // disp() picks t
   leave_cpu(t, Kthread::State::RunQueue);
   enqueue(t, front);
   fill_cpus();
   cpu_resched(t.pri_);  // the one global queue: t may still outrank user work elsewhere
-  co_await t.block();
+  return true;
 }
 
 Co<void> Dispatcher::run_user(Kthread& t, double seconds) {

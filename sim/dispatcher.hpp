@@ -78,6 +78,9 @@ class Dispatcher {
   // TS lowers t to ts_tqexp, queues it and switches (t may be picked again
   // at once); SYS and RT keep running.
   Co<void> forkret(Kthread& t);
+  // ts_forkret proper, for a TS thread whose CPU work is flushed: true when
+  // t was queued and must block() (forkret is: flush, this, block).
+  bool ts_forkret(Kthread& t);
   // t returns to user mode: preempted here if a better thread waits or its
   // quantum ran out (cpu_runrun).
   Soon trap_return(Kthread& t);

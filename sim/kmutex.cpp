@@ -60,12 +60,12 @@ struct KMutex::Spinner {
 };
 
 double KMutex::delay_s(const Kthread& t, uint32_t backoff) const {
-  if (costs_->backoff_unit_ns <= 0) return 0;
+  if (costs().backoff_unit_ns <= 0) return 0;
   // default_lock_delay: uniform in [base, backoff] steps.
   double steps = 1;
   if (backoff > 1)
-    steps += std::min<double>(backoff - 1, std::floor(costs_->rng->uniform01() * backoff));
-  return steps * costs_->backoff_unit_ns * 1e-9 / t.disp_->cpu_speed;
+    steps += std::min<double>(backoff - 1, std::floor(costs().rng->uniform01() * backoff));
+  return steps * costs().backoff_unit_ns * 1e-9 / t.disp_->cpu_speed;
 }
 
 void KMutex::advance(Spinner& s, double now, const Kthread* owner) {
@@ -75,7 +75,7 @@ void KMutex::advance(Spinner& s, double now, const Kthread* owner) {
   s.next_look += delay_s(*s.t, s.backoff);
   if (s.next_look >= now) return;
   // Every later look before `now` sees the same owner: the backoff stays.
-  double unit_s = costs_->backoff_unit_ns * 1e-9 / s.t->disp_->cpu_speed;
+  double unit_s = costs().backoff_unit_ns * 1e-9 / s.t->disp_->cpu_speed;
   if (unit_s <= 0) {  // free delays: it looks again the instant the lock is free
     s.next_look = now;
     return;
@@ -90,9 +90,9 @@ void KMutex::advance(Spinner& s, double now, const Kthread* owner) {
     // covering `now` is length-biased, P(k) = 2k / (b (b + 1)), and `now`
     // falls uniformly inside it. The phase within a step is taken as
     // forgotten too, as it is on hardware, where steps vary in length.
-    double v = costs_->rng->uniform01() * b * (b + 1);
+    double v = costs().rng->uniform01() * b * (b + 1);
     double k = std::clamp(std::ceil((std::sqrt(1 + 4 * v) - 1) / 2), 1.0, b);
-    s.next_look = now + costs_->rng->uniform01() * k * unit_s;
+    s.next_look = now + costs().rng->uniform01() * k * unit_s;
     return;
   }
   while (s.next_look < now) s.next_look += delay_s(*s.t, s.backoff);
@@ -108,7 +108,7 @@ void KMutex::take(Kthread& t, LockSite site) {
 void KMutex::stop_spinning(Spinner& s) {
   spinners_.erase(std::find(spinners_.begin(), spinners_.end(), &s));
   s.spun_s += SimEngine::now() - s.t->spin_since_;
-  stats_->spin_cpu_s += window_overlap(s.t->disp_->probes(), s.t->spin_since_, SimEngine::now());
+  stats().spin_cpu_s += window_overlap(s.t->disp_->probes(), s.t->spin_since_, SimEngine::now());
   s.t->state_ = Kthread::State::OnCpu;
 }
 
@@ -118,14 +118,14 @@ Co<void> KMutex::enter(Kthread& t, LockSite site) {
   double start = SimEngine::now();
   Probes& pr = t.dispatcher().probes();
   bool counted = pr.in_window(start);
-  if (counted) ++stats_->acquisitions;
+  if (counted) ++stats().acquisitions;
   if (owner_ == nullptr) {  // mutex_enter's inline cas
     take(t, site);
     if (Trace* tr = t.disp_->trace()) tr->lock_hold(t, *this, site, acquired_at_);
     if (counted) add_acquisition(site, false, 0, 0);
     co_return;
   }
-  if (counted) ++stats_->contended;
+  if (counted) ++stats().contended;
   if (Trace* tr = t.disp_->trace()) tr->lock_wait(t, *this);
   Spinner s{&t};
   bool spinning = false;
@@ -134,7 +134,7 @@ Co<void> KMutex::enter(Kthread& t, LockSite site) {
       if (spinning) {  // our look found it free: the cas moves the line here
         stop_spinning(s);
         take(t, site);
-        co_await t.charge(costs_->handoff_ns() + costs_->sharer_ns * sharers_);
+        co_await t.charge(costs().handoff_ns() + costs().sharer_ns * sharers_);
       } else {  // back from the turnstile with a CPU, and it is free
         take(t, site);
       }
@@ -175,8 +175,8 @@ Co<void> KMutex::enter(Kthread& t, LockSite site) {
   if (Trace* tr = t.disp_->trace()) tr->lock_hold(t, *this, site, acquired_at_);
   if (counted) {
     double w = SimEngine::now() - start;
-    stats_->wait_sum_s += w;
-    stats_->wait_max_s = std::max(stats_->wait_max_s, w);
+    stats().wait_sum_s += w;
+    stats().wait_max_s = std::max(stats().wait_max_s, w);
     add_acquisition(site, true, s.spun_s, s.block_s);
   }
 }
@@ -185,7 +185,7 @@ Co<void> KMutex::enter(Kthread& t, LockSite site) {
 // a spin event for the spinning net of it (mutex.c, end of
 // mutex_vector_enter).
 void KMutex::add_acquisition(LockSite site, bool contended, double spin_s, double block_s) {
-  LockCallerStats& c = stats_->caller(site);
+  LockCallerStats& c = stats().caller(site);
   ++c.acquisitions;
   if (!contended) return;
   ++c.contended;
@@ -246,7 +246,7 @@ void KMutex::enter_private(Kthread& t, LockSite site) {
   acquired_at_ = at;
   if (Trace* tr = t.disp_->trace()) tr->lock_hold(t, *this, site, at);
   if (t.dispatcher().probes().in_window(at)) {
-    ++stats_->acquisitions;
+    ++stats().acquisitions;
     add_acquisition(site, false, 0, 0);
   }
 }
@@ -263,12 +263,12 @@ void KMutex::exit_private(Kthread& t) {
 // closes, and a run stopped early needs no extra step.
 void KMutex::add_hold(const Probes& pr, double from, double to) {
   double h = window_overlap(pr, from, to);
-  stats_->hold_sum_s += h;
+  stats().hold_sum_s += h;
   hold_s_ += h;
-  if (hold_s_ > stats_->instance_hold_max_s) stats_->instance_hold_max_s = hold_s_;
+  if (hold_s_ > stats().instance_hold_max_s) stats().instance_hold_max_s = hold_s_;
   // lockstat -H records a hold at its release, whole.
   if (pr.in_window(to)) {
-    LockCallerStats& c = stats_->caller(site_);
+    LockCallerStats& c = stats().caller(site_);
     ++c.hold_events;
     c.hold_s += to - from;
     c.hold_max_s = std::max(c.hold_max_s, to - from);
@@ -287,7 +287,7 @@ void KMutex::owner_off_cpu(Dispatcher& d) {
       spinners_[kept++] = s;
       continue;
     }
-    stats_->spin_cpu_s += window_overlap(d.probes(), s->t->spin_since_, now);
+    stats().spin_cpu_s += window_overlap(d.probes(), s->t->spin_since_, now);
     s->spun_s += now - s->t->spin_since_;
     s->slept_at = now;
     sleepers_.push_back(s->t);

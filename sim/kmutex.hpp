@@ -62,11 +62,25 @@ uint32_t next_lock_backoff(uint32_t backoff, int ncpus);
 // per acquisition and named in Probes::lock_sites.
 using LockSite = uint16_t;
 
+// What every instance of one lock (the p_lock of every process) shares:
+// its name (a literal, naming it in traces), statistics and costs.
+struct LockClass {
+  const char* name;
+  LockStats* stats;
+  const MutexCosts* costs;
+};
+
 class KMutex {
  public:
-  // `name` must outlive the mutex (a literal): it names the lock in traces.
+  // `cls` must outlive the mutex. One pointer for the three: a million
+  // processes have three mutexes each.
+  explicit KMutex(const LockClass& cls) : cls_(&cls) {}
+  // A lock with a class of its own (a global lock); `name` must outlive it.
   KMutex(const char* name, LockStats& stats, const MutexCosts& costs)
-      : name_(name), stats_(&stats), costs_(&costs) {}
+      : cls_(new LockClass{name, &stats, &costs}), owns_cls_(true) {}
+  ~KMutex() {
+    if (owns_cls_) delete cls_;
+  }
   KMutex(const KMutex&) = delete;
   KMutex& operator=(const KMutex&) = delete;
 
@@ -82,7 +96,7 @@ class KMutex {
   bool held() const { return owner_ != nullptr; }
   Kthread* owner() const { return owner_; }
   LockSite site() const { return site_; }  // the current hold's caller
-  const char* name() const { return name_; }
+  const char* name() const { return cls_->name; }
   size_t waiters() const { return spinners_.size() + sleepers_.size(); }
 
  private:
@@ -101,19 +115,21 @@ class KMutex {
   // s's looks before `now`, all of which saw `owner`, done lazily.
   void advance(Spinner& s, double now, const Kthread* owner);
 
-  const char* name_;
-  LockStats* stats_;
-  const MutexCosts* costs_;
+  LockStats& stats() const { return *cls_->stats; }
+  const MutexCosts& costs() const { return *cls_->costs; }
+
+  // Ordered for packing: every process has three.
+  const LockClass* cls_;
   Kthread* owner_ = nullptr;
-  LockSite site_ = 0;
   double acquired_at_ = 0;
   double hold_s_ = 0;  // this instance's hold time inside the window
-  int sharers_ = 0;    // spinners that read the line during the last hold
   // PtrLists, not deques or vectors: a deque allocates on construction, a
-  // vector takes 24 bytes, and every process has three mutexes. Spinners
-  // are at most ncpus (each holds a CPU).
+  // vector takes 24 bytes. Spinners are at most ncpus (each holds a CPU).
   PtrList<Spinner*> spinners_;  // on their CPUs, in arrival order
   PtrList<Kthread*> sleepers_;  // on the turnstile, woken all at once
+  int sharers_ = 0;    // spinners that read the line during the last hold
+  LockSite site_ = 0;
+  bool owns_cls_ = false;
 };
 
 }  // namespace forksim

@@ -132,40 +132,41 @@ class Kthread {
   };
   void arm_cpu_wait(double end, std::coroutine_handle<> h);
 
+  // Ordered for packing: a fork bomb has a million threads.
   Dispatcher* disp_;
-  int id_;
-  State state_ = State::New;
   // Scheduling (the Dispatcher's). Global priority and class state.
-  SchedClass cls_ = SchedClass::SYS;
-  bool user_ = false;         // in a user-mode burst (run_user)
-  bool ast_ = false;          // poked: leaves user mode at once (pokelwps)
-  bool user_burst_ = false;   // in run_user's CPU wait proper (not its switch's flush)
   double cut_left_s_ = 0;     // what a poke left undone of the burst it cut
-  bool backq_ = false;        // TSBACKQ/RTBACKQ: the quantum ran out on CPU
-  bool trapret_ = false;      // t_trapret: ts_update saw it on CPU
-  int16_t pri_ = 60;
-  int16_t cpupri_ = 0;        // TS: ts_cpupri; RT: rt_pri
-  int dispwait_ = 0;          // TS: ts_update passes since the last reset
   long pass_seen_ = 0;        // the last ts_update pass accounted for
   long disp_tick_ = -1;       // t_disp_time: the clock tick of its last dispatch
   double timeleft_s_ = 0;     // quantum left, seconds of CPU
   double slice_from_ = 0;     // on-CPU time before this is charged to the quantum
-  int cpu_slot_ = -1;         // index in the dispatcher's on-CPU list
   Kthread* next_ = nullptr;   // run queue links
   Kthread* prev_ = nullptr;
   // A CPU wait in progress (flush or user burst): its end and coroutine,
   // the engine's token to cancel it, and what is left of one preempted.
-  bool in_cpu_wait_ = false;
   double cpu_wait_end_ = 0;
   double wait_left_s_ = 0;
   uint64_t wait_token_ = 0;
   std::coroutine_handle<> cpu_wait_h_;
-  int wakeups_ = 0;           // wake()s not yet consumed by a block()
   double pending_ns_ = 0;
   double since_ = 0;          // when the current state began (CPU accounting)
   double spin_since_ = 0;
   std::coroutine_handle<> blocked_;  // set while in block()
   PtrList<KMutex*> held_;
+  int id_;
+  int dispwait_ = 0;          // TS: ts_update passes since the last reset
+  int cpu_slot_ = -1;         // index in the dispatcher's on-CPU list
+  int wakeups_ = 0;           // wake()s not yet consumed by a block()
+  int16_t pri_ = 60;
+  int16_t cpupri_ = 0;        // TS: ts_cpupri; RT: rt_pri
+  State state_ = State::New;
+  SchedClass cls_ = SchedClass::SYS;
+  bool user_ = false;         // in a user-mode burst (run_user)
+  bool ast_ = false;          // poked: leaves user mode at once (pokelwps)
+  bool user_burst_ = false;   // in run_user's CPU wait proper (not its switch's flush)
+  bool backq_ = false;        // TSBACKQ/RTBACKQ: the quantum ran out on CPU
+  bool trapret_ = false;      // t_trapret: ts_update saw it on CPU
+  bool in_cpu_wait_ = false;
 };
 
 }  // namespace forksim

@@ -8,18 +8,6 @@ namespace {
 constexpr std::size_t kClass = 16, kClasses = 128;  // blocks up to 2 KiB
 constexpr std::size_t kChunk = std::size_t{1} << 20;
 
-#if defined(__SANITIZE_ADDRESS__)  // GCC's; clang's is __has_feature
-#define FORKSIM_POOL_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FORKSIM_POOL_ASAN 1
-#endif
-#endif
-#ifdef FORKSIM_POOL_ASAN
-constexpr bool kCarve = false;
-#else
-constexpr bool kCarve = true;
-#endif
 
 struct FreeBlock {
   FreeBlock* next;
@@ -39,7 +27,7 @@ struct Pool {
   char* next = nullptr;     // the newest chunk's uncarved part
   char* end = nullptr;
   ~Pool() {
-    if (kCarve) return;
+    if (kPoolCarves) return;
     for (FreeBlock*& head : lists)
       while (FreeBlock* f = head) {
         head = f->next;
@@ -72,7 +60,7 @@ void* pool_alloc(std::size_t n) {
       pool.lists[c] = f->next;
       return f;
     }
-    if (kCarve) return pool.carve(c * kClass);
+    if (kPoolCarves) return pool.carve(c * kClass);
   }
   void* p = std::malloc(c < kClasses ? c * kClass : n);
   if (!p) throw std::bad_alloc();

@@ -16,6 +16,20 @@
 
 namespace forksim {
 
+#if defined(__SANITIZE_ADDRESS__)  // GCC's; clang's is __has_feature
+#define FORKSIM_POOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FORKSIM_POOL_ASAN 1
+#endif
+#endif
+// False with AddressSanitizer: every block is then its own malloc.
+#ifdef FORKSIM_POOL_ASAN
+inline constexpr bool kPoolCarves = false;
+#else
+inline constexpr bool kPoolCarves = true;
+#endif
+
 void* pool_alloc(std::size_t n);
 void pool_free(void* p, std::size_t n) noexcept;
 

@@ -199,3 +199,35 @@ TEST_CASE("a PtrList keeps its order through erase, resize and swap", "[engine][
   m.push_back(&x[5]);  // the block kept its room
   CHECK(m.size() == 1);
 }
+
+TEST_CASE("a PtrList keeps one item in itself and gives its block back once empty", "[engine][pool]") {
+  int x[3];
+  PtrList<int*> l;
+  static_assert(sizeof(l) == sizeof(int*));
+  const char* self = reinterpret_cast<const char*>(&l);
+  l.push_back(&x[0]);
+  const char* at = reinterpret_cast<const char*>(l.begin());
+  CHECK((at >= self && at < self + sizeof(l)));  // no block for one item
+  CHECK(l.size() == 1);
+  l.push_back(&x[1]);
+  l.push_back(&x[2]);
+  at = reinterpret_cast<const char*>(l.begin());
+  CHECK(!(at >= self && at < self + sizeof(l)));
+  CHECK(std::vector<int*>(l.begin(), l.end()) == std::vector<int*>{&x[0], &x[1], &x[2]});
+  // The block: a header of 8 bytes, then room for 4 items.
+  const void* block = at - 8;
+  int** after = l.erase(l.begin());
+  CHECK(after == l.begin());
+  CHECK(l.front() == &x[1]);
+  l.erase(l.begin());
+  CHECK(l.size() == 1);
+  after = l.erase(l.begin());  // emptied: the block goes back
+  CHECK(after == l.end());
+  CHECK(l.empty());
+  CHECK(l.begin() == l.end());
+  if (kPoolCarves) {  // the pool's free list hands the same block out next
+    void* again = pool_alloc(8 + 4 * sizeof(int*));
+    CHECK(again == block);
+    pool_free(again, 8 + 4 * sizeof(int*));
+  }
+}

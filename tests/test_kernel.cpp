@@ -44,3 +44,12 @@ TEST_CASE("forksys with a bad subcode and cfork with bad flags fail EINVAL", "[m
   CHECK(k.table().nproc() == nproc);
   CHECK(k.locks_held() == 0);
 }
+
+// bomb_1m's budget of 1 KiB a process (docs/performance.md): a queued
+// parent is its Proc, its Kthread and two coroutine frames, each in a pool
+// class of 16 bytes. Growing either object is a choice to make knowingly.
+TEST_CASE("a process and its thread stay within the fork bomb's memory budget", "[model][kernel]") {
+  CHECK(sizeof(Proc) <= 368);
+  CHECK(sizeof(Kthread) <= 176);
+  CHECK(sizeof(KMutex) <= 56);  // three a process
+}
