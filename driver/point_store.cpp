@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -79,8 +80,12 @@ std::string PointStore::read(std::size_t at, std::size_t size) const {
 std::size_t PointStore::add(const json& point, std::string compact) {
   Slot s{};
   if (compact.empty()) compact = point.dump();
-  s.text_size = compact.size();
-  s.text_at = append(compact);
+  // Laid out now, as the result nests it (a sweep adds from its writer
+  // thread, beside the runs): the result's writing is then a copy, with
+  // the cores idle for as short a time as can be.
+  const std::string text = pretty_from_compact(compact, kPointIndent);
+  s.text_size = text.size();
+  s.text_at = append(text);
   std::string digest;
   if (point.is_object() && point.contains("runs")) {
     const json& runs = point["runs"];
@@ -118,7 +123,9 @@ json PointStore::point(std::size_t slot) const {
 
 void PointStore::write(std::size_t slot, const TextSink& sink) const {
   const Slot& s = slots_.at(slot);
-  sink(pretty_from_compact(read(s.text_at, s.text_size), kPointIndent));
+  constexpr std::size_t kPiece = 1 << 20;
+  for (std::size_t done = 0; done < s.text_size; done += kPiece)
+    sink(read(s.text_at + done, std::min(kPiece, s.text_size - done)));
 }
 
 }  // namespace forksim

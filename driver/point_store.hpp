@@ -7,10 +7,10 @@
 // Each point (a sweep result's points[i], finished or failed) is written
 // once, when added, to an unnamed temporary file (in $TMPDIR, removed as
 // soon as it is made, so nothing is left whatever ends the process), in
-// two forms: its compact text (a sweep has it already: its partial-log
-// line), laid out as a result holds it only when the result is written
-// (driver/result_text.hpp), and its digest, the point without "runs",
-// which is all the summary, the CSV, the knee and the USL read.
+// two forms: its text as a result holds it (driver/result_text.hpp), laid
+// out from its compact text (a sweep has that already: its partial-log
+// line), and its digest, the point without "runs", which is all the
+// summary, the CSV, the knee and the USL read.
 #pragma once
 #include <cstddef>
 #include <functional>
