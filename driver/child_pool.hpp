@@ -4,8 +4,8 @@
 // replicated run or a sweep is its own process: the pool fork()s (no exec,
 // so the same code runs whether the caller is the forksim binary or a test
 // binary), the child runs the function and writes the JSON it returns to a
-// file in the pool's private temporary directory, and the parent reads it
-// back when the child has exited. The parent must not have started a
+// memfd the parent made for it, and the parent reads it back when the child
+// has exited. The parent must not have started a
 // SimGrid engine itself (the child would inherit it half-made).
 //
 // A child dies with the pool's process (PR_SET_PDEATHSIG): a driver killed
@@ -48,7 +48,7 @@ class ChildPool {
   // false, results come back as text for the caller to pass on (an MPI
   // worker forwards them to rank 0, which parses them once).
   explicit ChildPool(int jobs, bool parse_results = true);
-  // Kills (SIGKILL) and reaps any child still running, removes the directory.
+  // Kills (SIGKILL) and reaps any child still running.
   ~ChildPool();
   ChildPool(const ChildPool&) = delete;
   ChildPool& operator=(const ChildPool&) = delete;
@@ -77,12 +77,13 @@ class ChildPool {
   void signal_all(int sig);
 
  private:
-  std::string result_path(uint64_t id) const;
-
   int jobs_;
   bool parse_results_;
-  std::string dir_;
-  std::map<pid_t, uint64_t> running_;
+  struct Running {
+    uint64_t id;
+    int fd;  // a memfd: what the child writes back
+  };
+  std::map<pid_t, Running> running_;
 };
 
 // The number of CPUs this process may run on (sched_getaffinity), at least 1.

@@ -233,10 +233,12 @@ def in_run(worker):
 
 
 def case_lost(forksim, work):
-    # Runs long enough (some 0.3 s each) that rank 2 is caught in one
-    # after a point is logged.
+    # Runs long enough (0.07-0.3 s each as processes, timed on 2026-12-02;
+    # at duration_s=2 they had become 0.03 s, and the sweep could end
+    # before rank 2 was caught) that rank 2 is caught in one after a point
+    # is logged.
     extra = ["--vary", "workload.parents=2,4,6,8", "--replications", "2", "--mpi-timeout-s", "1",
-             "--set", "duration_s=2", "--set", "timeseries_s=0.5"]
+             "--set", "duration_s=100", "--set", "timeseries_s=0.5"]
     local_extra = [a for a in extra if a not in ("--mpi-timeout-s", "1")]
     run_local(forksim, work, "local.json", local_extra)
     cmd = mpirun_command(forksim, "mpi.json", extra, True)
