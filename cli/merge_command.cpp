@@ -1,9 +1,14 @@
 #include "cli/merge_command.hpp"
 
 #include <boost/program_options.hpp>
+#include <algorithm>
+#include <atomic>
+#include <exception>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "cli/experiment_summary.hpp"
 #include "cli/manifest.hpp"
@@ -11,6 +16,7 @@
 #include "cli/output_file.hpp"
 #include "cli/result_file.hpp"
 #include "driver/capacity.hpp"
+#include "driver/child_pool.hpp"
 #include "driver/merge.hpp"
 #include "driver/result_text.hpp"
 #include "driver/sweep.hpp"
@@ -88,14 +94,31 @@ int cmd_merge(const std::vector<std::string>& args, const std::vector<std::strin
   capacity.metric = vm["knee-metric"].as<std::string>();
 
   // The shards' points go to the store as they are read: the runs of a
-  // large sweep are never all in memory (driver/point_store.hpp).
+  // large sweep are never all in memory (driver/point_store.hpp). The
+  // shards are read side by side, one a CPU (parsing is most of a merge:
+  // 2.6-3.0 s of 5,000 runs' 174 MB on one core); a shard that cannot be
+  // read is reported as one read alone would be, the first in the order given.
   PointStore store;
   std::vector<ShardFile> shards;
-  for (const std::string& f : names) {
-    ShardFile s{printable(f, 200), json(), {}};
-    s.result = read_sweep_file(f, store, s.slots);
-    shards.push_back(std::move(s));
-  }
+  for (const std::string& f : names) shards.push_back({printable(f, 200), json(), {}});
+  std::vector<std::exception_ptr> failed(names.size());
+  std::atomic<std::size_t> next{0};
+  auto reader = [&] {
+    for (std::size_t i; (i = next++) < names.size();) {
+      try {
+        shards[i].result = read_sweep_file(names[i], store, shards[i].slots);
+      } catch (...) {
+        failed[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> readers;
+  const std::size_t nthreads = std::min<std::size_t>(static_cast<std::size_t>(available_cpus()), names.size());
+  for (std::size_t k = 1; k < nthreads; ++k) readers.emplace_back(reader);
+  reader();
+  for (std::thread& t : readers) t.join();
+  for (const std::exception_ptr& e : failed)
+    if (e) std::rethrow_exception(e);
   Merged m;
   try {
     m = merge_shards(shards, store);

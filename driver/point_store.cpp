@@ -38,7 +38,7 @@ PointStore::~PointStore() {
 }
 
 PointStore::PointStore(PointStore&& o) noexcept : fd_(o.fd_), end_(o.end_), slots_(std::move(o.slots_)) {
-  o.fd_ = -1;
+  o.fd_ = -1;  // (a store is moved only when no thread adds to it)
 }
 
 PointStore& PointStore::operator=(PointStore&& o) noexcept {
@@ -85,7 +85,6 @@ std::size_t PointStore::add(const json& point, std::string compact) {
   // the cores idle for as short a time as can be.
   const std::string text = pretty_from_compact(compact, kPointIndent);
   s.text_size = text.size();
-  s.text_at = append(text);
   std::string digest;
   if (point.is_object() && point.contains("runs")) {
     const json& runs = point["runs"];
@@ -106,6 +105,8 @@ std::size_t PointStore::add(const json& point, std::string compact) {
   }
   s.failed = point.is_object() && point.contains("failed");
   s.digest_size = digest.size();
+  std::lock_guard<std::mutex> lock(adding_);  // the texts are made; now their places
+  s.text_at = append(text);
   s.digest_at = append(digest);
   slots_.push_back(s);
   return slots_.size() - 1;

@@ -14,6 +14,7 @@
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
@@ -35,7 +36,9 @@ class PointStore {
 
   // Keeps a point; returns its slot (0, 1, ... in the order added).
   // `compact`, when given, is point.dump() (not made again).
-  // Throws std::runtime_error when the file cannot take it.
+  // Throws std::runtime_error when the file cannot take it. Threads may
+  // add at once (a merge reads its shards side by side); the rest is for
+  // one thread once the adding is done.
   std::size_t add(const nlohmann::json& point, std::string compact = {});
   std::size_t size() const { return slots_.size(); }
 
@@ -59,6 +62,7 @@ class PointStore {
   std::size_t append(std::string_view text);
 
   int fd_ = -1;
+  std::mutex adding_;  // end_ and slots_ while points are added
   std::size_t end_ = 0;
   std::vector<Slot> slots_;
 };

@@ -303,6 +303,14 @@ TEST_CASE("merge refuses shards that do not make one whole sweep, naming them, a
   r = run_cli(d, {"merge", "out.json", "s1.json", "text.json"});
   CHECK(r.status == 2);
   CHECK(r.err.rfind("forksim merge: text.json: not JSON (", 0) == 0);
+  // Shards are read side by side; of two that cannot be read, the first
+  // given is the one named, whichever was read first.
+  write_text(d / "cut.json", "{\"kind\": \"sweep\", \"points\": [");
+  for (const auto& order : {std::vector<std::string>{"text.json", "cut.json"}, {"cut.json", "text.json"}}) {
+    r = run_cli(d, {"merge", "out.json", "s1.json", order[0], order[1]});
+    CHECK(r.status == 2);
+    CHECK(r.err.rfind("forksim merge: " + order[0] + ": not JSON (", 0) == 0);
+  }
   json moved = shard(1);
   moved["points"][0]["overrides"]["machine.ncpus"] = 9;
   write_text(d / "moved.json", moved.dump());
