@@ -2,10 +2,18 @@
 
 namespace forksim {
 
-WriterThread::WriterThread(std::size_t most_queued)
-    : most_queued_(most_queued < 1 ? 1 : most_queued), thread_([this] { loop(); }) {}
+#ifdef FORKSIM_SANITIZED
+constexpr bool kThreaded = false;  // see the header: the sanitizer's allocator and fork()
+#else
+constexpr bool kThreaded = true;
+#endif
+
+WriterThread::WriterThread(std::size_t most_queued) : most_queued_(most_queued < 1 ? 1 : most_queued) {
+  if (kThreaded) thread_ = std::thread([this] { loop(); });
+}
 
 WriterThread::~WriterThread() {
+  if (!thread_.joinable()) return;
   {
     std::lock_guard<std::mutex> lock(m_);
     closing_ = true;
@@ -22,6 +30,10 @@ void WriterThread::rethrow_failure() {
 }
 
 void WriterThread::post(std::function<void()> task) {
+  if (!thread_.joinable()) {  // inline: a failure is thrown from here at once
+    task();
+    return;
+  }
   std::unique_lock<std::mutex> lock(m_);
   changed_.wait(lock, [this] { return queue_.size() < most_queued_ || failure_; });
   rethrow_failure();

@@ -11,7 +11,10 @@
 // from the next post() or from finish(). The tasks must not touch what the
 // caller uses meanwhile. A process that fork()s with the thread alive is
 // safe as long as the child never waits on the thread's queue (glibc makes
-// malloc and stdio safe across fork).
+// malloc and stdio safe across fork). AddressSanitizer's allocator (GCC
+// 12's) is not: a child forked while the thread held its lock hung at its
+// first allocation (seen in CI), so a sanitized build runs each task in
+// post(), on the caller's thread, as the hand-off was before.
 #pragma once
 #include <condition_variable>
 #include <cstddef>
