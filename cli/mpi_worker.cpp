@@ -15,6 +15,7 @@
 #ifdef FORKSIM_HAVE_MPI
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -140,7 +141,14 @@ std::unique_ptr<MpiRun> MpiRun::start(const po::variables_map& vm) {
   auto impl = std::make_unique<Impl>();
   impl->timeout_s = timeout;
   if (const char* fd = std::getenv(kServerFdEnv)) {  // a worker's run server: no MPI
-    impl->server_fd = std::atoi(fd);
+    // Only a worker sets it, to its socket's descriptor: anything else is refused.
+    char* end = nullptr;
+    const long n = std::strtol(fd, &end, 10);
+    struct stat st;
+    if (!*fd || *end || n < 0 || n > 65535 || ::fstat(static_cast<int>(n), &st) != 0 || !S_ISSOCK(st.st_mode))
+      throw Usage(std::string(kServerFdEnv) + " is forksim's own (an MPI worker sets it for its run server), "
+                  "and '" + printable(fd) + "' is not a socket's descriptor: unset it");
+    impl->server_fd = static_cast<int>(n);
     const char* sharing = std::getenv(kServerSharingEnv);
     impl->server_sharing = std::max(1, sharing ? std::atoi(sharing) : 1);
     ::unsetenv(kServerFdEnv);

@@ -3,6 +3,7 @@
 // tests/mpi_check.py's (CTest label mpi).
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "tests/support.hpp"
@@ -56,3 +57,18 @@ TEST_CASE("sweep --mpi outside mpirun, or in a build without MPI, exits 2 saying
   CHECK_FALSE(std::filesystem::exists(d / "s.json"));
   CHECK_FALSE(std::filesystem::exists(d / "s.json.partial.jsonl"));
 }
+
+#ifdef FORKSIM_HAVE_MPI
+TEST_CASE("sweep --mpi refuses a FORKSIM_RUN_SERVER that is not a worker's socket", "[cli]") {
+  TempDir d;
+  for (const char* value : {"x", "0", "999", ""}) {
+    setenv("FORKSIM_RUN_SERVER", value, 1);
+    auto r = run_cli(d, with({"--mpi"}));
+    unsetenv("FORKSIM_RUN_SERVER");
+    CHECK(r.status == 2);
+    CHECK(r.err == std::string("forksim sweep: FORKSIM_RUN_SERVER is forksim's own (an MPI worker sets it for its "
+                               "run server), and '") + value + "' is not a socket's descriptor: unset it\n");
+    CHECK_FALSE(std::filesystem::exists(d / "s.json.partial.jsonl"));
+  }
+}
+#endif
