@@ -157,13 +157,15 @@ TEST_CASE("the host's fork figures are positive, fork grows with size and vfork 
   CHECK(f[0].median < f[2].median);
   CHECK(f[2].median < f[4].median);
   // vfork copies nothing: 128 MB within the noise of no region at all
-  // (the larger of the two spreads, and at least a quarter of the figure).
+  // (the larger of the two spreads, and at least half the figure: a few
+  // microseconds either way, where copying the region would add
+  // milliseconds; a quarter failed once in CI, 22.9 against 29.0 us).
   // Judged on each figure's fastest pass: vfork's parent waits for its
   // child to be given a CPU, and one pass that waited a time slice (15.9
   // ms against 3.0 for fork at 128 MB, seen with the machine otherwise
   // idle) says nothing of what vfork copies.
   const BenchFigure &v0 = f[1], &v128 = f[5];
-  const double noise = std::max({v0.hi - v0.lo, v128.hi - v128.lo, 0.25 * v0.lo});
+  const double noise = std::max({v0.hi - v0.lo, v128.hi - v128.lo, 0.5 * v0.lo});
   INFO("vfork 0 MB " << v0.lo << " us, 128 MB " << v128.lo << " us (fastest passes), noise " << noise);
   CHECK(std::abs(v128.lo - v0.lo) <= noise);
   CHECK(f[4].lo > 4 * v128.lo);
