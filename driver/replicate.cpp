@@ -10,6 +10,7 @@
 #include "analysis/stats.hpp"
 #include "driver/metric_name.hpp"
 #include "driver/run_pool.hpp"
+#include "driver/run_server.hpp"
 #include "driver/shard.hpp"
 
 using nlohmann::json;
@@ -53,7 +54,7 @@ class Scheduler {
             const FailurePolicy& failures)
       : points_(points), rule_(rule), ctx_(ctx), on_point_(on_point), failures_(failures),
         state_(points.size()),
-        pool_(ctx.make_pool ? ctx.make_pool() : local_run_pool(ctx.sim, std::max(1, ctx.jobs))),
+        pool_(ctx.make_pool ? ctx.make_pool() : forked_run_servers(ctx.sim, std::max(1, ctx.jobs))),
         order_(launch_order(points, pool_->jobs())), t0_(std::chrono::steady_clock::now()) {
     out_.points.resize(points.size());
     for (const PointSpec& p : points) {

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,10 +10,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 using nlohmann::json;
 
@@ -106,89 +109,176 @@ int serve_runs(const Simulator& sim, int fd) {
 
 namespace {
 
+// One server: its pid, the caller's end of its socket, the run it has.
+struct Slot {
+  pid_t pid = -1;
+  int fd = -1;
+  std::optional<uint64_t> run;
+  std::string broken;  // why it can take no more runs, when it cannot
+};
+
+// Closes the slot's socket (the server's loop ends; a run under way is
+// killed with its pool) and reaps the server, SIGKILL after 5 s.
+void stop_server(Slot& s) {
+  if (s.fd >= 0) ::close(s.fd);
+  s.fd = -1;
+  if (s.pid <= 0) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  int st;
+  while (::waitpid(s.pid, &st, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(5)) {
+      ::kill(s.pid, SIGKILL);
+      while (::waitpid(s.pid, &st, 0) < 0 && errno == EINTR) {
+      }
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  s.pid = -1;
+}
+
+// A server forked from this process, as it is now, serving sim; `others`
+// are the sockets of its other servers, which the new one must not keep
+// open (the caller's close of one would then not end it).
+Slot fork_server(const Simulator& sim, const std::vector<Slot>& others) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    throw std::runtime_error(std::string("socketpair: ") + std::strerror(errno));
+  std::fflush(nullptr);  // nothing unwritten printed twice
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int e = errno;
+    ::close(sv[0]);
+    ::close(sv[1]);
+    throw std::runtime_error(std::string("fork: ") + std::strerror(e));
+  }
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // as a run's: it outlives no driver
+    if (::getppid() != parent) _exit(128 + SIGKILL);
+    ::close(sv[0]);
+    for (const Slot& o : others)
+      if (o.fd >= 0) ::close(o.fd);
+    _exit(serve_runs(sim, sv[1]));
+  }
+  ::close(sv[1]);
+  return Slot{pid, sv[0], std::nullopt, ""};
+}
+
 class ServerRunPool : public RunPool {
  public:
-  ServerRunPool(pid_t pid, int fd) : pid_(pid), fd_(fd) {}
+  // Over servers already started; with `sim`, a server that dies is
+  // replaced by a fresh fork at the next start.
+  ServerRunPool(std::vector<Slot> slots, const Simulator* sim) : slots_(std::move(slots)), sim_(sim) {}
   ~ServerRunPool() override {
-    ::close(fd_);  // the server's loop ends; a run under way is killed with its pool
-    const auto t0 = std::chrono::steady_clock::now();
-    int st;
-    while (::waitpid(pid_, &st, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(5)) {
-        ::kill(pid_, SIGKILL);
-        while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
-        }
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    for (Slot& s : slots_) stop_server(s);
   }
-  int jobs() const override { return 1; }
-  std::size_t running() const override { return run_ ? 1 : 0; }
+  int jobs() const override { return static_cast<int>(slots_.size()); }
+  std::size_t running() const override {
+    std::size_t n = 0;
+    for (const Slot& s : slots_) n += s.run ? 1 : 0;
+    return n;
+  }
 
   void start(uint64_t id, const json& raw) override {
-    if (run_) throw std::logic_error("the run server's pool holds one run at a time");
-    if (!broken_.empty()) throw std::runtime_error(broken_);
-    if (!send_frame(fd_, json{{"run", id}, {"raw", raw}}.dump())) {
-      broken("stopped taking runs");
-      throw std::runtime_error(broken_);
+    Slot* free = nullptr;
+    for (Slot& s : slots_)
+      if (!s.run && (!free || (!free->broken.empty() && s.broken.empty()))) free = &s;
+    if (!free) throw std::logic_error("every run server of the pool has a run");
+    if (!free->broken.empty() && sim_) {
+      stop_server(*free);
+      *free = fork_server(*sim_, slots_);
     }
-    run_ = id;
+    if (!free->broken.empty()) throw std::runtime_error(free->broken);
+    if (!send_frame(free->fd, json{{"run", id}, {"raw", raw}}.dump())) {
+      broken(*free, "stopped taking runs");
+      throw std::runtime_error(free->broken);
+    }
+    free->run = id;
   }
 
   std::optional<ChildOutcome> wait_one(bool interruptible) override {
-    while (run_) {
-      if (!readable(fd_, interruptible ? kPollMs : -1)) {
+    std::vector<pollfd> fds;
+    std::vector<Slot*> busy;
+    while (true) {
+      fds.clear();
+      busy.clear();
+      for (Slot& s : slots_)
+        if (s.run) {
+          fds.push_back(pollfd{s.fd, POLLIN, 0});
+          busy.push_back(&s);
+        }
+      if (fds.empty()) return std::nullopt;
+      const int n = ::poll(fds.data(), fds.size(), interruptible ? kPollMs : -1);
+      if (n <= 0) {  // the time passed, or a signal handler ran
         if (interruptible) return std::nullopt;
         continue;
       }
-      ChildOutcome o;
-      o.id = *run_;
-      run_.reset();
-      std::string head;
-      json h;
-      if (recv_frame(fd_, head) && recv_frame(fd_, o.result_text))
-        h = json::parse(head, nullptr, /*allow_exceptions=*/false);
-      if (!h.is_object() || !h.contains("status")) {
-        broken("ended without the run's outcome");
-        o.status = 1;
-        o.error = broken_;
-        o.result_text.clear();
-        return o;
-      }
-      o.status = h.value("status", 1);
-      o.error = h.value("error", std::string());
-      return o;
+      for (std::size_t i = 0; i < fds.size(); ++i)
+        if (fds[i].revents) return take_outcome(*busy[i]);
     }
-    return std::nullopt;
   }
 
   void signal_all(int sig) override {
-    if (run_ && broken_.empty()) send_frame(fd_, json{{"signal", sig}}.dump());
+    for (Slot& s : slots_)
+      if (s.run && s.broken.empty()) send_frame(s.fd, json{{"signal", sig}}.dump());
   }
 
  private:
-  void broken(const std::string& what) {
-    if (!broken_.empty()) return;
-    broken_ = "the run server (pid " + std::to_string(pid_) + ") " + what;
+  ChildOutcome take_outcome(Slot& s) {
+    ChildOutcome o;
+    o.id = *s.run;
+    s.run.reset();
+    std::string head;
+    json h;
+    if (recv_frame(s.fd, head) && recv_frame(s.fd, o.result_text))
+      h = json::parse(head, nullptr, /*allow_exceptions=*/false);
+    if (!h.is_object() || !h.contains("status")) {
+      broken(s, "ended without the run's outcome");
+      o.status = 1;
+      o.error = s.broken;
+      o.result_text.clear();
+      return o;
+    }
+    o.status = h.value("status", 1);
+    o.error = h.value("error", std::string());
+    return o;
+  }
+
+  static void broken(Slot& s, const std::string& what) {
+    if (!s.broken.empty()) return;
+    s.broken = "the run server (pid " + std::to_string(s.pid) + ") " + what;
     int st = 0;
-    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-      broken_ += WIFSIGNALED(st) ? ", killed by signal " + std::to_string(WTERMSIG(st))
-                                 : ", exit status " + std::to_string(WEXITSTATUS(st));
-      // reaped: the destructor's waitpid finds nothing and returns at once
+    if (::waitpid(s.pid, &st, WNOHANG) == s.pid) {
+      s.broken += WIFSIGNALED(st) ? ", killed by signal " + std::to_string(WTERMSIG(st))
+                                  : ", exit status " + std::to_string(WEXITSTATUS(st));
+      s.pid = -1;  // reaped: nothing left for stop_server to wait for
     }
   }
 
-  pid_t pid_;
-  int fd_;
-  std::optional<uint64_t> run_;
-  std::string broken_;  // why it can take no more runs, when it cannot
+  std::vector<Slot> slots_;
+  const Simulator* sim_;  // for forking a replacement; null: none
 };
 
 }  // namespace
 
 std::unique_ptr<RunPool> run_server_pool(pid_t server, int fd) {
-  return std::make_unique<ServerRunPool>(server, fd);
+  std::vector<Slot> one;
+  one.push_back(Slot{server, fd, std::nullopt, ""});
+  return std::make_unique<ServerRunPool>(std::move(one), nullptr);
+}
+
+std::unique_ptr<RunPool> forked_run_servers(const Simulator& sim, int jobs) {
+  if (jobs < 1) throw std::invalid_argument("forked_run_servers: jobs must be >= 1");
+  std::vector<Slot> slots;
+  slots.reserve(static_cast<std::size_t>(jobs));
+  try {
+    for (int i = 0; i < jobs; ++i) slots.push_back(fork_server(sim, slots));
+  } catch (...) {
+    for (Slot& s : slots) stop_server(s);
+    throw;
+  }
+  return std::make_unique<ServerRunPool>(std::move(slots), &sim);
 }
 
 }  // namespace forksim

@@ -1,15 +1,20 @@
 // A process of its own that forks a caller's runs, for a caller whose own
-// fork() is dear: an MPI worker rank maps ~530 regions (Open MPI's plugins,
-// hwloc's, their libraries: 300 more than forksim before MPI_Init), and the
-// kernel copies every one at each fork and unmaps every one at each run's
-// exit. The server is a fresh forksim (started with exec, never MPI), so
-// each run's fork and exit cost what they do locally.
+// fork() is dear. Two such callers:
+// - an MPI worker rank maps ~530 regions (Open MPI's plugins, hwloc's,
+//   their libraries: 300 more than forksim before MPI_Init), and the kernel
+//   copies every one at each fork and unmaps every one at each run's exit.
+//   Its server is a fresh forksim (started with exec, never MPI);
+// - a sweep's driver, whose heap grows with every point it keeps and which
+//   runs a writer thread: each fork write-protects all of that heap, and
+//   every page the driver writes afterwards faults and is copied, each
+//   fault a TLB shootdown of the other thread's CPU (perf: the driver's
+//   COW faults and forks were half its CPU in a sweep of 3 ms runs). Its
+//   servers are forks of it made before the sweep starts, single-threaded
+//   and as small as it was then.
 //
-// The caller starts the server (cli/mpi_worker.cpp spawns its own binary
-// with the same command line and FORKSIM_RUN_SERVER set), then drives it
-// through a RunPool that holds one run at a time; the server runs each in
-// a child through local_run_pool and sends back its outcome, the report as
-// its child wrote it. They talk over one Unix stream socket (a socketpair:
+// The caller drives its servers through a RunPool that gives each one run
+// at a time; a server runs each in a child through local_run_pool and sends
+// back its outcome, the report as its child wrote it. They talk over one Unix stream socket (a socketpair:
 // a write to a server that is gone fails, MSG_NOSIGNAL, where a pipe's
 // would kill the caller with SIGPIPE). Messages both ways are frames: an
 // 8-byte length, then that many bytes. To the server: {"run": id, "raw":
@@ -37,5 +42,12 @@ int serve_runs(const Simulator& sim, int fd);
 // every later start. The destructor closes the socket and reaps the server
 // (SIGKILL after 5 s).
 std::unique_ptr<RunPool> run_server_pool(pid_t server, int fd);
+
+// `jobs` servers forked from this process now (no exec: the same code runs
+// in the forksim binary and in a test binary), each running sim; jobs()
+// runs at once, one a server. A server that dies fails the run it had (as
+// above) and a new one is forked in its place for the next run. A server
+// dies with this process (PR_SET_PDEATHSIG), and its run with it.
+std::unique_ptr<RunPool> forked_run_servers(const Simulator& sim, int jobs);
 
 }  // namespace forksim

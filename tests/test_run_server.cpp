@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
 #include <thread>
 
 #include "driver/run_server.hpp"
@@ -26,7 +29,7 @@ forksim::Simulator fake_sim() {
   forksim::Simulator sim;
   sim.run = [](const forksim::Scenario& s) {
     std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(s.duration_s)));
-    return json{{"seed", s.seed}, {"pid", getpid()}, {"complete", true}};
+    return json{{"seed", s.seed}, {"pid", getpid()}, {"ppid", getppid()}, {"complete", true}};
   };
   sim.exit_status = [](const json&) { return 0; };
   return sim;
@@ -114,4 +117,64 @@ TEST_CASE("a run server that dies fails its run and every later one, naming it",
                         ") ended without the run's outcome, killed by signal 9");
   CHECK(s.pool->running() == 0);
   CHECK_THROWS_WITH(s.pool->start(6, scenario(1, 1)), Catch::Contains("the run server (pid"));
+}
+
+TEST_CASE("forked run servers run as many runs at once as they are, each a child of a server", "[driver]") {
+  const forksim::Simulator sim = fake_sim();
+  std::unique_ptr<RunPool> pool = forksim::forked_run_servers(sim, 2);
+  CHECK(pool->jobs() == 2);
+  const auto t0 = std::chrono::steady_clock::now();
+  pool->start(1, scenario(1, 300));
+  pool->start(2, scenario(2, 300));
+  CHECK(pool->full());
+  CHECK_THROWS_AS(pool->start(3, scenario(3, 1)), std::logic_error);
+  std::set<uint64_t> ids;
+  std::set<pid_t> servers;
+  for (int i = 0; i < 2; ++i) {
+    std::optional<ChildOutcome> o = wait(*pool);
+    REQUIRE(o);
+    CHECK(o->status == 0);
+    forksim::parse_result(*o);
+    REQUIRE(o->result);
+    CHECK((*o->result)["seed"] == o->id);
+    ids.insert(o->id);
+    const pid_t server = (*o->result)["ppid"].get<pid_t>();
+    CHECK(server != getpid());  // the run's parent is a server, not this process
+    servers.insert(server);
+  }
+  // Side by side: both in little more than one run's 300 ms.
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(550));
+  CHECK(ids == std::set<uint64_t>{1, 2});
+  CHECK(servers.size() == 2);
+  CHECK(pool->running() == 0);
+  CHECK_FALSE(pool->wait_one(/*interruptible=*/true));  // nothing running: at once
+}
+
+TEST_CASE("a forked run server that dies fails its run only, and a new one takes the next", "[driver]") {
+  const forksim::Simulator sim = fake_sim();
+  std::unique_ptr<RunPool> pool = forksim::forked_run_servers(sim, 1);
+  pool->start(1, scenario(1, 5000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The run's parent, found from the run's side: the server has one child.
+  pid_t server = -1;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(getpid()) + "/task")) {
+    std::ifstream in(e.path() / "children");
+    for (pid_t c; in >> c;) server = c;
+  }
+  REQUIRE(server > 0);
+  REQUIRE(kill(server, SIGKILL) == 0);
+  std::optional<ChildOutcome> o = wait(*pool);
+  REQUIRE(o);
+  CHECK(o->id == 1);
+  CHECK(o->status == 1);
+  CHECK(o->error == "the run server (pid " + std::to_string(server) +
+                        ") ended without the run's outcome, killed by signal 9");
+  pool->start(2, scenario(2, 1));
+  o = wait(*pool);
+  REQUIRE(o);
+  CHECK(o->id == 2);
+  CHECK(o->status == 0);
+  forksim::parse_result(*o);
+  REQUIRE(o->result);
+  CHECK((*o->result)["ppid"].get<pid_t>() != server);
 }

@@ -68,7 +68,8 @@ std::vector<std::size_t> iota(std::size_t n) {
   return v;
 }
 
-// The driver's children (the pool's workers), from /proc.
+// A process's children, from /proc: the driver's are its run servers
+// (driver/run_server.hpp), and theirs the runs.
 std::vector<pid_t> children(pid_t pid) {
   std::vector<pid_t> v;
   std::error_code ec;
@@ -123,26 +124,57 @@ TEST_CASE("a sweep killed by SIGKILL resumes to the result of an uninterrupted r
   CHECK(resume_comparable(cut / "s.json") == resume_comparable(whole / "s.json"));
 }
 
+namespace {
+
+// Point 1 is ten times longer than the others: with --jobs 1, once point 0
+// is in the log the one run going on is point 1's.
+const std::vector<std::string> kLongMiddle = {"sweep", "--vary", "duration_s=0.3,3,0.3", "--replications", "1",
+                                              "--jobs", "1", "--set", "timeseries_s=0.1", "--progress", "off",
+                                              "-o", "s.json"};
+
+// Runs kLongMiddle in `d` and kills (SIGKILL) point 1's run or, with
+// `server`, the run server that forked it; returns the sweep's status.
+int kill_point_1(const TempDir& d, bool server) {
+  const auto log = d / "s.json.partial.jsonl";
+  pid_t victim = 0;
+  return forksim::test::run_cli_until(
+      d, kLongMiddle,
+      [&](int pid) {
+        if (line_count(log) < 2) return false;
+        for (pid_t s : children(pid)) {
+          std::vector<pid_t> runs = children(s);
+          if (runs.empty()) continue;
+          victim = server ? s : runs[0];
+          return true;
+        }
+        return false;
+      },
+      [&](int) { REQUIRE(kill(victim, SIGKILL) == 0); });
+}
+
+}  // namespace
+
+TEST_CASE("a server's run killed by SIGKILL fails its point only, and a killed server too", "[sweep][resume][cli]") {
+  TempDir d;
+  CHECK(kill_point_1(d, /*server=*/true) == 3);
+  std::string err = read_file(d / ".stderr");
+  INFO(err);
+  // The server's run dies with it; a new server runs point 2.
+  CHECK(err.find("forksim sweep: 1 of 3 points failed\n  point 1: the run at point 1 (duration_s=3), "
+                 "seed 1 failed: the run server (pid ") == 0);
+  CHECK(err.find(") ended without the run's outcome, killed by signal 9\nthe result is marked incomplete; ") !=
+        std::string::npos);
+  json s = json::parse(read_file(d / "s.json"));
+  CHECK(s["failed_points"] == json::parse("[1]"));
+  CHECK(s["points"][2].contains("metrics"));
+}
+
 TEST_CASE("a worker killed by SIGKILL fails its point only, and --retry-failed reruns it", "[sweep][resume][cli]") {
-  // Point 1 is ten times longer than the others: with --jobs 1, once point
-  // 0 is in the log the one worker is point 1's.
-  const std::vector<std::string> args = {"sweep", "--vary", "duration_s=0.3,3,0.3", "--replications", "1",
-                                         "--jobs", "1", "--set", "timeseries_s=0.1", "--progress", "off",
-                                         "-o", "s.json"};
+  const std::vector<std::string>& args = kLongMiddle;
   TempDir whole, cut;
   REQUIRE(run_cli(whole, concat(args, {"-q"})).status == 0);
   const auto log = cut / "s.json.partial.jsonl";
-  pid_t victim = 0;
-  int status = forksim::test::run_cli_until(
-      cut, args,
-      [&](int pid) {
-        if (line_count(log) < 2) return false;
-        std::vector<pid_t> c = children(pid);
-        if (c.empty()) return false;
-        victim = c[0];
-        return true;
-      },
-      [&](int) { REQUIRE(kill(victim, SIGKILL) == 0); });
+  int status = kill_point_1(cut, /*server=*/false);
   // The driver cannot tell a worker killed from outside from one that
   // crashed: the point is recorded failed (rerunning it unasked could loop
   // on a point that always crashes), the others run, and the sweep says so.
