@@ -85,36 +85,13 @@ std::size_t PointStore::add(const json& point, std::string compact) {
   // the cores idle for as short a time as can be.
   const std::string text = pretty_from_compact(compact, kPointIndent);
   s.text_size = text.size();
-  std::string digest;
-  if (point.is_object() && point.contains("runs")) {
-    const json& runs = point["runs"];
-    s.runs = runs.is_array() ? runs.size() : 0;
-    // The point but its runs, which are most of it: the dump of an object
-    // without that member, member by member (keys in the object's order).
-    digest = "{";
-    for (const auto& [key, value] : point.items()) {
-      if (key == "runs") continue;
-      if (digest.size() > 1) digest += ',';
-      digest += json(key).dump();
-      digest += ':';
-      digest += value.dump();
-    }
-    digest += '}';
-  } else {
-    digest = point.dump();
-  }
+  const json* runs = point.is_object() && point.contains("runs") ? &point["runs"] : nullptr;
+  s.runs = runs && runs->is_array() ? runs->size() : 0;
   s.failed = point.is_object() && point.contains("failed");
-  s.digest_size = digest.size();
   std::lock_guard<std::mutex> lock(adding_);  // the texts are made; now their places
   s.text_at = append(text);
-  s.digest_at = append(digest);
   slots_.push_back(s);
   return slots_.size() - 1;
-}
-
-json PointStore::digest(std::size_t slot) const {
-  const Slot& s = slots_.at(slot);
-  return json::parse(read(s.digest_at, s.digest_size));
 }
 
 json PointStore::point(std::size_t slot) const {

@@ -6,11 +6,11 @@
 //
 // Each point (a sweep result's points[i], finished or failed) is written
 // once, when added, to an unnamed temporary file (in $TMPDIR, removed as
-// soon as it is made, so nothing is left whatever ends the process), in
-// two forms: its text as a result holds it (driver/result_text.hpp), laid
-// out from its compact text (a sweep has that already: its partial-log
-// line), and its digest, the point without "runs", which is all the
-// summary, the CSV, the knee and the USL read.
+// soon as it is made, so nothing is left whatever ends the process): its
+// text as a result holds it (driver/result_text.hpp), laid out from its
+// compact text (a sweep has that already: its partial-log line). The
+// point without its runs (its digest), all that a summary reads, is a
+// fifth of it and is the caller's to keep (SweepTable, read_sweep_file).
 #pragma once
 #include <cstddef>
 #include <functional>
@@ -45,8 +45,6 @@ class PointStore {
   bool failed(std::size_t slot) const { return slots_.at(slot).failed; }
   // The number of elements of its "runs" (0 when it has none).
   std::size_t run_count(std::size_t slot) const { return slots_.at(slot).runs; }
-  // The point without "runs".
-  nlohmann::json digest(std::size_t slot) const;
   // The whole point, read back (for the few callers that need its runs).
   nlohmann::json point(std::size_t slot) const;
   // The point's text as point.dump(2) nested at a result's points[i]
@@ -55,7 +53,7 @@ class PointStore {
 
  private:
   struct Slot {
-    std::size_t text_at, text_size, digest_at, digest_size, runs;
+    std::size_t text_at, text_size, runs;
     bool failed;
   };
   std::string read(std::size_t at, std::size_t size) const;

@@ -149,12 +149,20 @@ std::vector<std::size_t> SweepTable::in_order() const {
   return v;
 }
 
-json sweep_json(const SweepPlan& plan, const SweepOptions& opt, const SweepTable& table) {
+json point_digest(const json& point) {
+  if (!point.is_object()) return point;
+  json d = json::object();
+  for (auto it = point.begin(); it != point.end(); ++it)
+    if (it.key() != "runs") d[it.key()] = it.value();
+  return d;
+}
+
+json sweep_json(const SweepPlan& plan, const SweepOptions& opt, SweepTable& table) {
   json points = json::array(), failed = json::array();
   std::size_t most = 0;
   bool complete = table.slots.size() == plan.points.size();
   for (const std::size_t slot : table.in_order()) {
-    json p = table.store.digest(slot);
+    json p = std::move(table.digests.at(slot));
     if (p.contains("failed")) {
       failed.push_back(p.at("index"));
     } else {
@@ -176,7 +184,7 @@ json sweep_json(const SweepPlan& plan, const SweepOptions& opt, const SweepTable
             {"precision", precision_json(opt.rule)},
             {"seeds", replication_seeds(seed0, most)},
             {"points", plan.total}}},
-          {"points", points}};
+          {"points", std::move(points)}};
 }
 
 namespace {

@@ -63,23 +63,34 @@ std::vector<std::string> definition_differences(const nlohmann::json& a, const s
 nlohmann::json sweep_point_json(std::size_t index, const SweepPoint& p, PointResult&& r,
                                 const StopRule& rule, int jobs);
 
-// The plan's points by their position in the plan (the full-sweep index
-// but for a shard's plan, whose positions map to plan.indices): each
-// finished or failed point (sweep_point_json, its "index" the full-sweep
-// one) is kept in the store, its slot here; absent while it has not run.
-// A point put again (a retried failure) replaces the one before.
 // The plan's position of a full-sweep index (a shard's plan holds some);
 // nullopt when the plan does not hold it.
 std::optional<std::size_t> position_of(const SweepPlan& plan, std::size_t index);
 
+// The point without its "runs": all that the summary, the CSV, the knee
+// and the USL read of it.
+nlohmann::json point_digest(const nlohmann::json& point);
+
+// The plan's points by their position in the plan (the full-sweep index
+// but for a shard's plan, whose positions map to plan.indices): each
+// finished or failed point (sweep_point_json, its "index" the full-sweep
+// one) is kept in the store, its slot here, and its digest in memory (a
+// sweep's end would otherwise parse every one back: 0.6 s for a thousand
+// points, with the cores idle); absent while it has not run. A point put
+// again (a retried failure) replaces the one before.
 struct SweepTable {
   explicit SweepTable(std::size_t positions) : slots(positions) {}
   std::vector<std::optional<std::size_t>> slots;
   PointStore store;
+  std::vector<nlohmann::json> digests;  // by slot; sweep_json moves them out
 
-  // `compact`, when given, is point.dump() (PointStore::add).
+  // `compact`, when given, is point.dump() (PointStore::add). One thread
+  // at a time.
   void put(std::size_t position, const nlohmann::json& point, std::string compact = {}) {
-    slots.at(position) = store.add(point, std::move(compact));
+    const std::size_t slot = store.add(point, std::move(compact));
+    if (digests.size() <= slot) digests.resize(slot + 1);
+    digests[slot] = point_digest(point);
+    slots.at(position) = slot;
   }
   bool has(std::size_t position) const { return slots.at(position).has_value(); }
   bool failed(std::size_t position) const { return has(position) && store.failed(*slots[position]); }
@@ -101,9 +112,10 @@ Outcome run_sweep(const SweepPlan& plan, const SweepOptions& opt, const Experime
 // The sweep's result (without the manifest): the table's points in index
 // order, "failed_points" their indices that failed, "complete" false when
 // some point failed or did not run. Its points are the digests (without
-// "runs"); write_result (driver/result_text.hpp) with table.in_order()
-// writes them whole.
-nlohmann::json sweep_json(const SweepPlan& plan, const SweepOptions& opt, const SweepTable& table);
+// "runs"), moved out of table.digests (it is made once, at the end);
+// write_result (driver/result_text.hpp) with table.in_order() writes them
+// whole.
+nlohmann::json sweep_json(const SweepPlan& plan, const SweepOptions& opt, SweepTable& table);
 
 // Long form: header "<varied keys...>,metric,mean,half_width,n", one row
 // per point and metric (those every replication had), half_width empty

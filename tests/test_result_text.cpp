@@ -9,6 +9,7 @@
 #include <string>
 
 #include "driver/point_store.hpp"
+#include "driver/sweep.hpp"
 #include "driver/result_text.hpp"
 
 using forksim::indented;
@@ -63,7 +64,7 @@ TEST_CASE("compact JSON laid out again is dump(2)'s text, nested as asked", "[dr
   }
 }
 
-TEST_CASE("the point store gives back a point's text as a result nests it, and its digest", "[driver]") {
+TEST_CASE("the point store gives back a point's text as a result nests it", "[driver]") {
   PointStore store;
   const json point = {{"index", 3},
                       {"metrics", {{"forks_per_s", {{"mean", 1234.5}, {"half_width", 0.25}}}}},
@@ -74,13 +75,38 @@ TEST_CASE("the point store gives back a point's text as a result nests it, and i
   std::string text;
   store.write(a, [&text](std::string_view s) { text += s; });
   CHECK(text == indented(point.dump(2), 4));
-  json digest = point;
-  digest.erase("runs");
-  CHECK(store.digest(a) == digest);
-  CHECK(store.digest(a).dump() == digest.dump());
   CHECK(store.run_count(a) == 2);
   CHECK(store.point(a) == point);
   CHECK_FALSE(store.failed(a));
   CHECK(store.failed(b));
   CHECK(store.point(b) == failed);
+  CHECK(store.run_count(b) == 0);
+}
+
+TEST_CASE("a sweep table keeps each point's digest, the point without its runs, until the result takes it",
+          "[driver]") {
+  const json point = {{"index", 0},
+                      {"metrics", {{"forks_per_s", {{"mean", 1234.5}, {"half_width", 0.25}}}}},
+                      {"runs", json::array({{{"seed", 1}}, {{"seed", 2}}})},
+                      {"sets", json::array()}};
+  json digest = point;
+  digest.erase("runs");
+  CHECK(forksim::point_digest(point) == digest);
+  CHECK(forksim::point_digest(point).dump() == digest.dump());
+  const json failed = {{"index", 1}, {"failed", {{"status", 3}, {"message", "stopped"}}}};
+  CHECK(forksim::point_digest(failed) == failed);
+  CHECK(forksim::point_digest(json(7)) == json(7));
+
+  forksim::SweepTable table(2);
+  table.put(1, failed);
+  table.put(0, point);
+  json again = failed;  // a retried failure, now finished: it replaces the first
+  again["metrics"] = json::object();
+  again.erase("failed");
+  table.put(1, again);
+  REQUIRE(table.count() == 2);
+  CHECK(table.digests.at(*table.slots[0]) == digest);
+  CHECK(table.digests.at(*table.slots[1]) == again);
+  CHECK_FALSE(table.failed(1));
+  CHECK(table.store.point(*table.slots[0]) == point);
 }
