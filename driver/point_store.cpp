@@ -78,17 +78,21 @@ std::string PointStore::read(std::size_t at, std::size_t size) const {
 }
 
 std::size_t PointStore::add(const json& point, std::string compact) {
-  Slot s{};
   if (compact.empty()) compact = point.dump();
   // Laid out now, as the result nests it (a sweep adds from its writer
   // thread, beside the runs): the result's writing is then a copy, with
   // the cores idle for as short a time as can be.
-  const std::string text = pretty_from_compact(compact, kPointIndent);
-  s.text_size = text.size();
   const json* runs = point.is_object() && point.contains("runs") ? &point["runs"] : nullptr;
-  s.runs = runs && runs->is_array() ? runs->size() : 0;
-  s.failed = point.is_object() && point.contains("failed");
-  std::lock_guard<std::mutex> lock(adding_);  // the texts are made; now their places
+  return add_text(pretty_from_compact(compact, kPointIndent), runs && runs->is_array() ? runs->size() : 0,
+                  point.is_object() && point.contains("failed"));
+}
+
+std::size_t PointStore::add_text(std::string_view text, std::size_t runs, bool failed) {
+  Slot s{};
+  s.text_size = text.size();
+  s.runs = runs;
+  s.failed = failed;
+  std::lock_guard<std::mutex> lock(adding_);  // the text is made; now its place
   s.text_at = append(text);
   slots_.push_back(s);
   return slots_.size() - 1;

@@ -40,6 +40,10 @@ class PointStore {
   // add at once (a merge reads its shards side by side); the rest is for
   // one thread once the adding is done.
   std::size_t add(const nlohmann::json& point, std::string compact = {});
+  // The same for a point given as its text already laid out as write()
+  // gives it (a sweep result's points[i] as forksim wrote it), its runs'
+  // count and whether it failed.
+  std::size_t add_text(std::string_view text, std::size_t runs, bool failed);
   std::size_t size() const { return slots_.size(); }
 
   bool failed(std::size_t slot) const { return slots_.at(slot).failed; }

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <numeric>
 
 #include "driver/shard.hpp"
@@ -202,6 +203,34 @@ TEST_CASE("a sweep run as 3 shards and merged is the sweep run whole", "[shard][
   CHECK(comparable(a) == comparable(b));
   if (comparable(a) != comparable(b)) CHECK(json::diff(comparable(a), comparable(b)).dump() == "[]");
   CHECK(read_file(d / "whole.csv") == read_file(d / "merged.csv"));
+  // Each point is its shard's text, copied (the runs are never parsed into
+  // a tree): the merged file's points, byte for byte.
+  const std::string merged = read_file(d / "merged.json");
+  for (int i = 1; i <= 3; ++i) {
+    const std::string shard = read_file(d / ("s" + std::to_string(i) + ".json"));
+    for (const json& p : json::parse(shard)["points"]) {
+      const std::string text = p.dump(2);
+      // The point as its shard lays it out: nested two levels deep.
+      std::string nested;
+      for (char c : text) nested += c == '\n' ? std::string("\n    ") : std::string(1, c);
+      CHECK(shard.find(nested) != std::string::npos);
+      CHECK(merged.find(nested) != std::string::npos);
+    }
+  }
+
+  // A shard laid out otherwise (one line, as a tool might rewrite it)
+  // merges to the same values; its points keep their layout.
+  json s1 = json::parse(read_file(d / "s1.json"));
+  {
+    std::ofstream out((d / "s1.json").string());
+    out << s1.dump();
+  }
+  auto c = run_cli(d, {"merge", "compact.json", "s3.json", "s1.json", "s2.json", "-q"});
+  INFO(c.err);
+  REQUIRE(c.status == 0);
+  json cm = json::parse(read_file(d / "compact.json"));
+  CHECK(comparable(cm) == comparable(json::parse(merged)));
+  CHECK(read_file(d / "compact.json").find(s1["points"][0].dump()) != std::string::npos);
 }
 
 TEST_CASE("a shard refuses --slo and --knee-metric, and a bad I/N", "[shard][cli]") {
