@@ -112,7 +112,7 @@ std::unique_ptr<RunPool> spawn_run_server(const std::vector<std::string>& comman
     err << "forksim: no run server (posix_spawn: " << std::strerror(rc) << "); the worker forks its runs\n";
     return nullptr;
   }
-  return run_server_pool(pid, sv[0]);
+  return run_server_pool(pid, sv[0], kMpiRunsHeld);
 }
 
 }  // namespace
@@ -183,10 +183,12 @@ int MpiRun::serve(const RunBudgets& per_run) {
   // Reports go on to rank 0 as their children wrote them: parsed there once.
   std::unique_ptr<RunPool> pool = spawn_run_server(per_run.command_line, ranks_on_host(), std::cerr);
   if (!pool) pool = local_run_pool(ctx.sim, 1);
-  // Runs rank 0 gave beyond the one running (kMpiRunsHeld), in its order.
+  // Runs rank 0 gave (kMpiRunsHeld at most), in its order, not yet given
+  // to the pool; the run server takes them all (it starts the next the
+  // moment a run ends), the worker's own pool one at a time.
   std::deque<MpiWorkerLink::Order> held;
   auto start_next = [&] {
-    while (pool->running() == 0 && !held.empty()) {
+    while (!pool->full() && !held.empty()) {
       MpiWorkerLink::Order run = std::move(held.front());
       held.pop_front();
       try {

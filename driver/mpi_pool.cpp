@@ -187,7 +187,8 @@ class MpiRunPool : public RunPool {
     }
   }
   // Every worker holds up to kMpiRunsHeld runs, so the scheduler may start that many a worker.
-  int jobs() const override { return std::min(most_, c_.workers_alive()) * kMpiRunsHeld; }
+  int jobs() const override { return at_once() * kMpiRunsHeld; }
+  int at_once() const override { return std::min(most_, c_.workers_alive()); }
   std::size_t running() const override { return mine_.size(); }
 
   // To the live worker holding the fewest runs (the lowest rank of those):

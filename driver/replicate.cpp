@@ -55,7 +55,7 @@ class Scheduler {
       : points_(points), rule_(rule), ctx_(ctx), on_point_(on_point), failures_(failures),
         state_(points.size()),
         pool_(ctx.make_pool ? ctx.make_pool() : forked_run_servers(ctx.sim, std::max(1, ctx.jobs))),
-        order_(launch_order(points, pool_->jobs())), t0_(std::chrono::steady_clock::now()) {
+        order_(launch_order(points, pool_->at_once())), t0_(std::chrono::steady_clock::now()) {
     out_.points.resize(points.size());
     for (const PointSpec& p : points) {
       StopRule r = rule;

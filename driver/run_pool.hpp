@@ -24,7 +24,11 @@ constexpr int kRunLost = -1;
 class RunPool {
  public:
   virtual ~RunPool() = default;
-  virtual int jobs() const = 0;  // runs at once (MPI: the worker ranks alive)
+  // The runs it takes at once: those going and those held to start the
+  // moment one ends (an MPI worker's, a run server's next run).
+  virtual int jobs() const = 0;
+  // The runs that go at once (MPI: the worker ranks alive).
+  virtual int at_once() const { return jobs(); }
   virtual std::size_t running() const = 0;
   bool full() const { return static_cast<int>(running()) >= jobs(); }
   // Starts the run; the caller checks full() first.

@@ -37,17 +37,22 @@ namespace forksim {
 int serve_runs(const Simulator& sim, int fd);
 
 // The caller's side, over a started server (its pid and the caller's end
-// of the socket, owned from here on). One run at a time; a server that
-// ends or breaks the socket fails the run it had (status 1, saying so) and
-// every later start. The destructor closes the socket and reaps the server
-// (SIGKILL after 5 s).
-std::unique_ptr<RunPool> run_server_pool(pid_t server, int fd);
+// of the socket, owned from here on). It takes `held` runs at a time: one
+// going, the others held by the server, which starts the next the moment
+// a run ends and only then answers (a run held is stopped by a signal
+// before it starts: status 128 + the signal). A server that ends or breaks
+// the socket fails the runs it had (status 1, saying so) and every later
+// start. The destructor closes the socket and reaps the server (SIGKILL
+// after 5 s).
+std::unique_ptr<RunPool> run_server_pool(pid_t server, int fd, int held = 1);
 
 // `jobs` servers forked from this process now (no exec: the same code runs
-// in the forksim binary and in a test binary), each running sim; jobs()
-// runs at once, one a server. A server that dies fails the run it had (as
-// above) and a new one is forked in its place for the next run. A server
-// dies with this process (PR_SET_PDEATHSIG), and its run with it.
+// in the forksim binary and in a test binary), each running sim and
+// holding kServerRunsHeld runs: at_once() is `jobs`, jobs() twice that. A
+// server that dies fails the run it was running (as above); a new one is
+// forked in its place and runs the ones it held. A server dies with this
+// process (PR_SET_PDEATHSIG), and its run with it.
+constexpr int kServerRunsHeld = 2;
 std::unique_ptr<RunPool> forked_run_servers(const Simulator& sim, int jobs);
 
 }  // namespace forksim

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -119,18 +120,18 @@ TEST_CASE("a run server that dies fails its run and every later one, naming it",
   CHECK_THROWS_WITH(s.pool->start(6, scenario(1, 1)), Catch::Contains("the run server (pid"));
 }
 
-TEST_CASE("forked run servers run as many runs at once as they are, each a child of a server", "[driver]") {
+TEST_CASE("forked run servers run one run each at a time and hold the next, each a child of a server",
+          "[driver]") {
   const forksim::Simulator sim = fake_sim();
   std::unique_ptr<RunPool> pool = forksim::forked_run_servers(sim, 2);
-  CHECK(pool->jobs() == 2);
+  CHECK(pool->jobs() == 4);  // two servers, each with a run going and the next held
   const auto t0 = std::chrono::steady_clock::now();
-  pool->start(1, scenario(1, 300));
-  pool->start(2, scenario(2, 300));
+  for (uint64_t id = 1; id <= 4; ++id) pool->start(id, scenario(id, 300));
   CHECK(pool->full());
-  CHECK_THROWS_AS(pool->start(3, scenario(3, 1)), std::logic_error);
+  CHECK_THROWS_AS(pool->start(5, scenario(5, 1)), std::logic_error);
   std::set<uint64_t> ids;
-  std::set<pid_t> servers;
-  for (int i = 0; i < 2; ++i) {
+  std::map<pid_t, int> runs_of;  // server: runs
+  for (int i = 0; i < 4; ++i) {
     std::optional<ChildOutcome> o = wait(*pool);
     REQUIRE(o);
     CHECK(o->status == 0);
@@ -140,22 +141,51 @@ TEST_CASE("forked run servers run as many runs at once as they are, each a child
     ids.insert(o->id);
     const pid_t server = (*o->result)["ppid"].get<pid_t>();
     CHECK(server != getpid());  // the run's parent is a server, not this process
-    servers.insert(server);
+    ++runs_of[server];
   }
-  // Side by side: both in little more than one run's 300 ms.
-  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(550));
-  CHECK(ids == std::set<uint64_t>{1, 2});
-  CHECK(servers.size() == 2);
+  // Two at a time: the four in little more than two runs' 300 ms.
+  const auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took >= std::chrono::milliseconds(600));
+  CHECK(took < std::chrono::milliseconds(900));
+  CHECK(ids == std::set<uint64_t>{1, 2, 3, 4});
+  CHECK(runs_of.size() == 2);
+  for (const auto& [server, n] : runs_of) CHECK(n == 2);
   CHECK(pool->running() == 0);
   CHECK_FALSE(pool->wait_one(/*interruptible=*/true));  // nothing running: at once
 }
 
-TEST_CASE("a forked run server that dies fails its run only, and a new one takes the next", "[driver]") {
+TEST_CASE("a run a server holds is stopped by a signal before it starts", "[driver]") {
   const forksim::Simulator sim = fake_sim();
   std::unique_ptr<RunPool> pool = forksim::forked_run_servers(sim, 1);
   pool->start(1, scenario(1, 5000));
+  pool->start(2, scenario(2, 5000));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  // The run's parent, found from the run's side: the server has one child.
+  pool->signal_all(SIGKILL);
+  std::map<uint64_t, ChildOutcome> got;
+  for (int i = 0; i < 2; ++i) {
+    std::optional<ChildOutcome> o = wait(*pool);
+    REQUIRE(o);
+    got[o->id] = *o;
+  }
+  REQUIRE(got.size() == 2);
+  CHECK(got[1].status == 128 + SIGKILL);
+  CHECK(got[1].error.find("killed by signal 9") != std::string::npos);
+  CHECK(got[2].status == 128 + SIGKILL);
+  CHECK(got[2].error == "stopped by signal 9 before it started");
+  pool->start(3, scenario(3, 1));  // the server goes on
+  std::optional<ChildOutcome> o = wait(*pool);
+  REQUIRE(o);
+  CHECK(o->id == 3);
+  CHECK(o->status == 0);
+}
+
+TEST_CASE("a forked run server that dies fails its run only, and a new one runs the run it held", "[driver]") {
+  const forksim::Simulator sim = fake_sim();
+  std::unique_ptr<RunPool> pool = forksim::forked_run_servers(sim, 1);
+  pool->start(1, scenario(1, 5000));
+  pool->start(2, scenario(2, 1));  // held by the server
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The server: this process's one child.
   pid_t server = -1;
   for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(getpid()) + "/task")) {
     std::ifstream in(e.path() / "children");
@@ -169,12 +199,16 @@ TEST_CASE("a forked run server that dies fails its run only, and a new one takes
   CHECK(o->status == 1);
   CHECK(o->error == "the run server (pid " + std::to_string(server) +
                         ") ended without the run's outcome, killed by signal 9");
-  pool->start(2, scenario(2, 1));
   o = wait(*pool);
   REQUIRE(o);
   CHECK(o->id == 2);
   CHECK(o->status == 0);
   forksim::parse_result(*o);
   REQUIRE(o->result);
-  CHECK((*o->result)["ppid"].get<pid_t>() != server);
+  CHECK((*o->result)["ppid"].get<pid_t>() != server);  // a new server's child
+  pool->start(3, scenario(3, 1));
+  o = wait(*pool);
+  REQUIRE(o);
+  CHECK(o->id == 3);
+  CHECK(o->status == 0);
 }
