@@ -208,7 +208,8 @@ TEST_CASE("a sweep run as 3 shards and merged is the sweep run whole", "[shard][
   const std::string merged = read_file(d / "merged.json");
   for (int i = 1; i <= 3; ++i) {
     const std::string shard = read_file(d / ("s" + std::to_string(i) + ".json"));
-    for (const json& p : json::parse(shard)["points"]) {
+    const json parsed = json::parse(shard);
+    for (const json& p : parsed["points"]) {
       const std::string text = p.dump(2);
       // The point as its shard lays it out: nested two levels deep.
       std::string nested;
