@@ -241,7 +241,16 @@ int MpiRun::serve(const RunBudgets& per_run) {
       mpi_nap();
       continue;
     }
-    if (std::optional<ChildOutcome> o = pool->wait_one(/*interruptible=*/true)) {
+    // While its server could hold another run, rank 0's next order is due:
+    // the worker looks for it as often as rank 0 looks (mpi_nap), not
+    // after the run's end, or the server would have nothing to start then.
+    std::optional<ChildOutcome> o;
+    if (pool->full() || sig) {
+      o = pool->wait_one(/*interruptible=*/true);
+    } else if (!(o = pool->wait_one_for(0))) {
+      mpi_nap();
+    }
+    if (o) {
       if (!sig) start_next();  // the next run first: its core is idle meanwhile
       link.done(*o);
     } else if (std::chrono::steady_clock::now() - last_beat >= beat) {

@@ -37,6 +37,13 @@ class RunPool {
   // for the caller to parse (parse_result) when it suits it; an outcome may
   // have status kRunLost.
   virtual std::optional<ChildOutcome> wait_one(bool interruptible) = 0;
+  // As wait_one(true), but back after at most `ms` milliseconds (0: a
+  // look) in a run server's pool, which can tell; the others wait as
+  // wait_one(true) does.
+  virtual std::optional<ChildOutcome> wait_one_for(int ms) {
+    (void)ms;
+    return wait_one(true);
+  }
   // Sends sig to every run going on (SIGINT/SIGTERM: stop them cleanly).
   virtual void signal_all(int sig) = 0;
 };

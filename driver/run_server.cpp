@@ -242,6 +242,18 @@ class ServerRunPool : public RunPool {
   }
 
   std::optional<ChildOutcome> wait_one(bool interruptible) override {
+    return wait(interruptible ? kPollMs : -1);
+  }
+  std::optional<ChildOutcome> wait_one_for(int ms) override { return wait(std::max(0, ms)); }
+
+  void signal_all(int sig) override {
+    for (Slot& s : slots_)
+      if (!s.runs.empty() && s.broken.empty()) send_frame(s.fd, json{{"signal", sig}}.dump());
+  }
+
+ private:
+  // The first outcome within poll_ms (-1: however long it takes).
+  std::optional<ChildOutcome> wait(int poll_ms) {
     std::vector<pollfd> fds;
     std::vector<Slot*> busy;
     while (true) {
@@ -254,9 +266,9 @@ class ServerRunPool : public RunPool {
         busy.push_back(&s);
       }
       if (fds.empty()) return std::nullopt;
-      const int n = ::poll(fds.data(), fds.size(), interruptible ? kPollMs : -1);
+      const int n = ::poll(fds.data(), fds.size(), poll_ms);
       if (n <= 0) {  // the time passed, or a signal handler ran
-        if (interruptible) return std::nullopt;
+        if (poll_ms >= 0) return std::nullopt;
         continue;
       }
       for (std::size_t i = 0; i < fds.size(); ++i)
@@ -264,12 +276,6 @@ class ServerRunPool : public RunPool {
     }
   }
 
-  void signal_all(int sig) override {
-    for (Slot& s : slots_)
-      if (!s.runs.empty() && s.broken.empty()) send_frame(s.fd, json{{"signal", sig}}.dump());
-  }
-
- private:
   ChildOutcome take_outcome(Slot& s) {
     ChildOutcome o;
     std::string head;
