@@ -64,6 +64,16 @@ TempDir::~TempDir() {
   fs::remove_all(path, ec);
 }
 
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> v;
+  std::error_code ec;
+  for (const auto& t : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(t.path() / "children");
+    for (pid_t c; in >> c;) v.push_back(c);
+  }
+  return v;
+}
+
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream s;

@@ -3,6 +3,8 @@
 // allows one engine per process, so each run beyond the first is a child
 // process).
 #pragma once
+#include <sys/types.h>
+
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -43,6 +45,9 @@ struct TempDir {
 std::string read_file(const std::filesystem::path& p);
 // Writes `text` to p, failing the test if it cannot.
 void write_text(const std::filesystem::path& p, const std::string& text);
+// A process's children, from /proc (every thread's): a driver's are its
+// run servers (driver/run_server.hpp), and theirs the runs.
+std::vector<pid_t> children_of(pid_t pid);
 // Compares `actual` with tests/golden/<name> byte for byte. With
 // FORKSIM_UPDATE_GOLDEN=1 in the environment the golden is rewritten with
 // `actual` instead: do that when the output changes on purpose, then read

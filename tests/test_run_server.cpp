@@ -18,9 +18,11 @@
 
 #include "driver/run_server.hpp"
 #include "scenarios/scenario.hpp"
+#include "tests/support.hpp"
 
 using forksim::ChildOutcome;
 using forksim::RunPool;
+using forksim::test::children_of;
 using nlohmann::json;
 
 namespace {
@@ -61,17 +63,6 @@ std::optional<ChildOutcome> wait(RunPool& pool) {
   for (int i = 0; i < 100; ++i)  // 100 x 0.1 s at most
     if (std::optional<ChildOutcome> o = pool.wait_one(/*interruptible=*/true)) return o;
   return std::nullopt;
-}
-
-// This process's children (the servers a forked pool made), from /proc.
-std::vector<pid_t> children_of(pid_t pid) {
-  std::vector<pid_t> v;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream in(e.path() / "children");
-    for (pid_t c; in >> c;) v.push_back(c);
-  }
-  return v;
 }
 
 // The one server of this process's pool, once it has a run going (its

@@ -15,6 +15,7 @@
 
 #include "tests/support.hpp"
 
+using forksim::test::children_of;
 using forksim::test::concat;
 using forksim::test::lines;
 using forksim::test::names_in;
@@ -65,18 +66,6 @@ std::vector<std::size_t> indices(const json& result) {
 std::vector<std::size_t> iota(std::size_t n) {
   std::vector<std::size_t> v;
   for (std::size_t i = 0; i < n; ++i) v.push_back(i);
-  return v;
-}
-
-// A process's children, from /proc: the driver's are its run servers
-// (driver/run_server.hpp), and theirs the runs.
-std::vector<pid_t> children(pid_t pid) {
-  std::vector<pid_t> v;
-  std::error_code ec;
-  for (const auto& t : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream in(t.path() / "children");
-    for (pid_t c; in >> c;) v.push_back(c);
-  }
   return v;
 }
 
@@ -141,8 +130,8 @@ int kill_point_1(const TempDir& d, bool server) {
       d, kLongMiddle,
       [&](int pid) {
         if (line_count(log) < 2) return false;
-        for (pid_t s : children(pid)) {
-          std::vector<pid_t> runs = children(s);
+        for (pid_t s : children_of(pid)) {
+          std::vector<pid_t> runs = children_of(s);
           if (runs.empty()) continue;
           victim = server ? s : runs[0];
           return true;
