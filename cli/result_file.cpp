@@ -127,7 +127,11 @@ nlohmann::json read_sweep_file(const std::string& path, PointStore& store, std::
           }
         } else if (depth == 3 && in_points && event == Event::key) {
           in_runs = parsed.get<std::string>() == "runs";
-          if (in_runs) return false;  // the key and its value left out of the tree
+          if (in_runs) {
+            runs = 0;  // a key given twice: the last one counts, as in a tree
+            runs_array = false;
+            return false;  // the key and its value left out of the tree
+          }
         } else if (depth == 3 && in_runs) {
           runs_array = event == Event::array_start;
           if (event != Event::array_start && event != Event::object_start) in_runs = false;

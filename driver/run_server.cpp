@@ -138,14 +138,14 @@ int serve_runs(const Simulator& sim, int fd) {
 
 namespace {
 
-// One server: its pid, the caller's end of its socket, the run it has.
+// One server: its pid, the caller's end of its socket, the runs it has.
 struct Slot {
   pid_t pid = -1;
   int fd = -1;
   // Sent, not yet answered, with their scenarios: the first going, the
   // others held (sent again to a new server when this one dies).
   std::deque<std::pair<uint64_t, json>> runs;
-  std::string broken;         // why it can take no more runs, when it cannot
+  std::string broken;  // why it can take no more runs, when it cannot
 };
 
 // Closes the slot's socket (the server's loop ends; a run under way is

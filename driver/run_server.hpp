@@ -12,11 +12,12 @@
 //   servers are forks of it made before the sweep starts, single-threaded
 //   and as small as it was then.
 //
-// The caller drives its servers through a RunPool that gives each one run
-// at a time; a server runs each in a child through local_run_pool and sends
-// back its outcome, the report as its child wrote it. They talk over one Unix stream socket (a socketpair:
-// a write to a server that is gone fails, MSG_NOSIGNAL, where a pipe's
-// would kill the caller with SIGPIPE). Messages both ways are frames: an
+// The caller drives its servers through a RunPool; a server runs each run
+// it is given in a child through local_run_pool, one at a time, starting
+// the next it holds the moment one ends, and sends back each outcome, the
+// report as its child wrote it. They talk over one Unix stream socket (a
+// socketpair: a write to a server that is gone fails, MSG_NOSIGNAL, where
+// a pipe's would kill the caller with SIGPIPE). Messages both ways are frames: an
 // 8-byte length, then that many bytes. To the server: {"run": id, "raw":
 // scenario}, {"signal": n}; closing the socket stops it (a run under way
 // is killed). From it: {"id", "status", "error"}, then the report's text

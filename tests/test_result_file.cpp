@@ -50,4 +50,14 @@ TEST_CASE("a sweep file's points go to the store as their text, and to the resul
     CHECK(kept == indented(p.dump(2), 4));  // the file's own text of it
     CHECK(text.find(kept) != std::string::npos);
   }
+
+  // A "runs" given twice in a point (hand-made): the last counts, as in a tree.
+  PointStore again;
+  std::vector<std::size_t> again_slots;
+  forksim::test::write_text(d / "twice.json",
+                            R"({"points": [{"index": 0, "runs": [1, 2, 3], "runs": [{"seed": 1}]}]})");
+  const json t = forksim::read_sweep_file((d / "twice.json").string(), again, again_slots);
+  REQUIRE(again_slots.size() == 1);
+  CHECK(again.run_count(again_slots[0]) == 1);
+  CHECK(t["points"][0] == json{{"index", 0}});
 }
